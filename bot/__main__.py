@@ -1,0 +1,82 @@
+"""``python -m bot``: load the settings, open resources, run until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+import discord
+
+from bot.app import MusicBot
+from bot.config import Settings, load_settings
+from bot.endpoints import apply_endpoints
+from bot.errors import ConfigError
+from bot.jobs.store import JobStore
+from bot.providers.registry import build_providers
+
+log = logging.getLogger("bot")
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"Configuration error: {exc.key}: {exc.problem}", file=sys.stderr)
+        return 2
+    _setup_logging(settings.log_level)
+    try:
+        asyncio.run(run(settings))
+    except discord.LoginFailure:
+        print("Discord rejected DISCORD_TOKEN: check the bot token.", file=sys.stderr)
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        print("Discord refused an intent the bot asked for.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def run(settings: Settings) -> None:
+    apply_endpoints(settings.discord)
+    store = await JobStore.open(settings.storage.database)
+    providers = build_providers(settings.providers)
+    log.info(
+        "providers: %s; database: %s",
+        ", ".join(p.name for p in providers),
+        settings.storage.database,
+    )
+    try:
+        async with MusicBot(settings, store, providers) as bot:
+            _close_on_signals(bot)
+            await bot.start(settings.discord.token.get_secret_value())
+    finally:
+        for provider in providers:
+            await provider.aclose()
+        await store.close()
+
+
+def _close_on_signals(bot: MusicBot) -> None:
+    """SIGTERM (docker stop) closes the bot cleanly; open jobs resume next start."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # httpx logs every request URL at INFO; vendor URLs are not for the log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("discord.gateway").setLevel(logging.WARNING)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

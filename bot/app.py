@@ -1,0 +1,69 @@
+"""The Bot: wires the store, providers, runner and cogs together at start-up."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import discord
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.delivery import DiscordNotifier
+from bot.jobs.runner import JobRunner
+from bot.jobs.service import JobService
+from bot.jobs.store import JobStore
+from bot.providers.base import Provider
+from bot.tree import BotTree
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.generate",)
+
+
+class MusicBot(commands.Bot):
+    def __init__(self, settings: Settings, store: JobStore, providers: Sequence[Provider]) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            # Slash commands, buttons and reactions need no privileged intent.
+            intents=discord.Intents.default(),
+            # Nothing the bot sends pings anyone unless a message says so itself.
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=BotTree,
+            help_command=None,
+        )
+        self.settings = settings
+        self.store = store
+        self.providers = list(providers)
+        self.runner = JobRunner(
+            store, {p.name: p for p in providers}, DiscordNotifier(self), settings.jobs
+        )
+        self.jobs = JobService(store, self.runner, self.providers, settings.jobs)
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self._sync_commands()
+        # REST works before the Gateway is up, so open jobs resume at once.
+        await self.runner.resume_all()
+
+    async def _sync_commands(self) -> None:
+        discord_settings = self.settings.discord
+        if not discord_settings.sync_commands:
+            return
+        if not discord_settings.guild_ids:
+            synced = await self.tree.sync()
+            log.info("synced %d global command(s)", len(synced))
+            return
+        for guild_id in discord_settings.guild_ids:
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d command(s) to guild %s", len(synced), guild_id)
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        await self.runner.stop()
+        await super().close()

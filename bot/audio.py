@@ -1,0 +1,535 @@
+"""Audio without network or external binaries: a seeded melody synth and an MP3 shrinker.
+
+numpy is not a dependency, so the synth never loops over samples in Python
+bytecode: wave tables are tiled by ``array`` repetition, voices are mixed with
+``map(operator.…)``, and both run at C speed. The tune is eight bars, each
+rendered on first use and then replayed, so synthesis cost stops growing after
+eight bars; beyond that only the MP3 encoding does.
+"""
+
+from __future__ import annotations
+
+import cmath
+import hashlib
+import logging
+import math
+import operator
+import shutil
+import sys
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate, repeat
+from pathlib import Path
+from typing import TypeVar
+
+import lameenc
+import miniaudio
+
+_T = TypeVar("_T")
+log = logging.getLogger(__name__)
+
+# ---------------------------------------------------------------------------
+# Seeded choices
+# ---------------------------------------------------------------------------
+
+
+class _Dice:
+    """Deterministic choices from a seed: SHA-256 in counter mode.
+
+    Not ``random.Random``: its algorithms are not promised to stay the same
+    across Python versions, and the same seed must give the same song forever.
+    """
+
+    def __init__(self, seed: bytes) -> None:
+        self._seed = hashlib.sha256(seed).digest()
+        self._counter = 0
+        self._pool = b""
+
+    def below(self, n: int) -> int:
+        """An integer in ``range(n)``; the tiny modulo bias does not matter for music."""
+        if len(self._pool) < 4:
+            self._counter += 1
+            self._pool += hashlib.sha256(self._seed + self._counter.to_bytes(8, "big")).digest()
+        value, self._pool = int.from_bytes(self._pool[:4], "big"), self._pool[4:]
+        return value % n
+
+    def pick(self, options: Sequence[_T]) -> _T:
+        return options[self.below(len(options))]
+
+
+# ---------------------------------------------------------------------------
+# Composition: which notes play when
+# ---------------------------------------------------------------------------
+
+_MAJOR = (0, 2, 4, 5, 7, 9, 11)
+_MINOR = (0, 2, 3, 5, 7, 8, 10)
+# Chord roots as 0-based scale degrees: well-worn progressions of major and minor
+# triads only (no diminished chord), which always sound fine.
+_MAJOR_PROGRESSIONS = ((0, 4, 5, 3), (5, 3, 0, 4), (0, 5, 3, 4), (0, 3, 5, 4))
+_MINOR_PROGRESSIONS = ((0, 5, 2, 6), (0, 3, 6, 2), (0, 6, 5, 6), (0, 5, 3, 4))
+# Melody rhythms for one bar, in eighth notes (each sums to a bar of 8).
+_RHYTHMS = (
+    (2, 2, 2, 2),
+    (1, 1, 2, 1, 1, 2),
+    (3, 1, 2, 2),
+    (2, 1, 1, 2, 2),
+    (1, 1, 1, 1, 2, 2),
+    (2, 2, 1, 1, 2),
+    (3, 3, 2),
+)
+_EIGHTHS_PER_BAR = 8
+_BARS = 8  # two four-bar phrases over the same progression, then the song loops
+_MELODY_SPAN = 10  # scale steps the melody may wander over (about an octave and a half)
+
+
+@dataclass(frozen=True)
+class _Note:
+    midi: int
+    start: int  # in eighth notes from the start of the bar
+    length: int  # in eighth notes
+
+
+@dataclass(frozen=True)
+class _Bar:
+    chord_root: int  # MIDI note of the chord's root, in the pad's octave
+    minor: bool
+    melody: tuple[_Note, ...]  # in order, never overlapping
+
+
+@dataclass(frozen=True)
+class _Song:
+    bpm: int
+    bars: tuple[_Bar, ...]
+
+
+def _compose(seed: bytes) -> _Song:
+    dice = _Dice(seed)
+    root = 48 + dice.below(12)  # tonic somewhere in C3..B3
+    minor = dice.below(3) == 0  # mostly major: it sounds friendlier in a test server
+    scale = _MINOR if minor else _MAJOR
+    progression = dice.pick(_MINOR_PROGRESSIONS if minor else _MAJOR_PROGRESSIONS)
+    bpm = 84 + dice.below(37)
+
+    def pitch(degree: int, octave_base: int) -> int:
+        return octave_base + 12 * (degree // 7) + scale[degree % 7]
+
+    bars: list[_Bar] = []
+    degree = dice.below(5)
+    for bar in range(_BARS):
+        chord = progression[bar % len(progression)]
+        chord_degrees = {(chord + step) % 7 for step in (0, 2, 4)}
+        melody, degree = _melody_bar(dice, degree, chord_degrees, bar == _BARS - 1)
+        bars.append(
+            _Bar(
+                chord_root=pitch(chord, root),
+                minor=pitch(chord + 2, root) - pitch(chord, root) == 3,
+                melody=tuple(_Note(pitch(d, root + 12), s, n) for d, s, n in melody),
+            )
+        )
+    return _Song(bpm, tuple(bars))
+
+
+def _melody_bar(
+    dice: _Dice, degree: int, chord: set[int], last_bar: bool
+) -> tuple[list[tuple[int, int, int]], int]:
+    """(scale degree, start, length) triples for one bar, and where the line ended."""
+    rhythm = (2, 2, 4) if last_bar else dice.pick(_RHYTHMS)
+    notes: list[tuple[int, int, int]] = []
+    start = 0
+    for i, length in enumerate(rhythm):
+        degree += dice.below(5) - 2
+        # Bounce off the ends of the range: clamping would stick the tune on one note.
+        degree = abs(degree) if degree < 0 else min(degree, 2 * _MELODY_SPAN - degree)
+        if start in (0, 4):
+            degree = _nearest_chord_tone(degree, chord)  # strong beats land on the harmony
+        if last_bar and i == len(rhythm) - 1:
+            degree = 7 if degree >= 4 else 0  # the phrase comes home to the tonic
+        if dice.below(10) or start == 0:  # an occasional rest lets the line breathe
+            notes.append((degree, start, length))
+        start += length
+    return notes, degree
+
+
+def _nearest_chord_tone(degree: int, chord: set[int]) -> int:
+    for offset in (0, -1, 1, -2, 2):
+        candidate = degree + offset
+        if 0 <= candidate <= _MELODY_SPAN and candidate % 7 in chord:
+            return candidate
+    return degree
+
+
+# ---------------------------------------------------------------------------
+# Synthesis
+#
+# Per-sample work only ever happens inside C loops: ``accumulate`` and ``map``
+# over ``operator`` functions, ``array`` repetition, slicing and concatenation.
+# The backing (bass and a three-note pad) is tuned in just intonation, so every
+# tone is a whole multiple of one base frequency and a whole bar of backing is
+# a single seamless wave table, tiled. The lead plays one note at a time, so
+# its notes are concatenated rather than mixed. One ``operator.add`` pass per
+# channel and bar then sums the two.
+# ---------------------------------------------------------------------------
+
+_IMAG = operator.attrgetter("imag")
+_MAX_TABLE = 4096  # samples; longer tables only buy inaudible tuning precision
+# Peaks as fractions of int16 full scale; their sum stays under 1, so nothing clips.
+_LEAD_LEVEL = 0.55 * 32767
+_BACKING_LEVEL = 0.40 * 32767
+_LEAD_HARMONICS = (1.0, 0.45, 0.2, 0.08)  # a soft, slightly reedy pluck
+_LEAD_ATTACK = 0.008  # seconds
+_LEAD_DECAY = 0.45  # seconds for the level to fall to 1/e
+_LEAD_RELEASE = 0.03  # seconds of fade at the end of every note, so none clicks
+_PAD_HARMONICS = (1.0, 0.25)
+_BASS_HARMONICS = (1.0, 0.3)
+_BASS_WEIGHT = 1.6  # relative to one pad tone; low notes sound quieter
+_BACKING_EDGE = 0.04  # seconds of fade in and out at each chord change
+# Major and minor triads in just intonation, root first; the bass is the root an
+# octave down, which halves the first ratio.
+_CHORD_RATIOS = {False: (4, 5, 6), True: (10, 12, 15)}
+_DETUNE_CENTS = (-4.0, 4.0)  # left, right: a slight chorus gives the backing width
+
+
+def _frequency(midi: int) -> float:
+    return 440.0 * math.pow(2.0, (midi - 69) / 12)
+
+
+@lru_cache(maxsize=128)
+def _periodic_table(
+    partials: tuple[tuple[int, float], ...], base_hz: float, sample_rate: int, level: float
+) -> array[float]:
+    """Sines at whole multiples of ``base_hz``, over a table that loops without a seam.
+
+    One period of 440 Hz is 100.23 samples; tiling a 100-sample period would
+    play 441 Hz. The table holds the few periods whose total length lands
+    closest to a whole number of samples, which keeps notes within a cent or
+    two. Each sine comes from a rotating phasor (``accumulate`` of complex
+    products), which avoids a ``math.sin`` call per sample.
+    """
+    per_period = sample_rate / base_hz
+    fits = range(1, max(2, int(_MAX_TABLE / per_period) + 1))
+    periods = min(fits, key=lambda k: abs(k * per_period - round(k * per_period)))
+    length = round(periods * per_period)
+    table = [0.0] * length
+    for multiple, amplitude in partials:
+        turn = cmath.rect(1.0, 2 * math.pi * multiple * periods / length)
+        phasors = accumulate(repeat(turn, length - 1), operator.mul, initial=1 + 0j)
+        table = list(
+            map(operator.add, table, map(operator.mul, map(_IMAG, phasors), repeat(amplitude)))
+        )
+    scale = level / (max(map(abs, table)) or 1.0)
+    return array("d", map(operator.mul, table, repeat(scale)))
+
+
+def _ramp(samples: int, rising: bool) -> list[float]:
+    """Linear gains for a fade of ``samples`` samples, in or out."""
+    gains = [i / samples for i in range(samples)]
+    return gains if rising else gains[::-1]
+
+
+def _shape_edges(wave: array[float], attack: int, release: int) -> None:
+    """Fade the first ``attack`` and last ``release`` samples of ``wave`` in place."""
+    attack = min(attack, len(wave))
+    release = min(release, len(wave) - attack)
+    if attack:
+        wave[:attack] = array("d", map(operator.mul, wave[:attack], _ramp(attack, True)))
+    if release:
+        wave[-release:] = array("d", map(operator.mul, wave[-release:], _ramp(release, False)))
+
+
+def _shape_edges_pcm(pcm: array[int], edge: int) -> None:
+    """The int16 twin of ``_shape_edges``: the backing is tiled as int16 to save a pass."""
+    edge = min(edge, len(pcm) // 2)
+    if edge:
+        head = map(operator.mul, pcm[:edge], _ramp(edge, True))
+        tail = map(operator.mul, pcm[-edge:], _ramp(edge, False))
+        pcm[:edge] = array("h", map(int, head))
+        pcm[-edge:] = array("h", map(int, tail))
+
+
+class _Synth:
+    """Renders bars of one song, caching tones per render so memory stays bounded."""
+
+    def __init__(self, sample_rate: int, eighth: int) -> None:
+        self.sample_rate = sample_rate
+        self.eighth = eighth  # samples per eighth note
+        self._tones: dict[tuple[int, int], array[int]] = {}
+        self._envelopes: dict[int, array[float]] = {}
+        self._backings: dict[tuple[int, bool, int], array[int]] = {}
+
+    def bar(self, bar: _Bar) -> bytes:
+        """One bar as interleaved little-endian int16 stereo, as lameenc wants it."""
+        lead = self._lead(bar.melody)
+        left, right = (
+            array("h", map(operator.add, self._backing(bar.chord_root, bar.minor, ch), lead))
+            for ch in (0, 1)
+        )
+        pcm = array("h", bytes(4 * len(left)))
+        pcm[0::2] = left
+        pcm[1::2] = right
+        if sys.byteorder == "big":
+            pcm.byteswap()
+        return pcm.tobytes()
+
+    def _lead(self, melody: Iterable[_Note]) -> array[int]:
+        line = array("h")
+        position = 0
+        for note in melody:
+            line += _silence((note.start - position) * self.eighth)
+            line += self._tone(note.midi, note.length * self.eighth)
+            position = note.start + note.length
+        return line + _silence((_EIGHTHS_PER_BAR - position) * self.eighth)
+
+    def _tone(self, midi: int, samples: int) -> array[int]:
+        key = (midi, samples)
+        if key not in self._tones:
+            partials = tuple(enumerate(_LEAD_HARMONICS, start=1))
+            table = _periodic_table(partials, _frequency(midi), self.sample_rate, _LEAD_LEVEL)
+            tiled = (table * (samples // len(table) + 1))[:samples]
+            shaped = map(operator.mul, tiled, self._envelope(samples))
+            self._tones[key] = array("h", map(int, shaped))
+        return self._tones[key]
+
+    def _envelope(self, samples: int) -> array[float]:
+        if samples not in self._envelopes:
+            ratio = math.exp(-1 / (_LEAD_DECAY * self.sample_rate))
+            env = array("d", accumulate(repeat(ratio, samples - 1), operator.mul, initial=1.0))
+            attack = int(_LEAD_ATTACK * self.sample_rate)
+            _shape_edges(env, attack, int(_LEAD_RELEASE * self.sample_rate))
+            self._envelopes[samples] = env
+        return self._envelopes[samples]
+
+    def _backing(self, chord_root: int, minor: bool, channel: int) -> array[int]:
+        key = (chord_root, minor, channel)
+        if key not in self._backings:
+            ratios = _CHORD_RATIOS[minor]
+            detune = math.pow(2.0, _DETUNE_CENTS[channel] / 1200)
+            base_hz = _frequency(chord_root) / ratios[0] * detune
+            table = _periodic_table(
+                _backing_partials(ratios), base_hz, self.sample_rate, _BACKING_LEVEL
+            )
+            samples = _EIGHTHS_PER_BAR * self.eighth
+            bar = array("h", map(int, table)) * (samples // len(table) + 1)
+            del bar[samples:]
+            _shape_edges_pcm(bar, int(_BACKING_EDGE * self.sample_rate))
+            self._backings[key] = bar
+        return self._backings[key]
+
+
+def _backing_partials(ratios: tuple[int, ...]) -> tuple[tuple[int, float], ...]:
+    """(multiple of the base frequency, amplitude) for the pad's three tones and the bass."""
+    amplitudes: dict[int, float] = {}
+    voices = [(ratio, _PAD_HARMONICS, 1.0) for ratio in ratios]
+    voices.append((ratios[0] // 2, _BASS_HARMONICS, _BASS_WEIGHT))
+    for ratio, harmonics, weight in voices:
+        for harmonic, amplitude in enumerate(harmonics, start=1):
+            multiple = ratio * harmonic
+            amplitudes[multiple] = amplitudes.get(multiple, 0.0) + amplitude * weight
+    return tuple(sorted(amplitudes.items()))
+
+
+def _silence(samples: int) -> array[int]:
+    return array("h", bytes(2 * samples))
+
+
+def _fade_out(pcm: bytes, first_frame: int, total: int, fade: int) -> bytes:
+    """Apply the song's final fade to a chunk of stereo PCM that starts at ``first_frame``.
+
+    Frames in the last ``fade`` frames of the song are scaled down linearly to
+    silence; the rest of the chunk is returned as it was.
+    """
+    frames = len(pcm) // 4
+    fade_start = max(first_frame, total - fade)
+    if fade <= 0 or fade_start >= first_frame + frames:
+        return pcm
+    samples = array("h", pcm)
+    if sys.byteorder == "big":
+        samples.byteswap()
+    offset = 2 * (fade_start - first_frame)
+    ramp = [(total - f) / fade for f in range(fade_start, first_frame + frames) for _ in (0, 1)]
+    samples[offset:] = array("h", map(int, map(operator.mul, samples[offset:], ramp)))
+    if sys.byteorder == "big":
+        samples.byteswap()
+    return samples.tobytes()
+
+
+def _song_pcm(seed: bytes, seconds: float, sample_rate: int) -> Iterator[bytes]:
+    """The song as stereo PCM chunks of one bar each, cut to length and faded out.
+
+    Bars are rendered on first use and then replayed, so a short clip only
+    pays for the bars it plays and a long one loops the eight-bar tune.
+    """
+    song = _compose(seed)
+    synth = _Synth(sample_rate, eighth=round(sample_rate * 30 / song.bpm))
+    rendered: dict[int, bytes] = {}
+    total = round(seconds * sample_rate)
+    fade = min(sample_rate, total // 4)  # one second, or a quarter of a very short clip
+    frame = 0
+    index = 0
+    while frame < total:
+        bar = index % len(song.bars)
+        if bar not in rendered:
+            rendered[bar] = synth.bar(song.bars[bar])
+        chunk = rendered[bar][: 4 * (total - frame)]
+        yield _fade_out(chunk, frame, total, fade)
+        frame += len(chunk) // 4
+        index += 1
+
+
+def render_melody(
+    seed: bytes, seconds: float, *, bitrate_kbps: int = 128, sample_rate: int = 44100
+) -> bytes:
+    """A short, deterministic stereo melody for ``seed``, encoded as a constant-bitrate MP3.
+
+    The key, mode, chord progression, tempo and tune all come from a hash of
+    the seed, so different seeds sound different and one seed always yields the
+    same bytes. CPU-bound; call it through ``asyncio.to_thread`` from async code.
+    """
+    if seconds <= 0:
+        raise ValueError("seconds must be positive")
+    # A placeholder tune needs no psychoacoustic care: the fastest setting halves the time.
+    encoder = _encoder(bitrate_kbps, sample_rate, channels=2, quality=7)
+    out = bytearray()
+    for chunk in _song_pcm(seed, seconds, sample_rate):
+        out += encoder.encode(chunk)
+    out += encoder.flush()
+    return bytes(out)
+
+
+def _encoder(bitrate_kbps: int, sample_rate: int, channels: int, quality: int) -> lameenc.Encoder:
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(bitrate_kbps)
+    encoder.set_in_sample_rate(sample_rate)
+    encoder.set_channels(channels)
+    encoder.set_quality(quality)  # 2 is best and slowest, 7 fastest
+    return encoder
+
+
+# ---------------------------------------------------------------------------
+# Reading and shrinking MP3s
+# ---------------------------------------------------------------------------
+
+# Bitrates (kbps) valid for MPEG-1 Layer III (32, 44.1 and 48 kHz).
+_MPEG1_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+_MIN_KBPS = 32  # below this speech survives but music does not
+_MONO_BELOW_KBPS = 96  # stereo under ~96 kbps spends too few bits per channel
+_LOW_RATE_BELOW_KBPS = 64  # under 64 kbps mono, 44.1 kHz wastes bits on inaudible highs
+_HEADROOM = 0.97  # frame headers, the LAME tag and padding add a few percent
+_CHUNK_FRAMES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class _Target:
+    kbps: int
+    channels: int
+    sample_rate: int
+
+
+def mp3_duration(path: Path) -> float | None:
+    """The MP3's length in seconds, or None when it cannot be read as an MP3."""
+    info = _probe(path)
+    return None if info is None else float(info.duration)
+
+
+def _probe(path: Path) -> miniaudio.SoundFileInfo | None:
+    try:
+        info = miniaudio.mp3_get_file_info(str(path))
+    except (miniaudio.MiniaudioError, OSError):
+        return None
+    return info if info.duration > 0 else None
+
+
+def fit_mp3(src: Path, dest: Path, max_bytes: int) -> bool:
+    """Re-encode the MP3 at ``src`` into ``dest`` so that it is at most ``max_bytes``.
+
+    The bitrate follows from the duration and the budget (less a few percent
+    for framing), rounded down to a standard MP3 bitrate; below 96 kbps the
+    audio is downmixed to mono, and below 64 kbps its sample rate is halved
+    (44.1 kHz to 22.05 kHz), which sounds better than starving a full-band
+    stereo stream. Decoding streams in chunks, so a ten-minute song never sits
+    in memory as PCM.
+
+    A file that already fits is copied unchanged. Returns False, writing
+    nothing, when even 32 kbps mono would not fit or when ``src`` cannot be
+    decoded: either way the caller's answer is the same (link the track
+    instead of attaching it), so neither is an exception.
+
+    CPU-bound and blocking (about half a second per minute of audio): call it
+    with ``asyncio.to_thread`` from the event loop.
+    """
+    if src.stat().st_size <= max_bytes:
+        if src.resolve() != dest.resolve():
+            shutil.copyfile(src, dest)
+        return True
+    info = _probe(src)
+    if info is None:
+        log.warning("cannot shrink %s: not a readable MP3", src.name)
+        return False
+    try:
+        # any() stops at the first encoding that fits; later ones are never tried.
+        return any(_encode_file(src, dest, t, max_bytes) for t in _targets(info, max_bytes))
+    except miniaudio.MiniaudioError as exc:
+        log.warning("cannot shrink %s: %s", src.name, exc)
+        return False
+
+
+def _targets(info: miniaudio.SoundFileInfo, max_bytes: int) -> Iterator[_Target]:
+    """Encodings to try, best first: the budget's own bitrate, then lower ones.
+
+    The lower ones only matter when the encoder overshoots its estimate, which
+    happens for clips of a few seconds where the headers weigh more.
+    """
+    budget_kbps = max_bytes * 8 * _HEADROOM / info.duration / 1000
+    # Keep the source's rate when MPEG-1 allows it: resampling costs time and quality.
+    full_rate = info.sample_rate if info.sample_rate in (32000, 44100, 48000) else 44100
+    for kbps in sorted(_MPEG1_BITRATES, reverse=True):
+        if _MIN_KBPS <= kbps <= budget_kbps:
+            yield _target(kbps, full_rate)
+
+
+def _target(kbps: int, full_rate: int) -> _Target:
+    if kbps >= _MONO_BELOW_KBPS:
+        return _Target(kbps, 2, full_rate)
+    if kbps >= _LOW_RATE_BELOW_KBPS:
+        return _Target(kbps, 1, full_rate)
+    # Half of an MPEG-1 rate is an MPEG-2 rate, and every bitrate under 64 exists there.
+    return _Target(kbps, 1, full_rate // 2)
+
+
+def _encode_file(src: Path, dest: Path, target: _Target, max_bytes: int) -> bool:
+    """Encode ``src`` at ``target`` into ``dest``; False (and no file) if it overshoots."""
+    partial = dest.with_name(dest.name + ".part")
+    # A member's real song: LAME's default trade-off, three times faster than its best.
+    encoder = _encoder(target.kbps, target.sample_rate, target.channels, quality=5)
+    written = 0
+    try:
+        with partial.open("wb") as fh:
+            for chunk in _decode_chunks(src, target):
+                data = encoder.encode(chunk)
+                written += len(data)
+                if written > max_bytes:
+                    return False
+                fh.write(data)
+            tail = encoder.flush()
+            written += len(tail)
+            if written > max_bytes:
+                return False
+            fh.write(tail)
+        partial.replace(dest)
+        return True
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _decode_chunks(src: Path, target: _Target) -> Iterator[bytes]:
+    stream = miniaudio.stream_file(
+        str(src),
+        nchannels=target.channels,
+        sample_rate=target.sample_rate,
+        frames_to_read=_CHUNK_FRAMES,
+    )
+    for samples in stream:
+        if sys.byteorder == "big":
+            samples.byteswap()
+        yield samples.tobytes()

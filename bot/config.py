@@ -1,0 +1,194 @@
+"""Typed settings: ``config.toml`` for everything, the environment for secrets.
+
+``load_settings`` either returns complete, valid settings or raises one
+``ConfigError`` that names the key and what is wrong with it; ``python -m bot``
+prints that line and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from bot.errors import ConfigError
+from bot.providers.base import FailureReason, PollPolicy
+from bot.providers.catalog import MODELS
+
+DEFAULT_CONFIG_PATH = Path("config.toml")
+
+
+class _Section(BaseModel):
+    # A misspelt key is an error, not a silently ignored line.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DiscordSettings(_Section):
+    token: SecretStr = Field(exclude=True)
+    # Both endpoints are overridable: a REST rate-limit proxy needs api_base,
+    # and the tests point both at a loopback fake Discord.
+    api_base: str = "https://discord.com/api/v10"
+    gateway_url: str = ""  # empty: discord.py's own default
+    # Guilds to sync slash commands to at once; empty syncs them globally.
+    guild_ids: list[int] = []
+    sync_commands: bool = True
+
+
+class StorageSettings(_Section):
+    database: Path = Path("data/bot.sqlite3")
+
+
+class JobSettings(_Section):
+    # Used when a member picks no model; if no provider offers it, the first offered model is.
+    default_model: str = "v5"
+    deadline_minutes: float = Field(20, gt=0)
+    max_active_per_member: int = Field(3, ge=1)
+    # How long a failed Discord delivery is retried before the job gives up on it.
+    delivery_retry_minutes: float = Field(30, gt=0)
+    max_media_mb: int = Field(200, ge=1)
+
+    @field_validator("default_model")
+    @classmethod
+    def _known_default(cls, model: str) -> str:
+        if model not in MODELS:
+            raise ValueError(f"unknown model {model!r}; known: {', '.join(MODELS)}")
+        return model
+
+
+class _ProviderBase(_Section):
+    name: str = Field(min_length=1, max_length=40)
+    priority: int = 0  # lower goes first
+    # Catalog keys this entry offers; empty offers every model the vendor knows.
+    models: list[str] = []
+    poll_first_seconds: float | None = Field(None, gt=0)
+    poll_interval_seconds: float | None = Field(None, gt=0)
+    poll_backoff: float | None = Field(None, ge=1)
+    poll_max_interval_seconds: float | None = Field(None, gt=0)
+
+    @field_validator("models")
+    @classmethod
+    def _known_models(cls, models: list[str]) -> list[str]:
+        unknown = [m for m in models if m not in MODELS]
+        if unknown:
+            raise ValueError(f"unknown model {unknown[0]!r}; known: {', '.join(MODELS)}")
+        return models
+
+    def poll_policy(self, default: PollPolicy) -> PollPolicy:
+        """The vendor's advised cadence with this entry's overrides applied."""
+        return PollPolicy(
+            first_delay=self.poll_first_seconds or default.first_delay,
+            interval=self.poll_interval_seconds or default.interval,
+            backoff=self.poll_backoff or default.backoff,
+            max_interval=self.poll_max_interval_seconds or default.max_interval,
+        )
+
+
+class SandboxSettings(_ProviderBase):
+    kind: Literal["sandbox"]
+    stage_seconds: float = Field(2.0, ge=0)
+    track_seconds: float = Field(12.0, gt=0, le=600)
+
+
+class HttpProviderSettings(_ProviderBase):
+    base_url: str
+    # Name of the environment variable that holds the key; the key itself never sits in a file.
+    api_key_env: str
+    api_key: SecretStr = Field(SecretStr(""), exclude=True)
+    timeout_seconds: float = Field(30, gt=0)
+    retries: int = Field(4, ge=0, le=10)
+    retry_base_seconds: float = Field(1.0, gt=0)  # first back-off; doubles per retry
+    # Vendor code -> reason, merged over the dialect's own table (for resellers).
+    error_reasons: dict[str, FailureReason] = {}
+
+
+class KieSettings(HttpProviderSettings):
+    kind: Literal["kie"]
+    base_url: str = "https://api.kie.ai"
+    api_key_env: str = "KIE_API_KEY"
+    # kie.ai requires a callback URL on every create call. Until the webhook
+    # receiver exists this is a harmless placeholder the vendor cannot reach.
+    callback_url: str = "https://example.invalid/suno-callback"
+
+
+ProviderSettings = Annotated[SandboxSettings | KieSettings, Field(discriminator="kind")]
+
+
+def _sandbox_only() -> list[ProviderSettings]:
+    return [SandboxSettings(kind="sandbox", name="sandbox")]
+
+
+class Settings(_Section):
+    discord: DiscordSettings
+    storage: StorageSettings = StorageSettings()
+    jobs: JobSettings = JobSettings()
+    providers: list[ProviderSettings] = Field(default_factory=_sandbox_only, min_length=1)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("providers")
+    @classmethod
+    def _unique_names(cls, providers: list[ProviderSettings]) -> list[ProviderSettings]:
+        names = [p.name for p in providers]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"provider name {name!r} is used twice")
+        return providers
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read ``path`` (``config.toml`` by default; optional) and secrets from ``environ``."""
+    env = os.environ if environ is None else environ
+    path = path or Path(env.get("BOT_CONFIG", DEFAULT_CONFIG_PATH))
+    raw = _read_toml(path)
+
+    token = env.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        raise ConfigError("DISCORD_TOKEN", "missing: set it in the environment")
+    raw.setdefault("discord", {})
+    if not isinstance(raw["discord"], dict):
+        raise ConfigError("discord", "must be a table")
+    if "token" in raw["discord"]:
+        raise ConfigError("discord.token", "do not put the token in a file; use DISCORD_TOKEN")
+    raw["discord"]["token"] = token
+
+    for i, entry in enumerate(raw.get("providers", [])):
+        if isinstance(entry, dict) and entry.get("kind") != "sandbox":
+            _inject_key(entry, i, env)
+
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "config"
+        raise ConfigError(key, first["msg"].removeprefix("Value error, ")) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        # No file is fine: the defaults run the sandbox provider on an SQLite file.
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot be read ({exc.strerror})") from None
+
+
+def _inject_key(entry: dict[str, Any], index: int, env: Mapping[str, str]) -> None:
+    where = f"providers.{index}"
+    if "api_key" in entry:
+        raise ConfigError(f"{where}.api_key", "do not put keys in a file; use api_key_env")
+    kind = entry.get("kind")
+    default_env = {"kie": "KIE_API_KEY"}.get(str(kind), "")
+    var = entry.get("api_key_env", default_env)
+    if not isinstance(var, str) or not var:
+        return  # validation reports the missing or bad api_key_env
+    key = env.get(var, "").strip()
+    if not key:
+        raise ConfigError(var, f"missing: set it in the environment (the key for {where})")
+    entry["api_key"] = key

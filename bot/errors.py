@@ -1,0 +1,79 @@
+"""The bot's exception hierarchy.
+
+Every error a member may see carries a ``user_message`` written for them: no
+exception text, vendor URL or secret ever reaches Discord.
+
+    BotError
+    ├── ConfigError          invalid or missing setting; stops start-up
+    ├── InputError           a member's input breaks a limit; nothing is stored
+    ├── ProviderError        a vendor call failed (carries a FailureReason)
+    │   ├── TransientProviderError   safe to retry: 429, 5xx, connection refused
+    │   └── MalformedResponse        the vendor answered something unreadable
+    └── MediaError           a track or cover could not be downloaded
+"""
+
+from __future__ import annotations
+
+from bot.providers.base import FailureReason
+
+
+class BotError(Exception):
+    """Base of every error the bot raises on purpose."""
+
+    user_message = "Something went wrong on my side."
+
+
+class ConfigError(BotError):
+    """A setting is missing or invalid. ``key`` names it, ``problem`` says what is wrong."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+class InputError(BotError):
+    """A member's input breaks a limit. The message names the field and the limit."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.user_message = message
+
+
+class ProviderError(BotError):
+    """A vendor refused or failed a call.
+
+    ``code`` and ``detail`` are the vendor's raw words, kept for the admin log;
+    ``reason`` is what the member is told.
+    """
+
+    def __init__(self, reason: FailureReason, code: str = "", detail: str = "") -> None:
+        super().__init__(f"{reason.value} (vendor code {code or '-'}: {detail or '-'})")
+        self.reason = reason
+        self.code = code
+        self.detail = detail
+
+
+class TransientProviderError(ProviderError):
+    """A failure that a later attempt may not meet (rate limit, 5xx, network)."""
+
+    def __init__(
+        self,
+        reason: FailureReason,
+        code: str = "",
+        detail: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(reason, code, detail)
+        self.retry_after = retry_after
+
+
+class MalformedResponse(ProviderError):
+    """The vendor answered with a body the adapter cannot read."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(FailureReason.PROVIDER_ERROR, "malformed", detail)
+
+
+class MediaError(BotError):
+    """A track or cover could not be fetched within the size cap."""

@@ -1,0 +1,48 @@
+"""How the runner reports to members, without knowing about Discord.
+
+The Discord side implements ``Notifier``; the runner is tested against any
+implementation. Every method must be safe to call again for the same job
+after a restart: that is what makes delivery exactly-once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from bot.jobs.models import Job
+from bot.providers.base import Track
+
+
+@dataclass(frozen=True)
+class TrackFiles:
+    """A finished track with its downloaded media; a path is None when its fetch failed."""
+
+    track: Track
+    audio: Path | None
+    cover: Path | None
+
+
+class DeliveryError(Exception):
+    """Delivery failed. ``retryable`` is False when retrying cannot help (channel gone)."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class Notifier(Protocol):
+    async def show_progress(self, job: Job) -> int:
+        """Post or edit the message that shows ``job.stage``; return its id.
+
+        Called for every stage, failure included. Raises ``DeliveryError``.
+        """
+
+    async def deliver(self, job: Job, files: list[TrackFiles], workdir: Path) -> int:
+        """Post the finished tracks once; return the result message id.
+
+        When ``job.delivery_started`` is set an earlier attempt may have posted
+        already: the implementation finds that message instead of posting again.
+        Raises ``DeliveryError``.
+        """

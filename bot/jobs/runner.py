@@ -1,0 +1,264 @@
+"""Drives every open job from submit to delivery, one asyncio task per job.
+
+Each step is written to the store before the next one starts, so any crash
+resumes where it stopped: a job with a vendor task id is never submitted
+again, and a job whose result may have been posted is looked up, not re-posted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import TypeVar
+
+from bot.config import JobSettings
+from bot.errors import MalformedResponse, MediaError, ProviderError, TransientProviderError
+from bot.jobs.models import Job, Stage
+from bot.jobs.notifier import DeliveryError, Notifier, TrackFiles
+from bot.jobs.store import JobStore
+from bot.providers.base import FailureReason, JobState, Provider, Track
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+_DOWNLOAD_ATTEMPTS = 3
+_MAX_PARALLEL_DELIVERIES = 4
+
+
+class JobRunner:
+    def __init__(
+        self,
+        store: JobStore,
+        providers: Mapping[str, Provider],
+        notifier: Notifier,
+        settings: JobSettings,
+        *,
+        clock: Callable[[], float] = time.time,
+        retry_delay: float = 2.0,
+    ) -> None:
+        self._store = store
+        self._providers = providers
+        self._notifier = notifier
+        self._settings = settings
+        self._clock = clock
+        self._retry_delay = retry_delay
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._wakeups: dict[str, asyncio.Event] = {}
+        # Downloads and uploads hold files on disk and bandwidth: bound them.
+        self._delivery_slots = asyncio.Semaphore(_MAX_PARALLEL_DELIVERIES)
+
+    @property
+    def active(self) -> int:
+        return len(self._tasks)
+
+    def start(self, job: Job) -> None:
+        """Drive ``job`` in the background unless it is already being driven."""
+        if job.id in self._tasks:
+            return
+        task = asyncio.create_task(self._drive(job), name=f"job-{job.id}")
+        self._tasks[job.id] = task
+        task.add_done_callback(lambda _: self._forget(job.id))
+
+    async def resume_all(self) -> int:
+        """Pick up every job a previous process left open; return how many."""
+        jobs = await self._store.unfinished()
+        for job in jobs:
+            self.start(job)
+        if jobs:
+            log.info("resumed %d unfinished job(s)", len(jobs))
+        return len(jobs)
+
+    def wake(self, job_id: str) -> None:
+        """Cut a job's wait short (a vendor callback said something changed)."""
+        event = self._wakeups.get(job_id)
+        if event is not None:
+            event.set()
+
+    async def stop(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _forget(self, job_id: str) -> None:
+        self._tasks.pop(job_id, None)
+        self._wakeups.pop(job_id, None)
+
+    async def _drive(self, job: Job) -> None:
+        try:
+            provider = self._providers.get(job.provider)
+            shown: Stage | None = None
+            if provider is None:
+                await self._fail(job, FailureReason.PROVIDER_ERROR, "unconfigured", job.provider)
+            elif job.vendor_task_id is None and not job.state.terminal:
+                shown = await self._show(job, shown)
+                await self._submit(job, provider)
+            while provider is not None and not job.state.terminal:
+                shown = await self._show(job, shown)
+                await self._poll(job, provider)
+            if job.state is JobState.SUCCEEDED and provider is not None:
+                await self._deliver(job, provider)
+            else:
+                await self._announce_failure(job)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # A bug, not a vendor or Discord failure: the row stays open and the
+            # next start-up retries it.
+            log.exception("job %s stopped unexpectedly; it will be resumed on restart", job.id)
+
+    async def _show(self, job: Job, shown: Stage | None) -> Stage:
+        """Post or edit the progress message when the visible stage changed.
+
+        Progress is best effort: a failed edit is logged and the next stage
+        change tries again. Only the final word is retried (``_until_done``).
+        """
+        if job.stage is not shown:
+            try:
+                await self._record_progress(job)
+            except DeliveryError as exc:
+                log.warning("job %s: progress message not updated: %s", job.id, exc)
+        return job.stage
+
+    async def _record_progress(self, job: Job) -> None:
+        message_id = await self._notifier.show_progress(job)
+        if message_id != job.progress_message_id:
+            job.progress_message_id = message_id
+            await self._store.update(job, "progress_message_id")
+
+    async def _submit(self, job: Job, provider: Provider) -> None:
+        try:
+            task_id = await provider.submit(job.request, job.id)
+        except ProviderError as exc:
+            await self._fail(job, exc.reason, exc.code, exc.detail)
+            return
+        job.vendor_task_id = task_id
+        job.submitted_at = self._clock()
+        job.state = JobState.QUEUED
+        await self._store.update(job, "vendor_task_id", "submitted_at", "state")
+        log.info("job %s submitted to %s as %s", job.id, provider.name, task_id)
+
+    async def _poll(self, job: Job, provider: Provider) -> None:
+        assert job.vendor_task_id is not None
+        since = job.last_poll_at or job.submitted_at or job.created_at
+        due = since + provider.poll_policy.delay(job.polls)
+        await self._sleep(job.id, min(due, job.deadline_at) - self._clock())
+        try:
+            status = await provider.status(job.vendor_task_id)
+        except (TransientProviderError, MalformedResponse) as exc:
+            # One bad look is not a verdict: keep polling until the deadline.
+            log.warning("job %s: status check failed for now: %s", job.id, exc)
+        except ProviderError as exc:
+            await self._fail(job, exc.reason, exc.code, exc.detail)
+            return
+        else:
+            job.state = status.state
+            if status.tracks:
+                job.tracks = status.tracks
+            if status.state is JobState.FAILED:
+                await self._fail(
+                    job, status.failure or FailureReason.UNKNOWN, status.code, status.detail
+                )
+                return
+        job.polls += 1
+        job.last_poll_at = self._clock()
+        if job.state is JobState.SUCCEEDED:
+            job.finished_at = job.last_poll_at
+        await self._store.update(job, "state", "polls", "last_poll_at", "finished_at", "tracks")
+        if not job.state.terminal and self._clock() >= job.deadline_at:
+            await self._fail(
+                job, FailureReason.TIMEOUT, "deadline", "no result before the deadline"
+            )
+
+    async def _sleep(self, job_id: str, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        event = self._wakeups.setdefault(job_id, asyncio.Event())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), seconds)
+        event.clear()
+
+    async def _fail(self, job: Job, reason: FailureReason, code: str, detail: str) -> None:
+        job.state = JobState.FAILED
+        job.failure, job.failure_code, job.failure_detail = reason, code, detail
+        job.finished_at = self._clock()
+        await self._store.update(
+            job, "state", "failure", "failure_code", "failure_detail", "finished_at"
+        )
+        # The raw vendor words go to the admin log only, never to the member.
+        log.warning("job %s failed: %s (vendor code %r: %s)", job.id, reason, code, detail)
+
+    async def _announce_failure(self, job: Job) -> None:
+        await self._until_done(job, lambda: self._record_progress(job))
+        await self._close(job)
+
+    async def _deliver(self, job: Job, provider: Provider) -> None:
+        if job.result_message_id is None:
+            await self._show(job, None)
+            async with self._delivery_slots:
+                job.result_message_id = await self._post_result(job, provider)
+            if job.result_message_id is not None:
+                await self._store.update(job, "result_message_id")
+        await self._show(job, Stage.DELIVERING)
+        await self._close(job)
+
+    async def _post_result(self, job: Job, provider: Provider) -> int | None:
+        with tempfile.TemporaryDirectory(prefix=f"job-{job.id}-") as tmp:
+            workdir = Path(tmp)
+            files = [
+                await self._fetch(job, provider, track, n, workdir)
+                for n, track in enumerate(job.tracks, start=1)
+            ]
+            if not job.delivery_started:
+                job.delivery_started = True
+                await self._store.update(job, "delivery_started")
+            return await self._until_done(job, lambda: self._notifier.deliver(job, files, workdir))
+
+    async def _fetch(
+        self, job: Job, provider: Provider, track: Track, n: int, workdir: Path
+    ) -> TrackFiles:
+        cap = self._settings.max_media_mb * 1024 * 1024
+        audio = await self._download(job, provider, track.audio_url, workdir / f"{n}.mp3", cap)
+        cover = await self._download(job, provider, track.image_url, workdir / f"{n}.img", cap)
+        return TrackFiles(track=track, audio=audio, cover=cover)
+
+    async def _download(
+        self, job: Job, provider: Provider, url: str, dest: Path, cap: int
+    ) -> Path | None:
+        if not url:
+            return None
+        for attempt in range(1, _DOWNLOAD_ATTEMPTS + 1):
+            try:
+                await provider.download(url, dest, cap)
+                return dest
+            except MediaError as exc:
+                log.warning("job %s: download attempt %d failed: %s", job.id, attempt, exc)
+                if attempt < _DOWNLOAD_ATTEMPTS:
+                    await asyncio.sleep(self._retry_delay * attempt)
+        return None
+
+    async def _until_done(self, job: Job, attempt: Callable[[], Awaitable[_T]]) -> _T | None:
+        """Retry a Discord step until it works, cannot work, or its time is up."""
+        give_up_at = self._clock() + self._settings.delivery_retry_minutes * 60
+        delay = self._retry_delay
+        while True:
+            try:
+                return await attempt()
+            except DeliveryError as exc:
+                if not exc.retryable or self._clock() + delay > give_up_at:
+                    log.error("job %s: could not reach the member on Discord: %s", job.id, exc)
+                    return None
+                log.warning(
+                    "job %s: Discord step failed, retrying in %.0fs: %s", job.id, delay, exc
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60)
+
+    async def _close(self, job: Job) -> None:
+        job.closed_at = self._clock()
+        await self._store.update(job, "closed_at")

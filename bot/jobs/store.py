@@ -1,0 +1,182 @@
+"""The SQLite store: the only module that speaks SQL.
+
+Every change is committed before the caller moves on, so a crash at any point
+leaves a row the runner can resume from. WAL keeps readers (commands counting
+a member's jobs) from waiting on the runner's writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.jobs.models import Job
+from bot.providers.base import GenerateRequest, Track
+
+# Numbered migrations; PRAGMA user_version records how many have run.
+# Append only: a released migration is never edited.
+MIGRATIONS: Sequence[str] = (
+    """
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        channel_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        provider TEXT NOT NULL,
+        request TEXT NOT NULL,
+        state TEXT NOT NULL,
+        vendor_task_id TEXT,
+        polls INTEGER NOT NULL DEFAULT 0,
+        failure TEXT,
+        failure_code TEXT NOT NULL DEFAULT '',
+        failure_detail TEXT NOT NULL DEFAULT '',
+        progress_message_id INTEGER,
+        result_message_id INTEGER,
+        delivery_started INTEGER NOT NULL DEFAULT 0,
+        upload_limit INTEGER,
+        created_at REAL NOT NULL,
+        deadline_at REAL NOT NULL,
+        submitted_at REAL,
+        last_poll_at REAL,
+        finished_at REAL,
+        closed_at REAL
+    );
+    CREATE INDEX jobs_open ON jobs (created_at) WHERE closed_at IS NULL;
+    CREATE INDEX jobs_by_user ON jobs (user_id, closed_at);
+    CREATE TABLE tracks (
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (job_id, position)
+    );
+    """,
+)
+
+# One column per Job field; tracks live in their own table.
+_JOB_COLUMNS = [name for name in Job.model_fields if name != "tracks"]
+# Columns a job may change after it is created.
+_MUTABLE = frozenset(_JOB_COLUMNS) - {"id", "guild_id", "channel_id", "user_id", "request"}
+
+
+class JobStore:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    @classmethod
+    async def open(cls, path: Path) -> JobStore:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path)
+        db.row_factory = aiosqlite.Row
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA busy_timeout=5000")
+        store = cls(db)
+        await store._migrate()
+        return store
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def _migrate(self) -> None:
+        async with self._db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        done = int(row[0]) if row else 0
+        for number, script in enumerate(MIGRATIONS[done:], start=done + 1):
+            # executescript commits first, so each migration and its version bump land together.
+            await self._db.executescript(
+                f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;"
+            )
+
+    async def schema_version(self) -> int:
+        async with self._db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def add(self, job: Job) -> None:
+        values = _to_row(job)
+        placeholders = ", ".join("?" for _ in _JOB_COLUMNS)
+        await self._db.execute(
+            f"INSERT INTO jobs ({', '.join(_JOB_COLUMNS)}) VALUES ({placeholders})",  # noqa: S608
+            [values[c] for c in _JOB_COLUMNS],
+        )
+        await self._db.commit()
+
+    async def update(self, job: Job, *fields: str) -> None:
+        """Persist the named fields of ``job`` (its in-memory copy is the source)."""
+        unknown = set(fields) - _MUTABLE - {"tracks"}
+        if unknown:
+            raise ValueError(f"not a mutable job column: {sorted(unknown)}")
+        row = _to_row(job)
+        columns = [f for f in fields if f != "tracks"]
+        if columns:
+            assignments = ", ".join(f"{c} = ?" for c in columns)
+            await self._db.execute(
+                f"UPDATE jobs SET {assignments} WHERE id = ?",  # noqa: S608
+                [*(row[c] for c in columns), job.id],
+            )
+        if "tracks" in fields:
+            await self._replace_tracks(job.id, job.tracks)
+        await self._db.commit()
+
+    async def _replace_tracks(self, job_id: str, tracks: Iterable[Track]) -> None:
+        await self._db.execute("DELETE FROM tracks WHERE job_id = ?", (job_id,))
+        await self._db.executemany(
+            "INSERT INTO tracks (job_id, position, data) VALUES (?, ?, ?)",
+            [(job_id, i, t.model_dump_json()) for i, t in enumerate(tracks)],
+        )
+
+    async def get(self, job_id: str) -> Job | None:
+        async with self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return (await self._with_tracks([row]))[0]
+
+    async def unfinished(self) -> list[Job]:
+        """Jobs not yet closed (delivered, or their failure shown), oldest first."""
+        async with self._db.execute(
+            "SELECT * FROM jobs WHERE closed_at IS NULL ORDER BY created_at"
+        ) as cur:
+            rows = await cur.fetchall()
+        return await self._with_tracks(rows)
+
+    async def count_open_for_user(self, user_id: int) -> int:
+        async with self._db.execute(
+            "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND closed_at IS NULL", (user_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _with_tracks(self, rows: Iterable[aiosqlite.Row]) -> list[Job]:
+        jobs = [_from_row(r) for r in rows]
+        if not jobs:
+            return jobs
+        by_id = {j.id: j for j in jobs}
+        placeholders = ", ".join("?" for _ in by_id)
+        async with self._db.execute(
+            f"SELECT job_id, data FROM tracks WHERE job_id IN ({placeholders})"  # noqa: S608
+            " ORDER BY job_id, position",
+            list(by_id),
+        ) as cur:
+            async for job_id, data in cur:
+                by_id[job_id].tracks.append(Track.model_validate_json(data))
+        return jobs
+
+
+def _to_row(job: Job) -> dict[str, Any]:
+    row = job.model_dump(mode="json", exclude={"tracks"})
+    row["request"] = json.dumps(row["request"])
+    row["delivery_started"] = int(job.delivery_started)
+    return row
+
+
+def _from_row(row: aiosqlite.Row) -> Job:
+    data = dict(zip(row.keys(), tuple(row), strict=True))
+    data["request"] = GenerateRequest.model_validate_json(data["request"])
+    data["failure"] = data["failure"] or None
+    return Job.model_validate(data)

@@ -1,0 +1,350 @@
+"""kie.ai: ``POST /api/v1/generate``, then poll ``GET /api/v1/generate/record-info``.
+
+kie wraps every answer in ``{code, msg, data}`` and reports errors either as
+HTTP errors or as HTTP 200 with an error ``code`` in the body; both take the
+same path through one code table (PROVIDERS.md, seed 001).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot import media
+from bot.config import KieSettings
+from bot.errors import MalformedResponse, ProviderError
+from bot.providers.base import (
+    FailureReason,
+    GenerateRequest,
+    JobState,
+    PollPolicy,
+    Provider,
+    TaskStatus,
+    Track,
+)
+from bot.providers.errors_table import ErrorTable
+from bot.providers.http import RetryPolicy, Transient, VendorHttp
+
+log = logging.getLogger(__name__)
+
+SUBMIT_PATH = "/api/v1/generate"
+RECORD_PATH = "/api/v1/generate/record-info"
+
+# Catalog key -> kie's model name.
+KIE_MODELS: dict[str, str] = {
+    "v3.5": "V3_5",
+    "v4": "V4",
+    "v4.5": "V4_5",
+    "v4.5-plus": "V4_5PLUS",
+    "v4.5-all": "V4_5ALL",
+    "v5": "V5",
+}
+
+# kie generations take one to three minutes and the vendor allows about three
+# polls per second per task; this cadence spends at most 8 polls on two minutes.
+DEFAULT_POLL = PollPolicy(first_delay=35.0, interval=15.0, backoff=1.3, max_interval=60.0)
+
+# kie keeps generated files for 14 days.
+URL_LIFETIME = timedelta(days=14)
+
+R = FailureReason
+KIE_ERRORS = ErrorTable(
+    reasons={
+        "400": R.INVALID_INPUT,  # also copyrighted lyrics; see _POLICY_HINT
+        "401": R.PROVIDER_ERROR,  # our key is wrong: the admin's problem, not the member's
+        "402": R.INSUFFICIENT_CREDITS,
+        "404": R.PROVIDER_ERROR,
+        "413": R.CONTENT_POLICY,  # the upload matches an existing work
+        "422": R.INVALID_INPUT,
+        "429": R.RATE_LIMITED,
+        "451": R.CONTENT_POLICY,
+        "455": R.PROVIDER_ERROR,  # maintenance
+        "500": R.PROVIDER_ERROR,
+        "501": R.PROVIDER_ERROR,  # generation failed
+        "505": R.PROVIDER_ERROR,
+        "531": R.PROVIDER_ERROR,  # failed, credits refunded
+    },
+    transient=frozenset({"429", "455", "500", "502", "503", "504"}),
+)
+
+# kie answers copyrighted lyrics with a plain 400; the message tells them apart.
+_POLICY_HINT = re.compile(r"copyright|sensitive|violat|prohibit", re.IGNORECASE)
+
+_STATES = {
+    "PENDING": JobState.QUEUED,
+    "TEXT_SUCCESS": JobState.RUNNING,
+    "FIRST_SUCCESS": JobState.PARTIAL,
+    "SUCCESS": JobState.SUCCEEDED,
+}
+_FAILED_WITH_CODE = frozenset({"CREATE_TASK_FAILED", "GENERATE_AUDIO_FAILED"})
+_DETAIL_LIMIT = 300
+
+
+class KieProvider(Provider):
+    def __init__(
+        self,
+        settings: KieSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        media_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = settings.name
+        self.models = {
+            key: vendor
+            for key, vendor in KIE_MODELS.items()
+            if not settings.models or key in settings.models
+        }
+        self.poll_policy = settings.poll_policy(DEFAULT_POLL)
+        self._settings = settings
+        self._key = settings.api_key.get_secret_value()
+        self._errors = KIE_ERRORS.merged(settings.error_reasons)
+        self._client = httpx.AsyncClient(
+            base_url=settings.base_url,
+            headers={"Authorization": f"Bearer {self._key}"},
+            timeout=settings.timeout_seconds,
+            transport=transport,
+        )
+        # Media lives on vendor CDNs: this client never carries the API key.
+        self._media = httpx.AsyncClient(
+            timeout=settings.timeout_seconds, follow_redirects=True, transport=media_transport
+        )
+        self._http = VendorHttp(
+            self._client, RetryPolicy.from_settings(settings), classify=self._classify
+        )
+
+    async def submit(self, request: GenerateRequest, job_id: str) -> str:
+        model = self.models.get(request.model)
+        if model is None:
+            raise ProviderError(
+                FailureReason.INVALID_INPUT, "model", f"{self.name} does not offer {request.model}"
+            )
+        # Description mode: kie takes style and title only in custom mode, so
+        # vendor_prompt() has already folded the style into the prompt.
+        body = {
+            "prompt": request.vendor_prompt(),
+            "customMode": False,
+            "instrumental": request.instrumental,
+            "model": model,
+            "callBackUrl": self._settings.callback_url,
+        }
+        data = self._unwrap(await self._http.request("POST", SUBMIT_PATH, json=body))
+        task_id = data.get("taskId") if isinstance(data, dict) else None
+        if not isinstance(task_id, str) or not task_id:
+            raise MalformedResponse("submit answer has no data.taskId")
+        log.info("%s: job %s is kie task %s", self.name, job_id, task_id)
+        return task_id
+
+    async def status(self, task_id: str) -> TaskStatus:
+        response = await self._http.request("GET", RECORD_PATH, params={"taskId": task_id})
+        data = self._unwrap(response)
+        if not isinstance(data, dict):
+            raise MalformedResponse("record-info data is not an object")
+        return self._task_status(task_id, data)
+
+    async def download(self, url: str, dest: Path, max_bytes: int) -> int:
+        return await media.download(self._media, url, dest, max_bytes)
+
+    async def aclose(self) -> None:
+        try:
+            await self._client.aclose()
+        finally:
+            await self._media.aclose()
+
+    # -- answers -------------------------------------------------------------
+
+    def _classify(self, response: httpx.Response) -> Transient | None:
+        """Retry transient codes whether they came as an HTTP status or in a 200 body."""
+        error = _error_of(response, _json(response))
+        if error is None:
+            return None
+        code, msg = error
+        if not self._errors.is_transient(code):
+            return None
+        return Transient(self._reason(code, msg), code, self._clean(msg))
+
+    def _unwrap(self, response: httpx.Response) -> Any:
+        """The envelope's ``data``, or the vendor's refusal as a ``ProviderError``."""
+        body = _json(response)
+        error = _error_of(response, body)
+        if error is not None:
+            raise self._refusal(*error)
+        if not isinstance(body, dict):
+            kind = "not a JSON object" if body is not None else "not JSON"
+            raise MalformedResponse(f"answer is {kind} (HTTP {response.status_code})")
+        if body.get("data") is None:
+            raise MalformedResponse("answer has no data")
+        return body["data"]
+
+    def _refusal(self, code: str, msg: str) -> ProviderError:
+        reason = self._reason(code, msg)
+        detail = self._clean(msg)
+        if code == "401":
+            # Loud, for the admin: every job on this provider fails until the key is fixed.
+            log.error(
+                "%s: kie rejected the API key (code 401); check the %s environment variable",
+                self.name,
+                self._settings.api_key_env,
+            )
+        elif reason is FailureReason.INSUFFICIENT_CREDITS:
+            log.error("%s: kie account is out of credits (code %s)", self.name, code)
+        else:
+            log.warning("%s: kie refused (code %s): %s", self.name, code, detail)
+        return ProviderError(reason, code, detail)
+
+    def _reason(self, code: str, msg: str) -> FailureReason:
+        reason = self._errors.reason(code)
+        if reason is FailureReason.INVALID_INPUT and _POLICY_HINT.search(msg):
+            return FailureReason.CONTENT_POLICY
+        return reason
+
+    def _clean(self, text: str) -> str:
+        """Vendor text fit for logs and exceptions: bounded, and never the key."""
+        if self._key:
+            text = text.replace(self._key, "***")
+        return text[:_DETAIL_LIMIT]
+
+    # -- record-info ---------------------------------------------------------
+
+    def _task_status(self, task_id: str, data: dict[str, Any]) -> TaskStatus:
+        raw = data.get("status")
+        if not isinstance(raw, str) or not raw:
+            raise MalformedResponse("record-info answer has no status")
+        error_code = _code(data.get("errorCode")) or ""
+        detail = self._clean(_text(data.get("errorMessage")))
+        tracks = _tracks(task_id, data)
+        code = f"{raw}:{error_code}" if error_code else raw
+
+        def result(state: JobState, failure: FailureReason | None = None) -> TaskStatus:
+            return TaskStatus(state=state, tracks=tracks, failure=failure, code=code, detail=detail)
+
+        state = _STATES.get(raw)
+        if state is JobState.SUCCEEDED and not _all_audio(tracks):
+            raise MalformedResponse("SUCCESS without an audio URL for every track")
+        if state is not None:
+            return result(state)
+        if raw == "SENSITIVE_WORD_ERROR":
+            return result(JobState.FAILED, FailureReason.CONTENT_POLICY)
+        if raw == "CALLBACK_EXCEPTION":
+            # kie could not reach our callback URL; the songs themselves may be fine.
+            if _all_audio(tracks):
+                return result(JobState.SUCCEEDED)
+            return result(JobState.FAILED, FailureReason.PROVIDER_ERROR)
+        if raw in _FAILED_WITH_CODE:
+            reason = (
+                self._reason(error_code, detail) if error_code else FailureReason.PROVIDER_ERROR
+            )
+            return result(JobState.FAILED, reason)
+        # A status this adapter does not know yet: keep polling, let the deadline decide.
+        log.warning("%s: kie task %s has unknown status %r", self.name, task_id, raw)
+        return result(JobState.RUNNING)
+
+
+def _json(response: httpx.Response) -> Any:
+    """The parsed body, or None when it is not JSON (an HTML error page, a cut-off body)."""
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+def _error_of(response: httpx.Response, body: Any) -> tuple[str, str] | None:
+    """(code, msg) when the answer is an error, by body code or by HTTP status; else None."""
+    body_code = msg = None
+    if isinstance(body, dict):
+        body_code = _code(body.get("code"))
+        msg = _text(body.get("msg"))
+    if body_code is not None and body_code != "200":
+        return body_code, msg or ""
+    if response.is_error:
+        return str(response.status_code), msg or response.reason_phrase
+    return None
+
+
+def _code(value: Any) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _tracks(task_id: str, data: dict[str, Any]) -> list[Track]:
+    response = data.get("response")
+    if response is None:
+        return []  # null until TEXT_SUCCESS
+    if not isinstance(response, dict):
+        raise MalformedResponse("record-info response is not an object")
+    items = response.get("sunoData") or []
+    if not isinstance(items, list):
+        raise MalformedResponse("record-info sunoData is not a list")
+    task_created = _time(data.get("createTime"))
+    return [_track(task_id, item, task_created) for item in items]
+
+
+def _track(task_id: str, item: Any, task_created: datetime | None) -> Track:
+    if not isinstance(item, dict) or not item.get("id"):
+        raise MalformedResponse("a track in sunoData has no id")
+    known = [t for t in (_time(item.get("createTime")), task_created) if t is not None]
+    # The earlier time is the conservative one: better re-fetch early than post a dead link.
+    created = min(known) if known else None
+    return Track(
+        vendor_task_id=task_id,
+        vendor_track_id=str(item["id"]),
+        audio_url=_text(item.get("audioUrl")),
+        stream_url=_text(item.get("streamAudioUrl")),
+        image_url=_text(item.get("imageUrl")),
+        title=_text(item.get("title")),
+        tags=_text(item.get("tags")),
+        lyrics=_text(item.get("prompt")),
+        duration=_seconds(item.get("duration")),
+        model=_text(item.get("modelName")),
+        expires_at=created + URL_LIFETIME if created else None,
+    )
+
+
+def _all_audio(tracks: list[Track]) -> bool:
+    return bool(tracks) and all(track.audio_url for track in tracks)
+
+
+def _seconds(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def _time(value: Any) -> datetime | None:
+    """kie's createTime: epoch milliseconds, or "YYYY-MM-DD HH:MM:SS" (taken as UTC)."""
+    if isinstance(value, bool) or value is None or value == "":
+        return None
+    if isinstance(value, str) and not value.strip().isdigit():
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        # The zone is undocumented; hours of error are harmless against 14 days.
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    number = _seconds(value)
+    if number is None:
+        return None
+    if number > 1e11:  # milliseconds (seconds would be past the year 5000)
+        number /= 1000
+    try:
+        return datetime.fromtimestamp(number, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None

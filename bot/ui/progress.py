@@ -1,0 +1,52 @@
+"""The progress message: one embed per job, re-rendered only when its stage changes."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.jobs.models import Job, Stage
+from bot.ui.text import FAILURE_TEXT, STAGE_LABELS, STAGE_STEP, STAGE_STEPS, job_marker, quote
+from bot.ui.text import duration as fmt_duration
+
+_COLOURS: dict[Stage, discord.Colour] = {
+    Stage.DONE: discord.Colour.green(),
+    Stage.FAILED: discord.Colour.red(),
+}
+
+
+def progress_bar(stage: Stage) -> str:
+    step = STAGE_STEP[stage]
+    return "▰" * step + "▱" * (STAGE_STEPS - step)
+
+
+def progress_embed(job: Job, result_url: str | None = None) -> discord.Embed:
+    request = job.request
+    embed = discord.Embed(
+        title=quote(request.title, 200) if request.title else "New song",
+        description=f">>> {quote(request.prompt, 1000)}",
+        colour=_COLOURS.get(job.stage, discord.Colour.blurple()),
+    )
+    status = STAGE_LABELS[job.stage]
+    if job.stage is Stage.FAILED and job.failure is not None:
+        status = f"{status}: {FAILURE_TEXT[job.failure]}"
+    elif job.stage is Stage.DONE and result_url:
+        status = f"{status}: [jump to your songs]({result_url})"
+    if job.stage is not Stage.FAILED:
+        status = f"{status}\n{progress_bar(job.stage)}"
+    embed.add_field(name="Status", value=status, inline=False)
+    embed.add_field(name="Model", value=request.model)
+    if request.style:
+        embed.add_field(name="Style", value=quote(request.style, 200))
+    if request.instrumental:
+        embed.add_field(name="Vocals", value="Instrumental")
+    embed.add_field(name="Time", value=_elapsed(job))
+    embed.set_footer(text=job_marker(job.id))
+    return embed
+
+
+def _elapsed(job: Job) -> str:
+    # While running, Discord's relative timestamp counts up on its own, so the
+    # message needs no edit just to show time passing.
+    if job.finished_at is None or job.stage not in (Stage.DONE, Stage.FAILED):
+        return f"started <t:{int(job.created_at)}:R>"
+    return f"took {fmt_duration(job.finished_at - job.created_at)}"

@@ -1,0 +1,68 @@
+"""The result message: one embed per track, with its MP3 and cover attached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import discord
+
+from bot.jobs.models import Job
+from bot.providers.base import Track
+from bot.ui.text import duration, job_marker, quote
+
+
+@dataclass(frozen=True)
+class PostedTrack:
+    """How one track goes out: attached files by name, or a link with the reason."""
+
+    track: Track
+    audio_name: str | None  # attachment filename, None when only linked
+    cover_name: str | None
+    note: str = ""  # why the audio was re-encoded or linked instead of attached
+
+
+def result_marker(job_id: str, n: int) -> str:
+    return f"{job_marker(job_id)} · track {n}"
+
+
+def result_content(job: Job) -> str:
+    return f"<@{job.user_id}> your song is ready! 🎶"
+
+
+def result_embeds(job: Job, tracks: list[PostedTrack]) -> list[discord.Embed]:
+    return [_track_embed(job, posted, n) for n, posted in enumerate(tracks, start=1)]
+
+
+def _track_embed(job: Job, posted: PostedTrack, n: int) -> discord.Embed:
+    track = posted.track
+    title = track.title or job.request.title or "Untitled"
+    embed = discord.Embed(title=quote(title, 200), colour=discord.Colour.green())
+    if track.tags or job.request.style:
+        embed.add_field(name="Style", value=quote(track.tags or job.request.style, 1000))
+    embed.add_field(name="Duration", value=duration(track.duration))
+    embed.add_field(name="Model", value=job.request.model)
+    if posted.audio_name is None:
+        embed.add_field(name="Audio", value=_link(track), inline=False)
+    if posted.note:
+        embed.add_field(name="Note", value=posted.note, inline=False)
+    if posted.cover_name:
+        embed.set_thumbnail(url=f"attachment://{posted.cover_name}")
+    embed.set_footer(text=result_marker(job.id, n))
+    return embed
+
+
+def _link(track: Track) -> str:
+    url = track.audio_url or track.stream_url
+    if not url.startswith(("https://", "http://")):
+        return "The audio could not be fetched."
+    expiry = (
+        f" (link expires <t:{int(track.expires_at.timestamp())}:R>)" if track.expires_at else ""
+    )
+    return f"[Download the MP3]({url}){expiry}"
+
+
+def safe_filename(title: str, n: int, suffix: str) -> str:
+    """An attachment name Discord accepts: ASCII letters, digits, dashes."""
+    stem = "".join(c if c.isascii() and c.isalnum() else "-" for c in title).strip("-")
+    stem = "-".join(part for part in stem.split("-") if part)[:60] or "song"
+    return f"{stem}-{n}{suffix}"

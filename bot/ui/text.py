@@ -1,0 +1,66 @@
+"""Words members read: stage labels, failure reasons, safe quoting of their own text."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.jobs.models import Stage
+from bot.providers.base import FailureReason
+
+STAGE_LABELS: dict[Stage, str] = {
+    Stage.WAITING: "⏳ Sending your request to the music service",
+    Stage.QUEUED: "📥 Queued at the music service",
+    Stage.RUNNING: "✍️ Writing and composing",
+    Stage.PARTIAL: "🎧 First track ready, finishing the second",
+    Stage.DELIVERING: "📤 Uploading your songs",
+    Stage.DONE: "✅ Done",
+    Stage.FAILED: "❌ Failed",
+}
+
+# Position on the progress bar, out of STAGE_STEPS.
+STAGE_STEP: dict[Stage, int] = {
+    Stage.WAITING: 1,
+    Stage.QUEUED: 2,
+    Stage.RUNNING: 3,
+    Stage.PARTIAL: 4,
+    Stage.DELIVERING: 5,
+    Stage.DONE: 6,
+    Stage.FAILED: 0,
+}
+STAGE_STEPS = 6
+
+FAILURE_TEXT: dict[FailureReason, str] = {
+    FailureReason.CONTENT_POLICY: (
+        "The music service refused this request under its content policy. Try rewording it "
+        "(no real artists' names or copyrighted lyrics)."
+    ),
+    FailureReason.INVALID_INPUT: "The music service rejected the request as invalid.",
+    FailureReason.INSUFFICIENT_CREDITS: (
+        "The bot's music account is out of credits. Ask a server admin to top it up."
+    ),
+    FailureReason.RATE_LIMITED: (
+        "The music service is too busy right now. Try again in a few minutes."
+    ),
+    FailureReason.PROVIDER_ERROR: "The music service is unavailable right now. Try again later.",
+    FailureReason.TIMEOUT: "The song did not finish in time. Try again later.",
+    FailureReason.CANCELLED: "The job was cancelled.",
+    FailureReason.UNKNOWN: "The music service could not make this song.",
+}
+
+
+def quote(text: str, limit: int) -> str:
+    """A member's own text, shown literally: no markdown, no mentions, bounded."""
+    safe = discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    return safe if len(safe) <= limit else safe[: limit - 1] + "…"
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    total = round(seconds)
+    return f"{total // 60}:{total % 60:02d}"
+
+
+def job_marker(job_id: str) -> str:
+    """Footer text that lets a restarted bot recognise its own messages for a job."""
+    return f"job {job_id}"

@@ -1,0 +1,708 @@
+"""Contract tests: KieProvider against the kie.ai emulator over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import socket
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import miniaudio
+import pytest
+from PIL import Image
+from pydantic import SecretStr
+
+from bot.errors import MalformedResponse, MediaError, ProviderError, TransientProviderError
+from bot.providers.base import FailureReason, GenerateRequest, JobState, TaskStatus
+from bot.providers.http import RetryPolicy, parse_retry_after
+from bot.providers.kie import DEFAULT_POLL, KieProvider
+from tests.fakes.kie import KieEmulator
+from tests.providers.conftest import API_KEY, FakeClock
+
+R = FailureReason
+MakeKie = Callable[..., KieProvider]
+REQUEST = GenerateRequest(prompt="a calm piano piece", model="v4.5")
+SUBMIT = "/api/v1/generate"
+RECORD = "/api/v1/generate/record-info"
+ATTEMPTS = 5  # KieSettings.retries defaults to 4 retries after the first attempt
+
+
+def assert_no_secret(exc: BaseException, secret: str = API_KEY) -> None:
+    """The key must not leak through any text an exception carries, chained ones included."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        texts = [str(seen), repr(seen), *map(str, seen.args)]
+        texts += [str(getattr(seen, name, "")) for name in ("code", "detail")]
+        assert not any(secret in text for text in texts), texts
+        seen = seen.__cause__ or seen.__context__
+
+
+async def submit_error(kie: KieProvider) -> ProviderError:
+    with pytest.raises(ProviderError) as info:
+        await kie.submit(REQUEST, "job-1")
+    assert_no_secret(info.value)
+    return info.value
+
+
+# -- policy and catalogue ------------------------------------------------------
+
+
+def polls_until(done_at: float, policy: Any) -> int:
+    """Polls a job runner following ``policy`` spends to see a task done at ``done_at``."""
+    t, polls = 0.0, 0
+    while True:
+        t += policy.delay(polls)
+        polls += 1
+        if t >= done_at:
+            return polls
+
+
+def test_default_poll_policy_spends_at_most_8_polls_on_two_minutes(kie: KieProvider) -> None:
+    assert kie.poll_policy == DEFAULT_POLL
+    assert DEFAULT_POLL.first_delay == pytest.approx(35)
+    assert polls_until(120, kie.poll_policy) <= 8
+    # Gentle on the vendor's ~3 requests/s per task: never closer than 15 s apart.
+    assert min(DEFAULT_POLL.delay(n) for n in range(1, 20)) >= 15
+    assert max(DEFAULT_POLL.delay(n) for n in range(1, 20)) == pytest.approx(60)
+
+
+def test_poll_policy_overrides_come_from_settings(make_kie: MakeKie) -> None:
+    kie = make_kie(poll_first_seconds=5, poll_interval_seconds=2)
+    assert kie.poll_policy.first_delay == 5
+    assert kie.poll_policy.interval == 2
+    assert kie.poll_policy.backoff == DEFAULT_POLL.backoff
+
+
+def test_models_map_catalog_keys_and_respect_the_config_list(make_kie: MakeKie) -> None:
+    assert make_kie().models == {
+        "v3.5": "V3_5",
+        "v4": "V4",
+        "v4.5": "V4_5",
+        "v4.5-plus": "V4_5PLUS",
+        "v4.5-all": "V4_5ALL",
+        "v5": "V5",
+    }
+    assert make_kie(models=["v4", "v5"]).models == {"v4": "V4", "v5": "V5"}
+
+
+async def test_model_not_offered_is_refused_without_a_request(
+    make_kie: MakeKie, emu: KieEmulator
+) -> None:
+    kie = make_kie(models=["v5"])
+    error = await submit_error(kie)
+    assert error.reason is R.INVALID_INPUT
+    assert emu.hits[SUBMIT] == 0
+
+
+# -- submit and states ---------------------------------------------------------
+
+
+async def test_submit_sends_kie_description_mode_body(kie: KieProvider, emu: KieEmulator) -> None:
+    request = GenerateRequest(
+        prompt="rainy night", model="v4.5-plus", instrumental=True, style="lofi", title="Rain"
+    )
+    task_id = await kie.submit(request, "job-1")
+    assert emu.task_ids() == [task_id]
+    assert emu.submits == [
+        {
+            "prompt": "rainy night\nStyle: lofi",
+            "customMode": False,
+            "instrumental": True,
+            "model": "V4_5PLUS",
+            "callBackUrl": "https://example.invalid/suno-callback",
+        }
+    ]
+
+
+async def test_task_walks_through_every_stage(
+    kie: KieProvider, emu: KieEmulator, clock: FakeClock
+) -> None:
+    task_id = await kie.submit(REQUEST, "job-1")
+    submitted = datetime.fromtimestamp(clock.now, UTC)
+
+    pending = await kie.status(task_id)
+    assert (pending.state, pending.tracks, pending.code) == (JobState.QUEUED, [], "PENDING")
+
+    clock.advance(35)  # generation_seconds=100: text at 30, first at 60, done at 100
+    text = await kie.status(task_id)
+    assert (text.state, text.code) == (JobState.RUNNING, "TEXT_SUCCESS")
+    assert len(text.tracks) == 2
+    assert all(t.lyrics.startswith("[Verse]") and not t.stream_url for t in text.tracks)
+
+    clock.advance(30)
+    first = await kie.status(task_id)
+    assert (first.state, first.code) == (JobState.PARTIAL, "FIRST_SUCCESS")
+    assert all(t.audio_url == "" and t.stream_url for t in first.tracks)
+
+    clock.advance(40)
+    done = await kie.status(task_id)
+    assert (done.state, done.failure, done.code) == (JobState.SUCCEEDED, None, "SUCCESS")
+    one, two = done.tracks
+    assert one.vendor_track_id != two.vendor_track_id
+    assert (one.title, one.tags) != (two.title, two.tags)
+    assert one.duration != two.duration
+    for track in done.tracks:
+        assert track.vendor_task_id == task_id
+        assert track.audio_url.startswith(emu.base_url)
+        assert all((track.stream_url, track.image_url, track.model, track.lyrics))
+        assert track.duration == pytest.approx(2.0, abs=0.1)
+        assert track.expires_at is not None
+        assert abs(track.expires_at - (submitted + timedelta(days=14))) < timedelta(seconds=2)
+    assert emu.polls[task_id] == 4
+    assert emu.completed_at[task_id] == pytest.approx(clock.now - 5)
+
+
+async def test_record_info_param_is_the_submit_body_as_a_json_string(
+    kie: KieProvider, emu: KieEmulator
+) -> None:
+    task_id = await kie.submit(REQUEST, "job-1")
+    async with httpx.AsyncClient(
+        base_url=emu.base_url, headers={"Authorization": f"Bearer {API_KEY}"}
+    ) as client:
+        body = (await client.get(RECORD, params={"taskId": task_id})).json()
+        credit = (await client.get("/api/v1/chat/credit")).json()
+    assert (body["code"], body["msg"]) == (200, "success")
+    assert body["data"]["operationType"] == "generate"
+    assert json.loads(body["data"]["param"]) == emu.submits[0]
+    assert isinstance(body["data"]["createTime"], int)
+    assert isinstance(credit["data"], float | int)
+
+
+async def test_callback_exception_with_audio_counts_as_success(
+    kie: KieProvider, emu: KieEmulator, clock: FakeClock
+) -> None:
+    emu.plan("callback_exception")
+    task_id = await kie.submit(REQUEST, "job-1")
+    clock.advance(100)
+    status = await kie.status(task_id)
+    assert status.state is JobState.SUCCEEDED
+    assert status.code == "CALLBACK_EXCEPTION"
+    assert "callback" in status.detail.lower()
+    assert all(t.audio_url for t in status.tracks)
+
+
+async def test_sensitive_words_fail_with_content_policy(
+    kie: KieProvider, emu: KieEmulator, clock: FakeClock
+) -> None:
+    emu.plan("sensitive")
+    task_id = await kie.submit(REQUEST, "job-1")
+    clock.advance(40)
+    status = await kie.status(task_id)
+    assert (status.state, status.failure) == (JobState.FAILED, R.CONTENT_POLICY)
+    assert status.code == "SENSITIVE_WORD_ERROR"
+    assert status.detail
+
+
+@pytest.mark.parametrize(
+    ("error_code", "reason"), [(531, R.PROVIDER_ERROR), (451, R.CONTENT_POLICY), (None, None)]
+)
+async def test_audio_failed_takes_its_reason_from_the_error_code(
+    kie: KieProvider,
+    emu: KieEmulator,
+    clock: FakeClock,
+    error_code: int | None,
+    reason: FailureReason | None,
+) -> None:
+    emu.plan("audio_failed", error_code=error_code, error_message="boom")
+    task_id = await kie.submit(REQUEST, "job-1")
+    clock.advance(65)
+    status = await kie.status(task_id)
+    assert status.state is JobState.FAILED
+    assert status.failure is (reason or R.PROVIDER_ERROR)
+    assert status.code.startswith("GENERATE_AUDIO_FAILED")
+    if error_code is not None:
+        assert str(error_code) in status.code
+    assert status.detail == "boom"
+
+
+async def test_never_stays_queued(kie: KieProvider, emu: KieEmulator, clock: FakeClock) -> None:
+    emu.plan("never")
+    task_id = await kie.submit(REQUEST, "job-1")
+    clock.advance(10_000)
+    assert (await kie.status(task_id)).state is JobState.QUEUED
+    assert task_id not in emu.completed_at
+
+
+async def test_plans_apply_to_successive_submits(
+    kie: KieProvider, emu: KieEmulator, clock: FakeClock
+) -> None:
+    emu.plan("sensitive")
+    first = await kie.submit(REQUEST, "job-1")
+    second = await kie.submit(REQUEST, "job-2")
+    clock.advance(200)
+    assert (await kie.status(first)).state is JobState.FAILED
+    assert (await kie.status(second)).state is JobState.SUCCEEDED
+
+
+async def test_real_time_run_to_completion(make_settings: Callable[..., Any]) -> None:
+    emu = KieEmulator(generation_seconds=0.3)
+    await emu.start()
+    kie = KieProvider(make_settings(base_url=emu.base_url))
+    try:
+        task_id = await kie.submit(REQUEST, "job-1")
+        seen: list[JobState] = []
+        status = TaskStatus(state=JobState.QUEUED)
+        while not status.state.terminal:
+            status = await kie.status(task_id)
+            seen.append(status.state)
+            await asyncio.sleep(0.02)
+        assert status.state is JobState.SUCCEEDED
+        assert JobState.PARTIAL in seen
+        assert time.time() >= emu.completed_at[task_id]
+    finally:
+        await kie.aclose()
+        await emu.stop()
+
+
+# -- vendor errors: HTTP 200 + body code, or a real HTTP status -----------------
+
+REFUSALS = [
+    (400, R.INVALID_INPUT),
+    (401, R.PROVIDER_ERROR),
+    (402, R.INSUFFICIENT_CREDITS),
+    (404, R.PROVIDER_ERROR),
+    (413, R.CONTENT_POLICY),
+    (422, R.INVALID_INPUT),
+    (451, R.CONTENT_POLICY),
+    (501, R.PROVIDER_ERROR),
+    (505, R.PROVIDER_ERROR),
+    (531, R.PROVIDER_ERROR),
+]
+TRANSIENT = [
+    (429, R.RATE_LIMITED),
+    (455, R.PROVIDER_ERROR),
+    (500, R.PROVIDER_ERROR),
+    (503, R.PROVIDER_ERROR),
+]
+
+
+@pytest.mark.parametrize("as_http", [False, True], ids=["body", "http"])
+@pytest.mark.parametrize(("code", "reason"), REFUSALS)
+async def test_refusals_are_not_retried_and_keep_the_raw_code(
+    kie: KieProvider, emu: KieEmulator, code: int, reason: FailureReason, as_http: bool
+) -> None:
+    emu.fail_submit(code, f"vendor says {code}", http_status=code if as_http else 200)
+    error = await submit_error(kie)
+    assert type(error) is ProviderError
+    assert (error.reason, error.code, error.detail) == (reason, str(code), f"vendor says {code}")
+    assert emu.hits[SUBMIT] == 1
+    assert emu.submits == []
+
+
+@pytest.mark.parametrize("as_http", [False, True], ids=["body", "http"])
+@pytest.mark.parametrize(("code", "reason"), TRANSIENT)
+async def test_transient_codes_are_retried_then_succeed(
+    kie: KieProvider, emu: KieEmulator, code: int, reason: FailureReason, as_http: bool
+) -> None:
+    emu.fail_submit(code, "busy", http_status=code if as_http else 200, count=2)
+    task_id = await kie.submit(REQUEST, "job-1")
+    assert emu.task_ids() == [task_id]
+    assert emu.hits[SUBMIT] == 3
+
+
+@pytest.mark.parametrize("as_http", [False, True], ids=["body", "http"])
+@pytest.mark.parametrize(("code", "reason"), TRANSIENT)
+async def test_transient_codes_beyond_the_budget_raise_transient(
+    kie: KieProvider, emu: KieEmulator, code: int, reason: FailureReason, as_http: bool
+) -> None:
+    emu.fail_submit(code, "busy", http_status=code if as_http else 200, count=100)
+    error = await submit_error(kie)
+    assert isinstance(error, TransientProviderError)
+    assert (error.reason, error.code) == (reason, str(code))
+    assert emu.hits[SUBMIT] == ATTEMPTS
+
+
+async def test_copyright_400_is_a_content_policy_refusal(
+    kie: KieProvider, emu: KieEmulator
+) -> None:
+    emu.fail_submit(400, "The lyrics contain copyrighted material.")
+    error = await submit_error(kie)
+    assert (error.reason, error.code) == (R.CONTENT_POLICY, "400")
+
+
+async def test_wrong_key_is_logged_for_the_admin_and_never_echoed(
+    make_kie: MakeKie, emu: KieEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "sk-wrong-secret-0123456789"
+    kie = make_kie(api_key=SecretStr(secret))
+    with caplog.at_level(logging.DEBUG):
+        with pytest.raises(ProviderError) as info:
+            await kie.submit(REQUEST, "job-1")
+        with pytest.raises(ProviderError):
+            await kie.status("some-task")
+    assert (info.value.reason, info.value.code) == (R.PROVIDER_ERROR, "401")
+    assert_no_secret(info.value, secret)
+    assert any(
+        r.levelno == logging.ERROR and "KIE_API_KEY" in r.getMessage() for r in caplog.records
+    )
+    assert secret not in caplog.text
+    assert emu.hits[SUBMIT] == 1
+
+
+async def test_body_code_errors_on_polls(kie: KieProvider, emu: KieEmulator) -> None:
+    task_id = await kie.submit(REQUEST, "job-1")
+    emu.fail_record_info(455, "maintenance", count=2)
+    assert (await kie.status(task_id)).state is JobState.QUEUED
+    assert emu.hits[RECORD] == 3
+    emu.fail_record_info(404, "task not found", http_status=404)
+    with pytest.raises(ProviderError) as info:
+        await kie.status(task_id)
+    assert (info.value.reason, info.value.code) == (R.PROVIDER_ERROR, "404")
+
+
+async def test_unknown_task_is_a_provider_error(kie: KieProvider) -> None:
+    with pytest.raises(ProviderError) as info:
+        await kie.status("no-such-task")
+    assert type(info.value) is ProviderError
+
+
+# -- reseller tables -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("http_status", [200, 429])
+async def test_reseller_override_makes_429_mean_out_of_credits(
+    make_kie: MakeKie, emu: KieEmulator, http_status: int
+) -> None:
+    kie = make_kie(error_reasons={"429": "insufficient_credits"})
+    emu.fail_submit(429, "credits exhausted", http_status=http_status, count=5)
+    error = await submit_error(kie)
+    assert type(error) is ProviderError
+    assert (error.reason, error.code) == (R.INSUFFICIENT_CREDITS, "429")
+    assert emu.hits[SUBMIT] == 1
+
+
+async def test_reseller_rate_limit_code_is_retried(make_kie: MakeKie, emu: KieEmulator) -> None:
+    kie = make_kie(error_reasons={"405": "rate_limited"})
+    emu.fail_submit(405, "slow down")
+    await kie.submit(REQUEST, "job-1")
+    assert emu.hits[SUBMIT] == 2
+
+
+# -- malformed answers -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["not_json", "truncated", "no_data"])
+async def test_malformed_submit_answer(kie: KieProvider, emu: KieEmulator, kind: str) -> None:
+    emu.malformed_next(kind)
+    with pytest.raises(MalformedResponse) as info:
+        await kie.submit(REQUEST, "job-1")
+    assert_no_secret(info.value)
+    assert emu.hits[SUBMIT] == 1
+
+
+@pytest.mark.parametrize("kind", ["not_json", "truncated", "no_data"])
+async def test_malformed_poll_answer(kie: KieProvider, emu: KieEmulator, kind: str) -> None:
+    task_id = await kie.submit(REQUEST, "job-1")
+    emu.malformed_next(kind)
+    with pytest.raises(MalformedResponse):
+        await kie.status(task_id)
+    assert (await kie.status(task_id)).state is JobState.QUEUED
+
+
+async def test_connection_cut_mid_body_retries_a_poll_but_not_a_submit(
+    kie: KieProvider, emu: KieEmulator
+) -> None:
+    task_id = await kie.submit(REQUEST, "job-1")
+    emu.malformed_next("disconnect")
+    assert (await kie.status(task_id)).state is JobState.QUEUED
+    assert emu.polls[task_id] == 2
+
+    emu.malformed_next("disconnect")
+    error = await submit_error(kie)
+    assert type(error) is ProviderError
+    assert error.code == "RemoteProtocolError"
+    assert emu.hits[SUBMIT] == 2  # one per submit call: the second was not repeated
+
+
+# -- rate limits, overload, timeouts ------------------------------------------------
+
+
+async def test_429_with_retry_after_is_honoured(kie: KieProvider, emu: KieEmulator) -> None:
+    emu.fail_requests(429, count=1, retry_after=0.3)
+    started = time.monotonic()
+    await kie.submit(REQUEST, "job-1")
+    assert time.monotonic() - started >= 0.3
+    assert emu.hits[SUBMIT] == 2
+
+
+async def test_429_with_retry_after_as_http_date(kie: KieProvider, emu: KieEmulator) -> None:
+    when = datetime.now(UTC) + timedelta(seconds=1)
+    emu.fail_requests(429, count=1, retry_after=format_datetime(when, usegmt=True))
+    await kie.submit(REQUEST, "job-1")
+    assert emu.hits[SUBMIT] == 2
+
+
+async def test_429_without_retry_after_backs_off_and_succeeds(
+    kie: KieProvider, emu: KieEmulator
+) -> None:
+    emu.fail_requests(429, count=2)
+    await kie.submit(REQUEST, "job-1")
+    assert emu.hits[SUBMIT] == 3
+    assert len(emu.submits) == 1
+
+
+async def test_retry_after_beyond_the_cap_gives_up_at_once(
+    kie: KieProvider, emu: KieEmulator
+) -> None:
+    emu.fail_requests(429, count=1, retry_after=120)
+    error = await submit_error(kie)
+    assert isinstance(error, TransientProviderError)
+    assert (error.reason, error.retry_after) == (R.RATE_LIMITED, 120)
+    assert emu.hits[SUBMIT] == 1
+
+
+async def test_503_a_few_times_then_success(kie: KieProvider, emu: KieEmulator) -> None:
+    emu.fail_requests(503, count=3)
+    await kie.submit(REQUEST, "job-1")
+    assert emu.hits[SUBMIT] == 4
+    assert len(emu.submits) == 1
+
+
+async def test_gateway_html_502_is_retried(kie: KieProvider, emu: KieEmulator) -> None:
+    emu.fail_requests(502, count=1, html=True)
+    await kie.submit(REQUEST, "job-1")
+    assert emu.hits[SUBMIT] == 2
+
+
+@pytest.mark.parametrize("retries", [0, 4])
+async def test_503_beyond_the_retry_budget(
+    make_kie: MakeKie, emu: KieEmulator, retries: int
+) -> None:
+    kie = make_kie(retries=retries)
+    emu.fail_requests(503, count=50)
+    error = await submit_error(kie)
+    assert isinstance(error, TransientProviderError)
+    assert (error.reason, error.code) == (R.PROVIDER_ERROR, "503")
+    assert emu.hits[SUBMIT] == retries + 1
+
+
+async def test_submit_read_timeout_is_not_retried(make_kie: MakeKie, emu: KieEmulator) -> None:
+    kie = make_kie(timeout_seconds=0.2)
+    emu.delay_requests(1.0, path_prefix=SUBMIT)
+    error = await submit_error(kie)
+    # Not transient: the vendor created the task, so a blind retry would pay twice.
+    assert type(error) is ProviderError
+    assert error.code == "ReadTimeout"
+    assert len(emu.submits) == 1
+    assert emu.hits[SUBMIT] == 1
+
+
+async def test_poll_read_timeout_is_retried(make_kie: MakeKie, emu: KieEmulator) -> None:
+    kie = make_kie(timeout_seconds=0.2)
+    task_id = await kie.submit(REQUEST, "job-1")
+    emu.delay_requests(1.0, path_prefix=RECORD)
+    assert (await kie.status(task_id)).state is JobState.QUEUED
+    assert emu.polls[task_id] == 2
+
+
+async def test_connection_refused_is_retried_then_transient(make_kie: MakeKie) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    kie = make_kie(base_url=f"http://127.0.0.1:{port}")
+    error = await submit_error(kie)
+    assert isinstance(error, TransientProviderError)
+    assert (error.reason, error.code) == (R.PROVIDER_ERROR, "ConnectError")
+
+
+async def test_no_log_line_carries_the_key(
+    kie: KieProvider, emu: KieEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        emu.fail_requests(503, count=2)
+        emu.fail_submit(402, "no credits")
+        with pytest.raises(ProviderError):
+            await kie.submit(REQUEST, "job-1")
+        emu.fail_requests(429, count=50)
+        with pytest.raises(TransientProviderError):
+            await kie.submit(REQUEST, "job-2")
+    assert API_KEY not in caplog.text
+    retries = [r for r in caplog.records if r.name == "bot.providers.http"]
+    assert retries
+    assert all("?" not in r.getMessage() for r in retries)
+
+
+# -- downloads ------------------------------------------------------------------------
+
+
+async def finished_tracks(kie: KieProvider, clock: FakeClock) -> TaskStatus:
+    task_id = await kie.submit(REQUEST, "job-1")
+    clock.advance(100)
+    return await kie.status(task_id)
+
+
+async def test_download_fetches_real_media_without_the_key(
+    kie: KieProvider, emu: KieEmulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    track = (await finished_tracks(kie, clock)).tracks[0]
+    audio, cover = tmp_path / "a.mp3", tmp_path / "a.png"
+    assert await kie.download(track.audio_url, audio, 10_000_000) == len(emu.audio_bytes)
+    assert await kie.download(track.image_url, cover, 10_000_000) == len(emu.image_bytes)
+    assert audio.read_bytes() == emu.audio_bytes
+    info = miniaudio.mp3_get_info(audio.read_bytes())
+    assert info.nchannels == 1
+    assert info.duration == pytest.approx(2.0, abs=0.2)
+    assert Image.open(io.BytesIO(cover.read_bytes())).format == "PNG"
+    assert sum(emu.downloads.values()) == 2
+    assert emu.download_headers
+    for headers in emu.download_headers:
+        assert "authorization" not in {name.lower() for name in headers}
+        assert API_KEY not in json.dumps(headers)
+
+
+async def test_stream_url_plays_during_first_success(
+    kie: KieProvider, clock: FakeClock, tmp_path: Path
+) -> None:
+    task_id = await kie.submit(REQUEST, "job-1")
+    clock.advance(70)
+    status = await kie.status(task_id)
+    assert status.state is JobState.PARTIAL
+    assert await kie.download(status.tracks[1].stream_url, tmp_path / "s.mp3", 10_000_000) > 0
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_download_over_the_cap_fails_and_leaves_no_file(
+    kie: KieProvider, emu: KieEmulator, clock: FakeClock, tmp_path: Path, chunked: bool
+) -> None:
+    emu.chunked_media = chunked
+    track = (await finished_tracks(kie, clock)).tracks[0]
+    dest = tmp_path / "big.mp3"
+    with pytest.raises(MediaError):
+        await kie.download(track.audio_url, dest, 5000)
+    assert not dest.exists()
+
+
+async def test_download_of_a_missing_file_is_a_media_error(
+    kie: KieProvider, emu: KieEmulator, tmp_path: Path
+) -> None:
+    with pytest.raises(MediaError):
+        await kie.download(f"{emu.base_url}/files/nope/0.mp3", tmp_path / "x.mp3", 10_000)
+
+
+# -- parsing edge cases, without the emulator ---------------------------------------------
+
+
+def mock_kie(make_settings: Callable[..., Any], data: Any, *, code: int = 200) -> KieProvider:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"code": code, "msg": "success", "data": data})
+
+    return KieProvider(make_settings(), transport=httpx.MockTransport(answer))
+
+
+def record(status: str, **extra: Any) -> dict[str, Any]:
+    return {"taskId": "t1", "status": status, "response": None, **extra}
+
+
+def suno(audio: str = "https://cdn/a.mp3", **extra: Any) -> dict[str, Any]:
+    return {"taskId": "t1", "sunoData": [{"id": "a1", "audioUrl": audio, **extra}]}
+
+
+async def test_unknown_status_keeps_polling_and_is_logged(
+    make_settings: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    kie = mock_kie(make_settings, record("BRAND_NEW_STATE"))
+    with caplog.at_level(logging.WARNING, logger="bot.providers.kie"):
+        status = await kie.status("t1")
+    await kie.aclose()
+    assert (status.state, status.code) == (JobState.RUNNING, "BRAND_NEW_STATE")
+    assert "BRAND_NEW_STATE" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("data", "state", "failure"),
+    [
+        (record("CREATE_TASK_FAILED", errorCode=None), JobState.FAILED, R.PROVIDER_ERROR),
+        (record("CREATE_TASK_FAILED", errorCode="402"), JobState.FAILED, R.INSUFFICIENT_CREDITS),
+        (record("CALLBACK_EXCEPTION"), JobState.FAILED, R.PROVIDER_ERROR),
+        (record("CALLBACK_EXCEPTION", response=suno(audio="")), JobState.FAILED, None),
+        (record("SUCCESS", response=suno()), JobState.SUCCEEDED, None),
+    ],
+)
+async def test_status_mapping_edges(
+    make_settings: Callable[..., Any],
+    data: dict[str, Any],
+    state: JobState,
+    failure: FailureReason | None,
+) -> None:
+    kie = mock_kie(make_settings, data)
+    status = await kie.status("t1")
+    await kie.aclose()
+    assert status.state is state
+    assert status.failure is (failure or (R.PROVIDER_ERROR if state is JobState.FAILED else None))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        record("SUCCESS"),  # no tracks at all
+        record("SUCCESS", response=suno(audio="")),
+        record("SUCCESS", response={"sunoData": "oops"}),
+        record("SUCCESS", response={"sunoData": [{"audioUrl": "x"}]}),  # no id
+        {"taskId": "t1"},  # no status
+        ["not", "an", "object"],
+    ],
+)
+async def test_unreadable_records_are_malformed(
+    make_settings: Callable[..., Any], data: Any
+) -> None:
+    kie = mock_kie(make_settings, data)
+    with pytest.raises(MalformedResponse):
+        await kie.status("t1")
+    await kie.aclose()
+
+
+async def test_submit_without_task_id_is_malformed(make_settings: Callable[..., Any]) -> None:
+    kie = mock_kie(make_settings, {})
+    with pytest.raises(MalformedResponse):
+        await kie.submit(REQUEST, "job-1")
+    await kie.aclose()
+
+
+@pytest.mark.parametrize(
+    ("created", "expected"),
+    [
+        (1_750_000_000_000, datetime(2025, 6, 15, 15, 6, 40, tzinfo=UTC)),  # epoch ms
+        ("1750000000000", datetime(2025, 6, 15, 15, 6, 40, tzinfo=UTC)),
+        ("2025-01-01 00:00:00", datetime(2025, 1, 1, tzinfo=UTC)),
+        ("yesterday", None),
+        (None, None),
+    ],
+)
+async def test_expiry_from_create_time(
+    make_settings: Callable[..., Any], created: Any, expected: datetime | None
+) -> None:
+    data = record("SUCCESS", response=suno(createTime=created, duration="12.5"))
+    kie = mock_kie(make_settings, data)
+    (track,) = (await kie.status("t1")).tracks
+    await kie.aclose()
+    assert track.duration == 12.5
+    assert track.expires_at == (expected + timedelta(days=14) if expected else None)
+
+
+# -- the retry helper's arithmetic ---------------------------------------------------------
+
+
+def test_parse_retry_after() -> None:
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    assert parse_retry_after("5") == 5
+    assert parse_retry_after(" 0.5 ") == 0.5
+    assert parse_retry_after("Wed, 01 Jan 2025 00:00:30 GMT", now=now) == 30
+    assert parse_retry_after("Tue, 31 Dec 2024 23:00:00 GMT", now=now) == 0
+    assert parse_retry_after("-3") == 0
+    for junk in (None, "", "soon", "inf", "nan"):
+        assert parse_retry_after(junk) is None
+
+
+def test_backoff_doubles_with_jitter_and_is_capped() -> None:
+    policy = RetryPolicy(retries=10, base_seconds=1.0, max_delay=60.0)
+    for attempt in range(5):
+        assert 2**attempt <= policy.backoff(attempt) <= 2**attempt * 1.25
+    assert policy.backoff(10) == 60.0

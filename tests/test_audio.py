@@ -1,0 +1,179 @@
+"""The local synth, the MP3 shrinker and the cover renderer: real files, no network."""
+
+from __future__ import annotations
+
+import io
+import time
+from array import array
+from pathlib import Path
+
+import miniaudio
+import pytest
+from PIL import Image
+
+from bot.artwork import render_cover
+from bot.audio import fit_mp3, mp3_duration, render_melody
+
+LONG_SECONDS = 120.0
+
+
+@pytest.fixture(scope="module")
+def long_song(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A two-minute 320 kbps song (about 4.8 MB), rendered once for the module."""
+    path = tmp_path_factory.mktemp("audio") / "long.mp3"
+    path.write_bytes(render_melody(b"long song", LONG_SECONDS, bitrate_kbps=320))
+    return path
+
+
+def _peak(pcm: array[int]) -> int:
+    return max(map(abs, pcm))
+
+
+# --- render_melody --------------------------------------------------------------------
+
+
+def test_melody_is_a_decodable_mp3_of_the_requested_length() -> None:
+    data = render_melody(b"seed", 12.0)
+
+    info = miniaudio.mp3_get_info(data)
+    assert info.sample_rate == 44100
+    assert info.nchannels == 2
+    # The encoder adds about 50 ms of priming and padding.
+    assert info.duration == pytest.approx(12.0, abs=0.2)
+    decoded = miniaudio.decode(data)
+    assert _peak(decoded.samples) > 8000  # audible, not silence
+    assert _peak(decoded.samples) < 32767  # and never clipped
+
+
+def test_melody_honours_bitrate_and_sample_rate() -> None:
+    data = render_melody(b"seed", 6.0, bitrate_kbps=64, sample_rate=22050)
+
+    info = miniaudio.mp3_get_info(data)
+    assert info.sample_rate == 22050
+    # Constant bitrate: 64 kbps for six seconds is 48,000 bytes, give or take a frame.
+    assert len(data) == pytest.approx(6.0 * 64_000 / 8, rel=0.05)
+
+
+def test_same_seed_same_bytes_and_different_seeds_sound_different() -> None:
+    first = render_melody(b"alpha", 4.0)
+    assert render_melody(b"alpha", 4.0) == first
+
+    a = miniaudio.decode(first).samples
+    b = miniaudio.decode(render_melody(b"beta", 4.0)).samples
+    differing = sum(1 for x, y in zip(a, b, strict=False) if abs(x - y) > 1000)
+    assert differing > len(a) // 4  # a different tune, not a rounding difference
+
+
+def test_very_short_and_invalid_lengths() -> None:
+    assert miniaudio.mp3_get_info(render_melody(b"tiny", 0.2)).duration < 0.5
+    with pytest.raises(ValueError, match="positive"):
+        render_melody(b"seed", 0)
+
+
+def test_rendering_twelve_seconds_is_cheap() -> None:
+    # About 0.2 s on a laptop; the bound only catches a slide back into per-sample Python.
+    started = time.perf_counter()
+    render_melody(b"timing", 12.0)
+    assert time.perf_counter() - started < 1.5
+
+
+# --- mp3_duration -----------------------------------------------------------------------
+
+
+def test_mp3_duration(tmp_path: Path) -> None:
+    song = tmp_path / "song.mp3"
+    song.write_bytes(render_melody(b"seed", 5.0))
+    junk = tmp_path / "junk.mp3"
+    junk.write_bytes(b"this is not an mp3" * 100)
+
+    assert mp3_duration(song) == pytest.approx(5.0, abs=0.2)
+    assert mp3_duration(junk) is None
+    assert mp3_duration(tmp_path / "missing.mp3") is None
+
+
+# --- fit_mp3 ----------------------------------------------------------------------------
+
+
+def test_fit_shrinks_a_long_song_below_the_cap(long_song: Path, tmp_path: Path) -> None:
+    cap = long_song.stat().st_size // 3  # about 1.6 MB: room for 96 kbps stereo
+    dest = tmp_path / "fit.mp3"
+
+    assert fit_mp3(long_song, dest, cap)
+
+    assert 0.85 * cap < dest.stat().st_size <= cap  # uses the budget, not far below it
+    info = miniaudio.mp3_get_file_info(str(dest))
+    assert info.nchannels == 2
+    assert info.duration == pytest.approx(LONG_SECONDS, abs=0.5)
+    assert list(tmp_path.iterdir()) == [dest]  # no partial file left behind
+
+
+def test_fit_goes_mono_and_lower_rate_on_a_tight_budget(long_song: Path, tmp_path: Path) -> None:
+    cap = 600_000  # 40 kbps for two minutes
+    dest = tmp_path / "fit.mp3"
+
+    assert fit_mp3(long_song, dest, cap)
+
+    assert dest.stat().st_size <= cap
+    info = miniaudio.mp3_get_file_info(str(dest))
+    assert (info.nchannels, info.sample_rate) == (1, 22050)
+    assert info.duration == pytest.approx(LONG_SECONDS, abs=0.5)
+
+
+def test_fit_gives_up_without_writing_when_even_32_kbps_is_too_big(
+    long_song: Path, tmp_path: Path
+) -> None:
+    dest = tmp_path / "fit.mp3"
+
+    assert not fit_mp3(long_song, dest, 100_000)  # would need 6.5 kbps
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fit_copies_a_file_that_already_fits(tmp_path: Path) -> None:
+    src = tmp_path / "small.mp3"
+    src.write_bytes(render_melody(b"seed", 2.0))
+    dest = tmp_path / "fit.mp3"
+
+    assert fit_mp3(src, dest, 10_000_000)
+
+    assert dest.read_bytes() == src.read_bytes()
+
+
+def test_fit_refuses_an_unreadable_file(tmp_path: Path) -> None:
+    src = tmp_path / "junk.mp3"
+    src.write_bytes(b"not audio" * 10_000)
+    dest = tmp_path / "fit.mp3"
+
+    assert not fit_mp3(src, dest, 1000)
+
+    assert not dest.exists()
+
+
+# --- render_cover -----------------------------------------------------------------------
+
+
+def test_cover_is_a_small_png_of_the_requested_size() -> None:
+    data = render_cover(b"seed", "Midnight Drive")
+
+    assert len(data) < 200_000
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "PNG"
+        assert image.size == (512, 512)
+        image.verify()
+
+
+def test_cover_is_deterministic_and_follows_the_seed() -> None:
+    assert render_cover(b"a", "Title") == render_cover(b"a", "Title")
+    assert render_cover(b"a", "Title") != render_cover(b"b", "Title")
+    assert render_cover(b"a", "Title") != render_cover(b"a", "Other title")
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["", "x" * 300, "a very long title " * 20, "Ünïcødé ♪ 日本語", "supercalifragilistic" * 5],
+)
+def test_cover_copes_with_awkward_titles(title: str) -> None:
+    data = render_cover(b"seed", title, size=256)
+
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.size == (256, 256)

@@ -1,0 +1,77 @@
+"""The job store on a real SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.jobs.models import Job, Stage
+from bot.jobs.store import MIGRATIONS, JobStore
+from bot.providers.base import FailureReason, GenerateRequest, JobState, Track
+
+
+def make_job(job_id: str = "j1", user_id: int = 7) -> Job:
+    return Job(
+        id=job_id,
+        guild_id=1,
+        channel_id=2,
+        user_id=user_id,
+        provider="kie",
+        request=GenerateRequest(prompt="p", model="v5", style="s", title="t"),
+        created_at=100.0,
+        deadline_at=200.0,
+    )
+
+
+async def test_round_trip_and_stages(tmp_path: Path) -> None:
+    store = await JobStore.open(tmp_path / "db" / "jobs.sqlite3")
+    job = make_job()
+    await store.add(job)
+    assert job.stage is Stage.WAITING
+    job.vendor_task_id, job.state = "task-1", JobState.RUNNING
+    job.tracks = [
+        Track(vendor_task_id="task-1", vendor_track_id=f"a{n}", title=f"T{n}") for n in (1, 2)
+    ]
+    await store.update(job, "vendor_task_id", "state", "tracks")
+    await store.close()
+
+    reopened = await JobStore.open(tmp_path / "db" / "jobs.sqlite3")
+    loaded = await reopened.get("j1")
+    assert loaded is not None
+    assert loaded == job
+    assert loaded.stage is Stage.RUNNING
+    assert [t.vendor_track_id for t in loaded.tracks] == ["a1", "a2"]
+    assert await reopened.schema_version() == len(MIGRATIONS)
+    await reopened.close()
+
+
+async def test_unfinished_and_counts(tmp_path: Path) -> None:
+    store = await JobStore.open(tmp_path / "jobs.sqlite3")
+    for n in range(3):
+        await store.add(make_job(f"j{n}"))
+    done = make_job("j9")
+    done.state, done.failure, done.closed_at = JobState.FAILED, FailureReason.TIMEOUT, 150.0
+    await store.add(done)
+    assert [j.id for j in await store.unfinished()] == ["j0", "j1", "j2"]
+    assert await store.count_open_for_user(7) == 3
+    assert await store.count_open_for_user(8) == 0
+    await store.close()
+
+
+async def test_wal_and_idempotent_migrations(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    await (await JobStore.open(path)).close()
+    await (await JobStore.open(path)).close()
+    async with aiosqlite.connect(path) as db, db.execute("PRAGMA journal_mode") as cur:
+        assert (await cur.fetchone()) == ("wal",)
+
+
+async def test_update_refuses_unknown_columns(tmp_path: Path) -> None:
+    store = await JobStore.open(tmp_path / "jobs.sqlite3")
+    job = make_job()
+    await store.add(job)
+    with pytest.raises(ValueError, match="not a mutable"):
+        await store.update(job, "user_id")
+    await store.close()
