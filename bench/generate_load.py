@@ -173,7 +173,8 @@ def main() -> None:
         "--scale", type=float, default=0.1, help="vendor time scale (1 = real time)"
     )
     args = parser.parse_args()
-    report("latency run", asyncio.run(run(args.jobs, args.scale)))
+    if args.jobs:
+        report("latency run", asyncio.run(run(args.jobs, args.scale)))
     if args.rss_jobs:
         report("memory run", asyncio.run(run(args.rss_jobs, args.scale)))
 

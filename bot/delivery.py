@@ -32,25 +32,30 @@ class DiscordNotifier:
         self._client = client
 
     async def show_progress(self, job: Job) -> int:
+        try:
+            return await self._post_or_edit_progress(job)
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            raise _as_delivery_error("progress", exc) from None
+
+    async def _post_or_edit_progress(self, job: Job) -> int:
         channel = self._channel(job)
         embed = progress_embed(job, self._result_url(job))
         content = f"<@{job.user_id}> asked for a song"
-        try:
-            if job.progress_message_id is None:
+        if job.progress_message_id is not None:
+            try:
+                await channel.get_partial_message(job.progress_message_id).edit(
+                    content=content, embed=embed, allowed_mentions=NO_PINGS
+                )
+                return job.progress_message_id
+            except discord.NotFound:
+                # Someone deleted it: post a fresh one, without the nonce, or
+                # Discord could answer with the deleted message.
                 message = await channel.send(content, embed=embed, allowed_mentions=NO_PINGS)
                 return message.id
-            await channel.get_partial_message(job.progress_message_id).edit(
-                content=content, embed=embed, allowed_mentions=NO_PINGS
-            )
-            return job.progress_message_id
-        except discord.NotFound:
-            if job.progress_message_id is None:
-                raise _as_delivery_error("progress", discord_error=None) from None
-            # Someone deleted the progress message: post a fresh one.
-            job.progress_message_id = None
-            return await self.show_progress(job)
-        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
-            raise _as_delivery_error("progress", exc) from None
+        message = await channel.send(
+            content, embed=embed, allowed_mentions=NO_PINGS, nonce=f"p-{job.id}"
+        )
+        return message.id
 
     async def deliver(self, job: Job, files: list[TrackFiles], workdir: Path) -> int:
         await self._client.wait_until_ready()
@@ -95,6 +100,9 @@ class DiscordNotifier:
                 embeds=result_embeds(job, posted),
                 files=attachments,
                 reference=reference,  # type: ignore[arg-type]
+                # discord.py sends enforce_nonce: Discord answers a repeat of this
+                # nonce within minutes with the message it already made.
+                nonce=f"r-{job.id}",
                 # Ping the requester only: nothing a member typed can ping.
                 allowed_mentions=discord.AllowedMentions(
                     everyone=False, roles=False, users=[discord.Object(job.user_id)]
@@ -188,12 +196,10 @@ def _snowflake_at(timestamp: float) -> int:
     return discord.utils.time_snowflake(when)
 
 
-def _as_delivery_error(step: str, discord_error: Exception | None) -> DeliveryError:
+def _as_delivery_error(step: str, error: Exception) -> DeliveryError:
     """Classify a failure: only Discord's own outages and network errors are retried."""
-    if isinstance(discord_error, discord.Forbidden | discord.NotFound):
-        return DeliveryError(f"{step}: {discord_error.status} (no access)", retryable=False)
-    if isinstance(discord_error, discord.HTTPException):
-        retryable = discord_error.status >= 500
-        return DeliveryError(f"{step}: HTTP {discord_error.status}", retryable=retryable)
-    name = type(discord_error).__name__ if discord_error else "not found"
-    return DeliveryError(f"{step}: {name}", retryable=discord_error is not None)
+    if isinstance(error, discord.Forbidden | discord.NotFound):
+        return DeliveryError(f"{step}: HTTP {error.status} (no access)", retryable=False)
+    if isinstance(error, discord.HTTPException):
+        return DeliveryError(f"{step}: HTTP {error.status}", retryable=error.status >= 500)
+    return DeliveryError(f"{step}: {type(error).__name__}", retryable=True)

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
-from tests.e2e.botproc import TOKEN, BotProcess, bot_config, kie_provider
+from tests.e2e.botproc import KIE_KEY, TOKEN, BotProcess, bot_config, kie_provider
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.kie import KieEmulator
 
@@ -14,8 +14,6 @@ from tests.fakes.kie import KieEmulator
 # 15 minutes, so every journey that outlives them proves the bot never
 # depends on the interaction webhook for progress or results.
 TOKEN_TTL = 1.5
-
-StartBot = Callable[..., Awaitable[BotProcess]]
 
 
 @pytest_asyncio.fixture
@@ -34,38 +32,50 @@ async def kie() -> AsyncIterator[KieEmulator]:
     await emulator.stop()
 
 
-@pytest_asyncio.fixture
-async def start_bot(
-    discord_fake: FakeDiscord, kie: KieEmulator, tmp_path: Path
-) -> AsyncIterator[StartBot]:
-    """Start ``python -m bot`` against the fakes; every process is stopped afterwards."""
-    started: list[BotProcess] = []
+class Launcher:
+    """Starts ``python -m bot`` against the fakes, and again after a crash."""
 
-    async def start(
-        *, providers: str | None = None, jobs: str = "", wait_ready: bool = True
-    ) -> BotProcess:
+    def __init__(self, fake: FakeDiscord, kie: KieEmulator, workdir: Path) -> None:
+        self._fake = fake
+        self._kie = kie
+        self._workdir = workdir
+        self.started: list[BotProcess] = []
+
+    async def start(self, *, providers: str | None = None, jobs: str = "") -> BotProcess:
         config = bot_config(
-            api_base=discord_fake.api_base,
-            gateway_url=discord_fake.gateway_url,
-            guild_id=discord_fake.guild_id,
-            database=tmp_path / "bot.sqlite3",
-            providers=providers if providers is not None else kie_provider(kie.base_url),
+            api_base=self._fake.api_base,
+            gateway_url=self._fake.gateway_url,
+            guild_id=self._fake.guild_id,
+            database=self._workdir / "bot.sqlite3",
+            providers=providers if providers is not None else kie_provider(self._kie.base_url),
             jobs=jobs,
         )
-        bot = BotProcess(tmp_path, config)
-        started.append(bot)
-        await bot.start()
-        if wait_ready:
-            await discord_fake.wait_ready(timeout=20)
-            await discord_fake.wait_commands(timeout=20)
+        bot = BotProcess(self._workdir, config)
+        self.started.append(bot)
+        await self.restart(bot)
         return bot
 
-    yield start
-    for bot in started:
+    async def restart(self, bot: BotProcess) -> None:
+        """Start the process and wait until it has identified and synced its commands."""
+        identified = self._fake.identify_count
+        await bot.start()
+        await self._fake.wait_for(lambda: self._fake.identify_count > identified, timeout=20)
+        await self._fake.wait_commands(timeout=20)
+
+
+@pytest_asyncio.fixture
+async def bots(
+    discord_fake: FakeDiscord, kie: KieEmulator, tmp_path: Path
+) -> AsyncIterator[Launcher]:
+    launcher = Launcher(discord_fake, kie, tmp_path)
+    yield launcher
+    for bot in launcher.started:
         await bot.stop()
         # Secrets never reach the log, whatever happened in the test.
         assert TOKEN not in bot.log
-        assert "kie-test-key" not in bot.log
+        assert KIE_KEY not in bot.log
+    assert discord_fake.unknown_routes == []
+    assert discord_fake.internal_errors == []
 
 
 @pytest.fixture

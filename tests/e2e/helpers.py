@@ -6,11 +6,14 @@ from tests.fakes.discord import FakeDiscord, FakeInteraction, FakeMessage
 
 
 def bot_messages(fake: FakeDiscord) -> list[FakeMessage]:
-    return [m for m in fake.channel_messages() if m.author_id == fake.bot_user_id]
+    """What the bot posted for everyone to see (not its private answers)."""
+    return [
+        m for m in fake.channel_messages() if m.author_id == fake.bot_user_id and not m.ephemeral
+    ]
 
 
 def result_messages(fake: FakeDiscord) -> list[FakeMessage]:
-    return [m for m in bot_messages(fake) if m.attachments or "ready" in m.content]
+    return [m for m in bot_messages(fake) if "your song is ready" in m.content]
 
 
 def progress_messages(fake: FakeDiscord) -> list[FakeMessage]:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.e2e.conftest import StartBot
+from tests.e2e.conftest import Launcher
 from tests.e2e.helpers import bot_messages, generate, response_text
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.kie import KieEmulator
@@ -24,9 +24,9 @@ CASES = [
 
 @pytest.mark.timeout(60)
 async def test_every_limit_is_refused_privately(
-    start_bot: StartBot, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
-    await start_bot()
+    await bots.start()
     for options, expected in CASES:
         interaction = await generate(discord_fake, member, **options)
         text = response_text(interaction)
@@ -39,9 +39,9 @@ async def test_every_limit_is_refused_privately(
 
 
 async def test_limits_allow_the_maximum(
-    start_bot: StartBot, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
-    await start_bot()
+    await bots.start()
     interaction = await generate(
         discord_fake, member, prompt="p" * 300, model="v5", style="s" * 190, title="t" * 80
     )
@@ -50,10 +50,10 @@ async def test_limits_allow_the_maximum(
 
 
 async def test_a_member_has_a_cap_on_open_jobs(
-    start_bot: StartBot, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
     kie.generation_seconds = 30
-    await start_bot(jobs="max_active_per_member = 2")
+    await bots.start(jobs="max_active_per_member = 2")
     for n in range(2):
         assert "Queued" in response_text(await generate(discord_fake, member, prompt=f"song {n}"))
     refused = await generate(discord_fake, member, prompt="one too many")

@@ -7,7 +7,7 @@ import io
 import miniaudio
 from PIL import Image
 
-from tests.e2e.conftest import StartBot
+from tests.e2e.conftest import Launcher
 from tests.e2e.helpers import (
     generate,
     progress_messages,
@@ -20,9 +20,9 @@ from tests.fakes.kie import KieEmulator
 
 
 async def test_generate_delivers_two_songs_with_covers(
-    start_bot: StartBot, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
-    await start_bot()
+    await bots.start()
     interaction = await generate(
         discord_fake, member, prompt="a calm piano piece at dawn", style="ambient", title="Dawn"
     )
@@ -67,9 +67,9 @@ async def test_generate_delivers_two_songs_with_covers(
 
 
 async def test_user_text_never_pings(
-    start_bot: StartBot, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
-    await start_bot()
+    await bots.start()
     sneaky = "@everyone @here <@&123456789012345678> <@98765432109876543> party song"
     await generate(discord_fake, member, prompt=sneaky, title="@everyone")
     await discord_fake.wait_for(lambda: len(result_messages(discord_fake)) == 1, timeout=20)
@@ -82,10 +82,10 @@ async def test_user_text_never_pings(
 
 
 async def test_sandbox_provider_needs_no_vendor(
-    start_bot: StartBot, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
     sandbox = '[[providers]]\nname = "sandbox"\nkind = "sandbox"\nstage_seconds = 0.3\n'
-    await start_bot(providers=sandbox)
+    await bots.start(providers=sandbox)
     await generate(discord_fake, member, prompt="lofi beats to test bots to")
     await discord_fake.wait_for(lambda: len(result_messages(discord_fake)) == 1, timeout=20)
     [result] = result_messages(discord_fake)
@@ -97,13 +97,13 @@ async def test_sandbox_provider_needs_no_vendor(
 
 
 async def test_commands_carry_the_configured_models(
-    start_bot: StartBot, discord_fake: FakeDiscord
+    bots: Launcher, discord_fake: FakeDiscord
 ) -> None:
     kie_v5_only = (
         '[[providers]]\nname = "kie"\nkind = "kie"\nbase_url = "http://127.0.0.1:9"\n'
         'models = ["v4", "v5"]\n'
     )
-    await start_bot(providers=kie_v5_only)
+    await bots.start(providers=kie_v5_only)
     [command] = [c for c in discord_fake.commands if c["name"] == "generate"]
     options = {o["name"]: o for o in command["options"]}
     assert options["prompt"]["required"] is True

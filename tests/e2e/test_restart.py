@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.e2e.conftest import StartBot
+from tests.e2e.conftest import Launcher
 from tests.e2e.helpers import generate, progress_messages, result_messages, status_text
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.kie import KieEmulator
 
 
 async def test_restart_mid_generation_delivers_once_and_submits_once(
-    start_bot: StartBot, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
     kie.generation_seconds = 4
-    bot = await start_bot()
+    bot = await bots.start()
     await generate(discord_fake, member, prompt="a song that survives a crash")
     await discord_fake.wait_for(lambda: len(kie.submits) == 1, timeout=10)
     await discord_fake.wait_for(lambda: len(progress_messages(discord_fake)) == 1, timeout=10)
     await bot.kill()
     await discord_fake.wait_for(lambda: not discord_fake.connected, timeout=10)
 
-    await bot.start()
+    await bots.restart(bot)
     await discord_fake.wait_for(lambda: len(result_messages(discord_fake)) == 1, timeout=30)
     await asyncio.sleep(1)  # time for a wrongly duplicated delivery to show up
     assert len(result_messages(discord_fake)) == 1
@@ -33,10 +33,10 @@ async def test_restart_mid_generation_delivers_once_and_submits_once(
 
 
 async def test_restart_after_posting_but_before_recording_delivers_once(
-    start_bot: StartBot, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
     kie.generation_seconds = 2
-    bot = await start_bot()
+    bot = await bots.start()
     await generate(discord_fake, member, prompt="a song posted during a crash")
     await discord_fake.wait_for(lambda: len(progress_messages(discord_fake)) == 1, timeout=10)
     # The next message the bot creates is the result: it is stored by Discord,
@@ -46,7 +46,7 @@ async def test_restart_after_posting_but_before_recording_delivers_once(
     await bot.kill()
     assert len(result_messages(discord_fake)) == 1
 
-    await bot.start()
+    await bots.restart(bot)
     [progress] = progress_messages(discord_fake)
     await discord_fake.wait_for(lambda: "Done" in status_text(progress), timeout=30)
     assert len(result_messages(discord_fake)) == 1

@@ -7,7 +7,7 @@ import functools
 import lameenc
 import miniaudio
 
-from tests.e2e.conftest import StartBot
+from tests.e2e.conftest import Launcher
 from tests.e2e.helpers import generate, result_messages
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.kie import KieEmulator
@@ -32,11 +32,11 @@ def big_mp3() -> bytes:
 
 
 async def test_over_limit_track_is_reencoded_to_fit(
-    start_bot: StartBot, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
     kie.audio_bytes = big_mp3()
     assert len(kie.audio_bytes) > TEN_MIB
-    await start_bot()
+    await bots.start()
     await generate(discord_fake, member, prompt="a very long song")
     await discord_fake.wait_for(lambda: len(result_messages(discord_fake)) == 1, timeout=60)
     [result] = result_messages(discord_fake)
@@ -52,10 +52,10 @@ async def test_over_limit_track_is_reencoded_to_fit(
 
 
 async def test_unfittable_track_is_linked_with_the_reason(
-    start_bot: StartBot, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
     kie.audio_bytes = b"\xff" * (TEN_MIB + 1)  # not decodable, so it cannot be re-encoded
-    await start_bot()
+    await bots.start()
     await generate(discord_fake, member, prompt="a song too big to upload")
     await discord_fake.wait_for(lambda: len(result_messages(discord_fake)) == 1, timeout=30)
     [result] = result_messages(discord_fake)

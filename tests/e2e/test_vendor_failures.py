@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import StartBot
+from tests.e2e.conftest import Launcher
 from tests.e2e.helpers import generate, progress_messages, result_messages, status_text
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.kie import KieEmulator
@@ -16,9 +16,9 @@ async def _final_status(fake: FakeDiscord, needle: str) -> str:
 
 
 async def test_content_violation(
-    start_bot: StartBot, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
-    await start_bot()
+    await bots.start()
     kie.plan("sensitive")
     await generate(discord_fake, member, prompt="something the vendor will not sing")
     status = await _final_status(discord_fake, "Failed")
@@ -27,9 +27,9 @@ async def test_content_violation(
 
 
 async def test_out_of_credits(
-    start_bot: StartBot, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
-    bot = await start_bot()
+    bot = await bots.start()
     kie.fail_submit(402, "Insufficient credits")
     await generate(discord_fake, member, prompt="a song nobody paid for")
     status = await _final_status(discord_fake, "Failed")
@@ -39,9 +39,9 @@ async def test_out_of_credits(
 
 
 async def test_vendor_5xx_then_recovery(
-    start_bot: StartBot, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
-    await start_bot()
+    await bots.start()
     kie.fail_requests(503, count=3)
     await generate(discord_fake, member, prompt="a song through the storm")
     await discord_fake.wait_for(lambda: len(result_messages(discord_fake)) == 1, timeout=30)
@@ -49,9 +49,9 @@ async def test_vendor_5xx_then_recovery(
 
 
 async def test_rate_limit_with_retry_after_then_recovery(
-    start_bot: StartBot, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
-    await start_bot()
+    await bots.start()
     kie.fail_requests(429, count=1, retry_after=1)
     await generate(discord_fake, member, prompt="a patient song")
     await discord_fake.wait_for(lambda: len(result_messages(discord_fake)) == 1, timeout=30)
@@ -59,9 +59,9 @@ async def test_rate_limit_with_retry_after_then_recovery(
 
 
 async def test_vendor_down_for_good(
-    start_bot: StartBot, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
-    await start_bot()
+    await bots.start()
     kie.fail_requests(503, count=100)
     await generate(discord_fake, member, prompt="a song for a dead vendor")
     status = await _final_status(discord_fake, "Failed")
@@ -70,9 +70,9 @@ async def test_vendor_down_for_good(
 
 
 async def test_generation_failure_reported(
-    start_bot: StartBot, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
-    await start_bot()
+    await bots.start()
     kie.plan("audio_failed")
     await generate(discord_fake, member, prompt="a song that breaks the vendor")
     status = await _final_status(discord_fake, "Failed")
@@ -80,9 +80,9 @@ async def test_generation_failure_reported(
 
 
 async def test_task_that_never_finishes_times_out(
-    start_bot: StartBot, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
-    await start_bot(jobs="deadline_minutes = 0.05")
+    await bots.start(jobs="deadline_minutes = 0.05")
     kie.plan("never")
     await generate(discord_fake, member, prompt="an endless song")
     status = await _final_status(discord_fake, "Failed")

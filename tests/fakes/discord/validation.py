@@ -1,0 +1,161 @@
+"""Discord's documented size limits, enforced so the bot is tested against them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .models import Json
+from .responses import ApiError, field_error, invalid_form_body, max_length_error
+
+MAX_CONTENT = 2000
+MAX_EMBEDS = 10
+MAX_ATTACHMENTS = 10
+COMPONENTS_V2 = 1 << 15
+COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
+
+# (key, limit) for embed sub-fields; the total over all of them is capped at 6000.
+_EMBED_TEXT_LIMITS = (("title", 256), ("description", 4096))
+
+
+class _Errors:
+    """Builds Discord's nested ``errors`` object from paths like ("embeds", 0, "title")."""
+
+    def __init__(self) -> None:
+        self.tree: Json = {}
+
+    def add(self, path: tuple[str | int, ...], error: Json) -> None:
+        node = self.tree
+        for part in path:
+            node = node.setdefault(str(part), {})
+        node.setdefault("_errors", []).extend(error["_errors"])
+
+    def too_long(self, path: tuple[str | int, ...], value: Any, limit: int) -> None:
+        if isinstance(value, (str, list)) and len(value) > limit:
+            self.add(path, max_length_error(limit))
+
+    def raise_if_any(self) -> None:
+        if self.tree:
+            raise invalid_form_body(self.tree)
+
+
+def _check_embed(errors: _Errors, path: tuple[str | int, ...], embed: Json) -> None:
+    total = 0
+    for key, limit in _EMBED_TEXT_LIMITS:
+        value = embed.get(key) or ""
+        errors.too_long((*path, key), value, limit)
+        total += len(value)
+    fields = embed.get("fields") or []
+    errors.too_long((*path, "fields"), fields, 25)
+    for index, fld in enumerate(fields):
+        errors.too_long((*path, "fields", index, "name"), fld.get("name", ""), 256)
+        errors.too_long((*path, "fields", index, "value"), fld.get("value", ""), 1024)
+        total += len(fld.get("name", "")) + len(fld.get("value", ""))
+    footer = (embed.get("footer") or {}).get("text") or ""
+    author = (embed.get("author") or {}).get("name") or ""
+    errors.too_long((*path, "footer", "text"), footer, 2048)
+    errors.too_long((*path, "author", "name"), author, 256)
+    total += len(footer) + len(author)
+    if total > 6000:
+        errors.add(
+            path, field_error("BASE_TYPE_MAX_LENGTH", "Embed size exceeds maximum size of 6000")
+        )
+
+
+def _check_component(errors: _Errors, path: tuple[str | int, ...], component: Json) -> None:
+    errors.too_long((*path, "custom_id"), component.get("custom_id"), 100)
+    errors.too_long((*path, "label"), component.get("label"), 80)
+    errors.too_long((*path, "options"), component.get("options"), 25)
+    for index, child in enumerate(component.get("components") or []):
+        _check_component(errors, (*path, "components", index), child)
+    if isinstance(component.get("component"), dict):
+        _check_component(errors, (*path, "component"), component["component"])
+
+
+def validate_message(payload: Json, attachment_count: int, *, require_body: bool = True) -> None:
+    """Raises the ApiError Discord answers for an invalid message create/edit payload."""
+    errors = _Errors()
+    errors.too_long(("content",), payload.get("content"), MAX_CONTENT)
+    embeds = payload.get("embeds") or []
+    errors.too_long(("embeds",), embeds, MAX_EMBEDS)
+    for index, embed in enumerate(embeds):
+        _check_embed(errors, ("embeds", index), embed)
+    components = payload.get("components") or []
+    if not int(payload.get("flags") or 0) & COMPONENTS_V2:
+        errors.too_long(("components",), components, 5)
+        for index, row in enumerate(components):
+            errors.too_long(("components", index, "components"), row.get("components"), 5)
+    for index, component in enumerate(components):
+        _check_component(errors, ("components", index), component)
+    if attachment_count > MAX_ATTACHMENTS:
+        errors.add(("attachments",), max_length_error(MAX_ATTACHMENTS))
+    errors.raise_if_any()
+    if require_body and not (
+        payload.get("content")
+        or embeds
+        or components
+        or attachment_count
+        or payload.get("sticker_ids")
+        or payload.get("poll")
+    ):
+        raise ApiError(400, 50006, "Cannot send an empty message")
+
+
+def validate_modal(data: Json) -> None:
+    errors = _Errors()
+    if not data.get("title"):
+        errors.add(("data", "title"), field_error("BASE_TYPE_REQUIRED", "This field is required"))
+    errors.too_long(("data", "title"), data.get("title"), 45)
+    errors.too_long(("data", "custom_id"), data.get("custom_id"), 100)
+    components = data.get("components") or []
+    errors.too_long(("data", "components"), components, 5)
+    for index, component in enumerate(components):
+        _check_modal_component(errors, ("data", "components", index), component)
+    errors.raise_if_any()
+
+
+def _check_modal_component(errors: _Errors, path: tuple[str | int, ...], component: Json) -> None:
+    if component.get("type") == 1:
+        for index, child in enumerate(component.get("components") or []):
+            _check_modal_component(errors, (*path, "components", index), child)
+        return
+    if component.get("type") == 18:
+        errors.too_long((*path, "label"), component.get("label"), 45)
+        errors.too_long((*path, "description"), component.get("description"), 100)
+        _check_modal_component(errors, (*path, "component"), component.get("component") or {})
+        return
+    errors.too_long((*path, "custom_id"), component.get("custom_id"), 100)
+    errors.too_long((*path, "label"), component.get("label"), 45)
+    errors.too_long((*path, "placeholder"), component.get("placeholder"), 100)
+    errors.too_long((*path, "value"), component.get("value"), 4000)
+    for key in ("min_length", "max_length"):
+        if int(component.get(key) or 0) > 4000:
+            errors.add((*path, key), field_error("NUMBER_TYPE_MAX", "int value should be <= 4000."))
+    errors.too_long((*path, "options"), component.get("options"), 25)
+
+
+def validate_commands(commands: list[Json]) -> None:
+    errors = _Errors()
+    for index, command in enumerate(commands):
+        name = str(command.get("name", ""))
+        if not COMMAND_NAME.match(name) or (command.get("type", 1) == 1 and name != name.lower()):
+            errors.add((index, "name"), field_error("APPLICATION_COMMAND_INVALID_NAME", "Bad name"))
+        if command.get("type", 1) == 1:
+            description = command.get("description") or ""
+            if not 1 <= len(description) <= 100:
+                errors.add((index, "description"), max_length_error(100))
+        _check_options(errors, (index,), command.get("options") or [])
+    errors.raise_if_any()
+
+
+def _check_options(errors: _Errors, path: tuple[str | int, ...], options: list[Json]) -> None:
+    errors.too_long((*path, "options"), options, 25)
+    for index, option in enumerate(options):
+        here = (*path, "options", index)
+        errors.too_long((*here, "description"), option.get("description"), 100)
+        choices = option.get("choices") or []
+        errors.too_long((*here, "choices"), choices, 25)
+        for c_index, choice in enumerate(choices):
+            errors.too_long((*here, "choices", c_index, "name"), choice.get("name"), 100)
+            errors.too_long((*here, "choices", c_index, "value"), choice.get("value"), 100)
+        _check_options(errors, here, option.get("options") or [])
