@@ -103,6 +103,9 @@ class HttpProviderSettings(_ProviderBase):
     retry_base_seconds: float = Field(1.0, gt=0)  # first back-off; doubles per retry
     # Vendor code -> reason, merged over the dialect's own table (for resellers).
     error_reasons: dict[str, FailureReason] = {}
+    # Variable holding the secret that signs this vendor's callbacks (empty: unsigned).
+    webhook_secret_env: str = ""
+    webhook_secret: SecretStr = Field(SecretStr(""), exclude=True)
 
 
 class KieSettings(HttpProviderSettings):
@@ -114,7 +117,38 @@ class KieSettings(HttpProviderSettings):
     callback_url: str = "https://example.invalid/suno-callback"
 
 
-ProviderSettings = Annotated[SandboxSettings | KieSettings, Field(discriminator="kind")]
+class ApixoSettings(HttpProviderSettings):
+    kind: Literal["apixo"]
+    base_url: str = "https://api.apixo.ai"
+    api_key_env: str = "APIXO_API_KEY"
+    # APIXO's routing field: "auto" lets the vendor choose between its cheaper
+    # "value" route and the "official" one.
+    routing: Literal["auto", "value", "official"] = "auto"
+
+
+class EvolinkSettings(HttpProviderSettings):
+    kind: Literal["evolink"]
+    base_url: str = "https://api.evolink.ai"
+    api_key_env: str = "EVOLINK_API_KEY"
+    # Newer Evolink docs name models "suno-v5-beta"; set this for such an account.
+    beta_models: bool = False
+
+
+class KunavoSettings(HttpProviderSettings):
+    kind: Literal["kunavo"]
+    base_url: str = "https://api.kunavo.com"
+    api_key_env: str = "KUNAVO_API_KEY"
+    webhook_secret_env: str = "KUNAVO_WEBHOOK_SECRET"
+
+
+VendorSettings = KieSettings | ApixoSettings | EvolinkSettings | KunavoSettings
+ProviderSettings = Annotated[SandboxSettings | VendorSettings, Field(discriminator="kind")]
+_VENDOR_KINDS: dict[str, type[HttpProviderSettings]] = {
+    "kie": KieSettings,
+    "apixo": ApixoSettings,
+    "evolink": EvolinkSettings,
+    "kunavo": KunavoSettings,
+}
 
 
 def _sandbox_only() -> list[ProviderSettings]:
@@ -183,12 +217,18 @@ def _inject_key(entry: dict[str, Any], index: int, env: Mapping[str, str]) -> No
     where = f"providers.{index}"
     if "api_key" in entry:
         raise ConfigError(f"{where}.api_key", "do not put keys in a file; use api_key_env")
-    kind = entry.get("kind")
-    default_env = {"kie": "KIE_API_KEY"}.get(str(kind), "")
-    var = entry.get("api_key_env", default_env)
+    if "webhook_secret" in entry:
+        raise ConfigError(f"{where}.webhook_secret", "do not put secrets in a file; use the env")
+    cls = _VENDOR_KINDS.get(str(entry.get("kind")))
+    if cls is None:
+        return  # validation reports the unknown kind
+    var = entry.get("api_key_env", cls.model_fields["api_key_env"].default)
     if not isinstance(var, str) or not var:
         return  # validation reports the missing or bad api_key_env
     key = env.get(var, "").strip()
     if not key:
         raise ConfigError(var, f"missing: set it in the environment (the key for {where})")
     entry["api_key"] = key
+    secret_var = entry.get("webhook_secret_env", cls.model_fields["webhook_secret_env"].default)
+    if isinstance(secret_var, str) and env.get(secret_var, "").strip():
+        entry["webhook_secret"] = env[secret_var].strip()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -103,6 +104,22 @@ class PollPolicy:
         return min(self.interval * self.backoff ** (polls_done - 1), self.max_interval)
 
 
+@dataclass(frozen=True)
+class CallbackEvent:
+    """What a vendor callback that passed its checks says, as far as it can be trusted.
+
+    For an unsigned dialect it is only a wake-up: the runner confirms the
+    task's state with one status fetch before acting on anything.
+    """
+
+    task_id: str | None  # the task the body names, when it names one
+    event_id: str | None  # the vendor's unique event id, for refusing replays
+
+
+class CallbackRejected(Exception):
+    """A callback failed its signature, freshness or shape check; nothing may change."""
+
+
 class Provider(abc.ABC):
     """One configured vendor account (or the sandbox).
 
@@ -115,8 +132,14 @@ class Provider(abc.ABC):
     poll_policy: PollPolicy
 
     @abc.abstractmethod
-    async def submit(self, request: GenerateRequest, job_id: str) -> str:
+    async def submit(
+        self, request: GenerateRequest, job_id: str, callback_url: str | None = None
+    ) -> str:
         """Start a generation and return the vendor task id.
+
+        ``job_id`` is random and unique across installs: a dialect with an
+        idempotency key uses it. ``callback_url`` is where the vendor should
+        push progress, or None when the bot polls.
 
         Raises ``TransientProviderError`` when a retry may succeed and
         ``ProviderError`` when the vendor refused for good.
@@ -132,6 +155,14 @@ class Provider(abc.ABC):
 
         Raises ``MediaError`` when it cannot be fetched or exceeds ``max_bytes``.
         """
+
+    def read_callback(self, headers: Mapping[str, str], body: bytes, now: float) -> CallbackEvent:
+        """Check a callback's signature (where the dialect signs) and freshness.
+
+        ``headers`` keys are lower-case; ``now`` is epoch seconds. Raises
+        ``CallbackRejected``. Providers that never get callbacks keep this.
+        """
+        raise CallbackRejected(f"{self.name} does not take callbacks")
 
     async def aclose(self) -> None:
         """Release connections. Providers without any need not override this."""

@@ -119,7 +119,9 @@ class KieProvider(Provider):
             self._client, RetryPolicy.from_settings(settings), classify=self._classify
         )
 
-    async def submit(self, request: GenerateRequest, job_id: str) -> str:
+    async def submit(
+        self, request: GenerateRequest, job_id: str, callback_url: str | None = None
+    ) -> str:
         model = self.models.get(request.model)
         if model is None:
             raise ProviderError(
@@ -132,7 +134,8 @@ class KieProvider(Provider):
             "customMode": False,
             "instrumental": request.instrumental,
             "model": model,
-            "callBackUrl": self._settings.callback_url,
+            # kie requires a callback URL; without the receiver a placeholder goes.
+            "callBackUrl": callback_url or self._settings.callback_url,
         }
         data = self._unwrap(await self._http.request("POST", SUBMIT_PATH, json=body))
         task_id = data.get("taskId") if isinstance(data, dict) else None

@@ -78,7 +78,9 @@ class SandboxProvider(Provider):
         self._clock = clock
         self._requests: dict[str, GenerateRequest] = {}
 
-    async def submit(self, request: GenerateRequest, job_id: str) -> str:
+    async def submit(
+        self, request: GenerateRequest, job_id: str, callback_url: str | None = None
+    ) -> str:
         if request.model not in self.models:
             raise ProviderError(
                 FailureReason.INVALID_INPUT, "unknown_model", f"{request.model} is not offered"
