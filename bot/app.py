@@ -15,6 +15,7 @@ from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
 from bot.providers.base import Provider
 from bot.tree import BotTree
+from bot.webhooks import CallbackReceiver, callback_url_for
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +36,26 @@ class MusicBot(commands.Bot):
         self.settings = settings
         self.store = store
         self.providers = list(providers)
+        callbacks = settings.callbacks
         self.runner = JobRunner(
-            store, {p.name: p for p in providers}, DiscordNotifier(self), settings.jobs
+            store,
+            self.providers,
+            DiscordNotifier(self),
+            settings.jobs,
+            callback_url=lambda job: callback_url_for(callbacks, job),
+            callback_stall=callbacks.stall_minutes * 60 if callbacks.enabled else None,
         )
         self.jobs = JobService(store, self.runner, self.providers, settings.jobs)
+        self.receiver = CallbackReceiver(
+            callbacks, store, {p.name: p for p in self.providers}, self.runner
+        )
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self._sync_commands()
+        if self.settings.callbacks.enabled:
+            await self.receiver.start()
         # REST works before the Gateway is up, so open jobs resume at once.
         await self.runner.resume_all()
 
@@ -65,5 +77,6 @@ class MusicBot(commands.Bot):
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
 
     async def close(self) -> None:
+        await self.receiver.stop()
         await self.runner.stop()
         await super().close()

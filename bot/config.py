@@ -13,7 +13,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.errors import ConfigError
 from bot.providers.base import FailureReason, PollPolicy
@@ -57,6 +65,32 @@ class JobSettings(_Section):
         if model not in MODELS:
             raise ValueError(f"unknown model {model!r}; known: {', '.join(MODELS)}")
         return model
+
+
+class CallbackSettings(_Section):
+    """The receiver for vendor callbacks: off unless the bot is reachable from the internet."""
+
+    enabled: bool = False
+    listen_host: str = "0.0.0.0"  # noqa: S104 - a receiver must listen beyond loopback
+    listen_port: int = Field(8080, ge=0, le=65535)
+    # The address vendors reach the receiver at, e.g. https://bot.example.com (behind a proxy).
+    public_url: str = ""
+    max_body_kb: int = Field(256, ge=1, le=10_240)
+    # With no callback for this long, the job falls back to polling.
+    stall_minutes: float = Field(5, gt=0)
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute(cls, url: str) -> str:
+        if url and not url.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (or http:// for a local test)")
+        return url.rstrip("/")
+
+    @model_validator(mode="after")
+    def _needs_url(self) -> CallbackSettings:
+        if self.enabled and not self.public_url:
+            raise ValueError("public_url is required when callbacks are enabled")
+        return self
 
 
 class _ProviderBase(_Section):
@@ -138,7 +172,7 @@ class KunavoSettings(HttpProviderSettings):
     kind: Literal["kunavo"]
     base_url: str = "https://api.kunavo.com"
     api_key_env: str = "KUNAVO_API_KEY"
-    webhook_secret_env: str = "KUNAVO_WEBHOOK_SECRET"
+    webhook_secret_env: str = "KUNAVO_WEBHOOK_SECRET"  # noqa: S105 - a variable's name
 
 
 VendorSettings = KieSettings | ApixoSettings | EvolinkSettings | KunavoSettings
@@ -159,6 +193,7 @@ class Settings(_Section):
     discord: DiscordSettings
     storage: StorageSettings = StorageSettings()
     jobs: JobSettings = JobSettings()
+    callbacks: CallbackSettings = CallbackSettings()
     providers: list[ProviderSettings] = Field(default_factory=_sandbox_only, min_length=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

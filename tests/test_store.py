@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import aiosqlite
@@ -74,4 +75,24 @@ async def test_update_refuses_unknown_columns(tmp_path: Path) -> None:
     await store.add(job)
     with pytest.raises(ValueError, match="not a mutable"):
         await store.update(job, "user_id")
+    await store.close()
+
+
+async def test_concurrent_updates_on_one_connection(tmp_path: Path) -> None:
+    """Many jobs write at once (as the runner does); each write stays whole."""
+    store = await JobStore.open(tmp_path / "jobs.sqlite3")
+    jobs = [make_job(f"j{n}") for n in range(40)]
+    await asyncio.gather(*(store.add(job) for job in jobs))
+
+    async def advance(job: Job) -> None:
+        for polls in range(1, 4):
+            job.polls = polls
+            job.tracks = [Track(vendor_task_id="t", vendor_track_id=f"{job.id}-{polls}")]
+            await store.update(job, "polls", "tracks")
+            await store.unfinished()
+
+    await asyncio.gather(*(advance(job) for job in jobs))
+    loaded = {j.id: j for j in await store.unfinished()}
+    assert all(loaded[j.id].polls == 3 for j in jobs)
+    assert all(loaded[j.id].tracks[0].vendor_track_id == f"{j.id}-3" for j in jobs)
     await store.close()

@@ -40,6 +40,8 @@ class Job(BaseModel):
     # already have posted its result, so the channel is searched before posting.
     delivery_started: bool = False
     upload_limit: int | None = None  # bytes per file, from the interaction
+    # The secret part of this job's callback path; vendors learn it only with the job.
+    callback_token: str | None = None
     created_at: float
     deadline_at: float
     submitted_at: float | None = None

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -34,15 +34,28 @@ class JobRunner:
     def __init__(
         self,
         store: JobStore,
-        providers: Mapping[str, Provider],
+        providers: Sequence[Provider],
         notifier: Notifier,
         settings: JobSettings,
         *,
+        callback_url: Callable[[Job], str | None] = lambda job: None,
+        callback_stall: float | None = None,
         clock: Callable[[], float] = time.time,
         retry_delay: float = 2.0,
     ) -> None:
+        """``providers`` in priority order: a submit that fails for sure moves down the list.
+
+        With ``callback_url`` giving URLs, a job waits for vendor callbacks and
+        polls only after ``callback_stall`` seconds without one; then, as if
+        callbacks had never been on, it follows the vendor's polling cadence.
+        """
         self._store = store
-        self._providers = providers
+        self._ordered = list(providers)
+        self._providers = {p.name: p for p in providers}
+        self._callback_url = callback_url
+        self._callback_stall = callback_stall
+        # Jobs whose callbacks went quiet for too long; they poll from then on.
+        self._stalled: set[str] = set()
         self._notifier = notifier
         self._settings = settings
         self._clock = clock
@@ -88,6 +101,7 @@ class JobRunner:
     def _forget(self, job_id: str) -> None:
         self._tasks.pop(job_id, None)
         self._wakeups.pop(job_id, None)
+        self._stalled.discard(job_id)
 
     async def _drive(self, job: Job) -> None:
         try:
@@ -97,7 +111,7 @@ class JobRunner:
                 await self._fail(job, FailureReason.PROVIDER_ERROR, "unconfigured", job.provider)
             elif job.vendor_task_id is None and not job.state.terminal:
                 shown = await self._show(job, shown)
-                await self._submit(job, provider)
+                provider = await self._submit(job, provider)
             while provider is not None and not job.state.terminal:
                 shown = await self._show(job, shown)
                 await self._poll(job, provider)
@@ -131,23 +145,41 @@ class JobRunner:
             job.progress_message_id = message_id
             await self._store.update(job, "progress_message_id")
 
-    async def _submit(self, job: Job, provider: Provider) -> None:
-        try:
-            task_id = await provider.submit(job.request, job.id)
-        except ProviderError as exc:
-            await self._fail(job, exc.reason, exc.code, exc.detail)
-            return
-        job.vendor_task_id = task_id
-        job.submitted_at = self._clock()
-        job.state = JobState.QUEUED
-        await self._store.update(job, "vendor_task_id", "submitted_at", "state")
-        log.info("job %s submitted to %s as %s", job.id, provider.name, task_id)
+    async def _submit(self, job: Job, provider: Provider) -> Provider:
+        """Submit to ``provider``, or to the next one offering the model when it surely failed.
+
+        Returns the provider the job now runs at.
+        """
+        while True:
+            try:
+                task_id = await provider.submit(job.request, job.id, self._callback_url(job))
+            except ProviderError as exc:
+                fallback = self._next_provider(job, provider) if _no_task_made(exc) else None
+                if fallback is None:
+                    await self._fail(job, exc.reason, exc.code, exc.detail)
+                    return provider
+                log.warning(
+                    "job %s: %s failed before creating a task (%s); moving to %s",
+                    job.id, provider.name, exc.reason, fallback.name,
+                )  # fmt: skip
+                # Stored before the next submit, so a restart never goes back.
+                provider, job.provider = fallback, fallback.name
+                await self._store.update(job, "provider")
+                continue
+            job.vendor_task_id = task_id
+            job.submitted_at = self._clock()
+            job.state = JobState.QUEUED
+            await self._store.update(job, "vendor_task_id", "submitted_at", "state")
+            log.info("job %s submitted to %s as %s", job.id, provider.name, task_id)
+            return provider
+
+    def _next_provider(self, job: Job, current: Provider) -> Provider | None:
+        later = self._ordered[self._ordered.index(current) + 1 :]
+        return next((p for p in later if job.request.model in p.models), None)
 
     async def _poll(self, job: Job, provider: Provider) -> None:
         assert job.vendor_task_id is not None
-        since = job.last_poll_at or job.submitted_at or job.created_at
-        due = since + provider.poll_policy.delay(job.polls)
-        await self._sleep(job.id, min(due, job.deadline_at) - self._clock())
+        await self._wait_for_news(job, provider)
         try:
             status = await provider.status(job.vendor_task_id)
         except (TransientProviderError, MalformedResponse) as exc:
@@ -175,13 +207,35 @@ class JobRunner:
                 job, FailureReason.TIMEOUT, "deadline", "no result before the deadline"
             )
 
-    async def _sleep(self, job_id: str, seconds: float) -> None:
+    async def _wait_for_news(self, job: Job, provider: Provider) -> None:
+        """Wait for a callback's wake-up, or until the next poll is due."""
+        since = job.last_poll_at or job.submitted_at or job.created_at
+        waiting_on_callbacks = (
+            self._callback_stall is not None
+            and self._callback_url(job) is not None
+            and job.id not in self._stalled
+        )
+        if waiting_on_callbacks:
+            assert self._callback_stall is not None
+            due = since + self._callback_stall
+        else:
+            due = since + provider.poll_policy.delay(job.polls)
+        woken = await self._sleep(job.id, min(due, job.deadline_at) - self._clock())
+        if waiting_on_callbacks and not woken:
+            log.info("job %s: no callback for a while; polling instead", job.id)
+            self._stalled.add(job.id)
+
+    async def _sleep(self, job_id: str, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True when ``wake`` cut it short."""
         if seconds <= 0:
-            return
+            return False
         event = self._wakeups.setdefault(job_id, asyncio.Event())
+        woken = False
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), seconds)
+            woken = True
         event.clear()
+        return woken
 
     async def _fail(self, job: Job, reason: FailureReason, code: str, detail: str) -> None:
         job.state = JobState.FAILED
@@ -262,3 +316,15 @@ class JobRunner:
     async def _close(self, job: Job) -> None:
         job.closed_at = self._clock()
         await self._store.update(job, "closed_at")
+
+
+def _no_task_made(error: ProviderError) -> bool:
+    """True when the vendor surely created no task, so another vendor may take the job.
+
+    Retries spent on 429/5xx/refused connections, or a refusal for credits or
+    rate: the vendor answered "no". A lost answer to a submit is not in this
+    set, since the task may exist, and a job never runs at two vendors.
+    """
+    if isinstance(error, TransientProviderError):
+        return True
+    return error.reason in (FailureReason.INSUFFICIENT_CREDITS, FailureReason.RATE_LIMITED)

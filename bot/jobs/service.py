@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -68,6 +69,7 @@ class JobService:
             provider=provider.name,
             request=request,
             upload_limit=upload_limit,
+            callback_token=secrets.token_urlsafe(24),
             created_at=now,
             deadline_at=now + self._settings.deadline_minutes * 60,
         )

@@ -7,6 +7,7 @@ a member's jobs) from waiting on the runner's writes.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -54,6 +55,14 @@ MIGRATIONS: Sequence[str] = (
         PRIMARY KEY (job_id, position)
     );
     """,
+    """
+    ALTER TABLE jobs ADD COLUMN callback_token TEXT;
+    CREATE TABLE callback_events (
+        event_id TEXT PRIMARY KEY,
+        job_id TEXT NOT NULL,
+        received_at REAL NOT NULL
+    );
+    """,
 )
 
 # One column per Job field; tracks live in their own table.
@@ -63,8 +72,14 @@ _MUTABLE = frozenset(_JOB_COLUMNS) - {"id", "guild_id", "channel_id", "user_id",
 
 
 class JobStore:
+    """Jobs on one connection. Every public method holds ``_lock`` for its whole
+    transaction: interleaving two on one connection (a commit while another
+    coroutine reads) breaks sqlite3 statements.
+    """
+
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
+        self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path) -> JobStore:
@@ -98,30 +113,32 @@ class JobStore:
         return int(row[0]) if row else 0
 
     async def add(self, job: Job) -> None:
-        values = _to_row(job)
-        placeholders = ", ".join("?" for _ in _JOB_COLUMNS)
-        await self._db.execute(
-            f"INSERT INTO jobs ({', '.join(_JOB_COLUMNS)}) VALUES ({placeholders})",  # noqa: S608
-            [values[c] for c in _JOB_COLUMNS],
-        )
-        await self._db.commit()
+        async with self._lock:
+            values = _to_row(job)
+            placeholders = ", ".join("?" for _ in _JOB_COLUMNS)
+            await self._db.execute(
+                f"INSERT INTO jobs ({', '.join(_JOB_COLUMNS)}) VALUES ({placeholders})",  # noqa: S608
+                [values[c] for c in _JOB_COLUMNS],
+            )
+            await self._db.commit()
 
     async def update(self, job: Job, *fields: str) -> None:
         """Persist the named fields of ``job`` (its in-memory copy is the source)."""
-        unknown = set(fields) - _MUTABLE - {"tracks"}
-        if unknown:
-            raise ValueError(f"not a mutable job column: {sorted(unknown)}")
-        row = _to_row(job)
-        columns = [f for f in fields if f != "tracks"]
-        if columns:
-            assignments = ", ".join(f"{c} = ?" for c in columns)
-            await self._db.execute(
-                f"UPDATE jobs SET {assignments} WHERE id = ?",  # noqa: S608
-                [*(row[c] for c in columns), job.id],
-            )
-        if "tracks" in fields:
-            await self._replace_tracks(job.id, job.tracks)
-        await self._db.commit()
+        async with self._lock:
+            unknown = set(fields) - _MUTABLE - {"tracks"}
+            if unknown:
+                raise ValueError(f"not a mutable job column: {sorted(unknown)}")
+            row = _to_row(job)
+            columns = [f for f in fields if f != "tracks"]
+            if columns:
+                assignments = ", ".join(f"{c} = ?" for c in columns)
+                await self._db.execute(
+                    f"UPDATE jobs SET {assignments} WHERE id = ?",  # noqa: S608
+                    [*(row[c] for c in columns), job.id],
+                )
+            if "tracks" in fields:
+                await self._replace_tracks(job.id, job.tracks)
+            await self._db.commit()
 
     async def _replace_tracks(self, job_id: str, tracks: Iterable[Track]) -> None:
         await self._db.execute("DELETE FROM tracks WHERE job_id = ?", (job_id,))
@@ -131,26 +148,40 @@ class JobStore:
         )
 
     async def get(self, job_id: str) -> Job | None:
-        async with self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)) as cur:
-            row = await cur.fetchone()
-        if row is None:
-            return None
-        return (await self._with_tracks([row]))[0]
+        async with self._lock:
+            async with self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
+            return (await self._with_tracks([row]))[0]
 
     async def unfinished(self) -> list[Job]:
         """Jobs not yet closed (delivered, or their failure shown), oldest first."""
-        async with self._db.execute(
-            "SELECT * FROM jobs WHERE closed_at IS NULL ORDER BY created_at"
-        ) as cur:
-            rows = await cur.fetchall()
-        return await self._with_tracks(rows)
+        async with self._lock:
+            async with self._db.execute(
+                "SELECT * FROM jobs WHERE closed_at IS NULL ORDER BY created_at"
+            ) as cur:
+                rows = await cur.fetchall()
+            return await self._with_tracks(rows)
+
+    async def remember_event(self, event_id: str, job_id: str, at: float) -> bool:
+        """Record a vendor callback event; False when it was seen before (a replay)."""
+        async with self._lock:
+            cursor = await self._db.execute(
+                "INSERT OR IGNORE INTO callback_events (event_id, job_id, received_at)"
+                " VALUES (?, ?, ?)",
+                (event_id, job_id, at),
+            )
+            await self._db.commit()
+            return cursor.rowcount == 1
 
     async def count_open_for_user(self, user_id: int) -> int:
-        async with self._db.execute(
-            "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND closed_at IS NULL", (user_id,)
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        async with self._lock:
+            async with self._db.execute(
+                "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND closed_at IS NULL", (user_id,)
+            ) as cur:
+                row = await cur.fetchone()
+            return int(row[0]) if row else 0
 
     async def _with_tracks(self, rows: Iterable[aiosqlite.Row]) -> list[Job]:
         jobs = [_from_row(r) for r in rows]

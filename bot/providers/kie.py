@@ -2,15 +2,20 @@
 
 kie wraps every answer in ``{code, msg, data}`` and reports errors either as
 HTTP errors or as HTTP 200 with an error ``code`` in the body; both take the
-same path through one code table (PROVIDERS.md, seed 001).
+same path through one code table (PROVIDERS.md, seed 001). Callbacks, when the
+receiver is on, only wake a job up: ``read_callback`` checks them, and the
+runner confirms with one ``status`` fetch.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import math
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +26,8 @@ from bot import media
 from bot.config import KieSettings
 from bot.errors import MalformedResponse, ProviderError
 from bot.providers.base import (
+    CallbackEvent,
+    CallbackRejected,
     FailureReason,
     GenerateRequest,
     JobState,
@@ -31,6 +38,7 @@ from bot.providers.base import (
 )
 from bot.providers.errors_table import ErrorTable
 from bot.providers.http import RetryPolicy, Transient, VendorHttp
+from bot.providers.signing import hmac_sha256, require_fresh, require_match
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +93,12 @@ _STATES = {
 }
 _FAILED_WITH_CODE = frozenset({"CREATE_TASK_FAILED", "GENERATE_AUDIO_FAILED"})
 _DETAIL_LIMIT = 300
+
+# Callback signing, when enabled on the kie account (receivers see headers lower-cased).
+TIMESTAMP_HEADER = "x-webhook-timestamp"
+SIGNATURE_HEADER = "x-webhook-signature"
+# The task id ends up in lookups and logs: visible ASCII only, and bounded.
+_TASK_ID = re.compile(r"[\x21-\x7e]{1,128}")
 
 
 class KieProvider(Provider):
@@ -153,6 +167,20 @@ class KieProvider(Provider):
 
     async def download(self, url: str, dest: Path, max_bytes: int) -> int:
         return await media.download(self._media, url, dest, max_bytes)
+
+    def read_callback(self, headers: Mapping[str, str], body: bytes, now: float) -> CallbackEvent:
+        """The task a callback names, once its shape and (if configured) signature hold.
+
+        With a webhook secret configured every callback must be signed and fresh;
+        without one it is taken unsigned, which is safe only because the event
+        is a wake-up that the runner confirms with a status fetch. kie sends no
+        event id, so ``event_id`` is None.
+        """
+        task_id = _callback_task_id(body)
+        secret = self._settings.webhook_secret.get_secret_value()
+        if secret:
+            _require_signature(secret, task_id, headers, now)
+        return CallbackEvent(task_id=task_id, event_id=None)
 
     async def aclose(self) -> None:
         try:
@@ -247,6 +275,38 @@ class KieProvider(Provider):
         # A status this adapter does not know yet: keep polling, let the deadline decide.
         log.warning("%s: kie task %s has unknown status %r", self.name, task_id, raw)
         return result(JobState.RUNNING)
+
+
+def _callback_task_id(body: bytes) -> str:
+    """``data.task_id`` of a callback body (snake_case, unlike record-info)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or absurdly nested
+        raise CallbackRejected("callback body is not JSON") from None
+    data = payload.get("data") if isinstance(payload, dict) else None
+    task_id = data.get("task_id") if isinstance(data, dict) else None
+    if not isinstance(task_id, str) or not _TASK_ID.fullmatch(task_id):
+        raise CallbackRejected("callback has no usable data.task_id")
+    return task_id
+
+
+def _require_signature(secret: str, task_id: str, headers: Mapping[str, str], now: float) -> None:
+    """kie's optional signing: base64(HMAC-SHA256(secret, "{task_id}.{timestamp}")).
+
+    Messages name the failed check only: never the secret, nor the signatures.
+    """
+    given = headers.get(SIGNATURE_HEADER)
+    if not given:
+        raise CallbackRejected("callback is not signed")
+    timestamp = headers.get(TIMESTAMP_HEADER, "")  # "" is refused like a malformed one
+    require_fresh(timestamp, now)
+    try:
+        signature = base64.b64decode(given.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise CallbackRejected("signature is not base64") from None
+    # The vendor signs the timestamp exactly as it sends it in the header.
+    message = f"{task_id}.{timestamp.strip()}".encode()
+    require_match(hmac_sha256(secret, message), signature)
 
 
 def _json(response: httpx.Response) -> Any:

@@ -9,24 +9,35 @@ codes, Retry-After, slow answers, malformed and cut-off bodies).
 Timing is stateless: a task's stage is computed from its submit time on every
 poll, so any polling cadence sees the right stage. Media URLs point back at the
 emulator and serve a real MP3 and PNG.
+
+Callbacks: when a submit's ``callBackUrl`` is on the loopback, the emulator
+POSTs the vendor's snake_case callbacks (``text``, ``first``, ``complete``, or
+``error``) as the same timeline reaches each stage, optionally signed the way
+kie signs them when an account enables it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
+import contextlib
 import functools
+import hashlib
+import hmac
 import io
 import json
 import math
 import time
 import uuid
 from array import array
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 import lameenc
 from aiohttp import web
 from PIL import Image
@@ -46,6 +57,43 @@ MODEL_NAMES = {
     "V5_5": "chirp-crow",
 }
 _TAGS = ("emulated, piano, calm", "emulated, synth, upbeat")
+
+CALLBACK_STAGES = frozenset({"text", "first", "complete", "error"})
+# How far along the timeline a stage is; stall_callbacks_after withholds later ones.
+# An error ends the task, so it ranks with complete.
+_CALLBACK_RANK = {"text": 1, "first": 2, "complete": 3, "error": 3}
+# Which callbacks each outcome sends, and the timeline stage (see _stage) at which
+# each falls due. callback_exception sends like success: kie reports that status
+# when its attempts failed, which the emulator cannot know, so it just attempts.
+_CALLBACK_SCHEDULE: dict[str, tuple[tuple[str, int], ...]] = {
+    "success": (("text", 1), ("first", 2), ("complete", 3)),
+    "callback_exception": (("text", 1), ("first", 2), ("complete", 3)),
+    "sensitive": (("error", 1),),
+    "audio_failed": (("text", 1), ("error", 2)),
+    "never": (),
+}
+_CALLBACK_MESSAGES = {
+    "text": "Text generation completed successfully.",
+    "first": "First track generation completed.",
+    "complete": "All generated successfully.",
+}
+# Callback track field -> record-info (camelCase) field it mirrors.
+_CALLBACK_FIELDS = {
+    "id": "id",
+    "audio_url": "audioUrl",
+    "source_audio_url": "sourceAudioUrl",
+    "stream_audio_url": "streamAudioUrl",
+    "image_url": "imageUrl",
+    "prompt": "prompt",
+    "model_name": "modelName",
+    "title": "title",
+    "tags": "tags",
+    "createTime": "createTime",
+    "duration": "duration",
+}
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+CALLBACK_TICK = 0.1  # seconds between real-time flushes while callbacks are still to come
+CALLBACK_TIMEOUT = 15.0  # kie waits this long for the receiver's answer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -83,6 +131,11 @@ class _Task:
     track_ids: tuple[str, str]
     error_code: int | None
     error_message: str
+    # Callback settings captured at submit (None: this task sends no callbacks).
+    callback_url: str | None = None
+    callback_skip: frozenset[str] = frozenset()
+    callback_stall: str | None = None
+    callbacks_done: set[str] = field(default_factory=set)  # stages sent or skipped
 
 
 @dataclass
@@ -102,6 +155,12 @@ class KieEmulator:
     ``generation_seconds`` is read at each submit, so changing it affects later
     tasks only. ``clock`` (default ``time.time``) drives every stage decision
     and ``completed_at``.
+
+    Callbacks go only to loopback ``callBackUrl``s. ``callbacks_enabled``,
+    ``skip_callback_stages`` and ``stall_callbacks_after`` are read at each
+    submit like ``generation_seconds``; ``webhook_secret`` (signing) at each
+    send. A background task flushes due callbacks every ``CALLBACK_TICK`` in
+    real time; with a fake clock, call ``flush_callbacks`` after moving it.
     """
 
     def __init__(
@@ -110,10 +169,21 @@ class KieEmulator:
         api_key: str = "kie-test-key",
         generation_seconds: float = 2.0,
         clock: Callable[[], float] = time.time,
+        webhook_secret: str | None = None,
+        callbacks_enabled: bool = True,
+        skip_callback_stages: Iterable[str] = (),
+        stall_callbacks_after: str | None = None,
     ) -> None:
         self.api_key = api_key
         self.generation_seconds = generation_seconds
         self.clock = clock  # tests may pass a fake clock to step through stages
+        self.webhook_secret = webhook_secret
+        self.callbacks_enabled = callbacks_enabled
+        self.skip_callback_stages: set[str] = set(skip_callback_stages)
+        self.stall_callbacks_after = stall_callbacks_after
+        _check_stages([*self.skip_callback_stages, *filter(None, [stall_callbacks_after])])
+        self.callbacks_sent: list[tuple[str, dict[str, str], bytes]] = []  # url, headers, body
+        self.callback_errors: list[str] = []  # deliveries the receiver failed or refused
         self.base_url = ""
         self.audio_bytes: bytes = sine_mp3()
         self.image_bytes: bytes = cover_png()
@@ -134,6 +204,11 @@ class KieEmulator:
         self._delays: list[_Fault] = []  # status unused; retry_after holds the delay
         self._malformed: collections.deque[str] = collections.deque()
         self._runner: web.AppRunner | None = None
+        self._callback_session: aiohttp.ClientSession | None = None
+        self._callback_pump: asyncio.Task[None] | None = None
+        # One flush at a time: when flush_callbacks returns, what was due has been delivered,
+        # even if the background pump had started sending it.
+        self._callback_lock = asyncio.Lock()
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -153,9 +228,17 @@ class KieEmulator:
         self.base_url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        if self._callback_pump is not None:
+            self._callback_pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._callback_pump
+            self._callback_pump = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._callback_session is not None:
+            await self._callback_session.close()
+            self._callback_session = None
 
     # -- scripting -------------------------------------------------------------
 
@@ -305,6 +388,8 @@ class KieEmulator:
         self.submits.append(body)
         if outcome in ("success", "callback_exception"):
             self.completed_at[task.task_id] = task.submitted + task.generation_seconds
+        if self._arm_callbacks(task):
+            self._start_callback_pump()
         return _envelope(200, "success", {"taskId": task.task_id})
 
     async def _record_info(self, request: web.Request) -> web.StreamResponse:
@@ -403,6 +488,105 @@ class KieEmulator:
             "duration": self.track_durations[n] if stage >= 3 else None,
         }
 
+    # -- callbacks -------------------------------------------------------------
+
+    async def flush_callbacks(self) -> None:
+        """Send every callback stage that is due by ``clock`` now, and wait for the deliveries.
+
+        Stages of one task go out in order; different tasks' go out concurrently.
+        """
+        async with self._callback_lock:
+            if self._runner is None:
+                return  # stopped: the session is gone and nothing may be sent any more
+            batches = [(task, self._take_due_callbacks(task)) for task in self._tasks.values()]
+            await asyncio.gather(*(self._send_callbacks(task, due) for task, due in batches if due))
+
+    def _arm_callbacks(self, task: _Task) -> bool:
+        """Capture the callback settings for a new task; True when it will send any."""
+        url = task.body.get("callBackUrl")
+        if not self.callbacks_enabled or not isinstance(url, str) or not _loopback(url):
+            return False  # e.g. the bot's https://example.invalid placeholder
+        task.callback_url = url
+        task.callback_skip = frozenset(self.skip_callback_stages)
+        task.callback_stall = self.stall_callbacks_after
+        return True
+
+    def _start_callback_pump(self) -> None:
+        if self._callback_pump is None or self._callback_pump.done():
+            self._callback_pump = asyncio.create_task(self._pump_callbacks())
+
+    async def _pump_callbacks(self) -> None:
+        """Real-time delivery: flush every tick while any task still has a callback to come."""
+        while any(self._callbacks_open(task) for task in self._tasks.values()):
+            await self.flush_callbacks()
+            await asyncio.sleep(CALLBACK_TICK)
+
+    def _callbacks_open(self, task: _Task) -> bool:
+        return task.callback_url is not None and any(
+            name not in task.callbacks_done and not _withheld(name, task.callback_stall)
+            for name, _ in _CALLBACK_SCHEDULE[task.outcome]
+        )
+
+    def _take_due_callbacks(self, task: _Task) -> list[str]:
+        """Mark the stages due now as done; return those to send (skipped ones are not)."""
+        if task.callback_url is None:
+            return []
+        stage = self._stage(task)
+        due = []
+        for name, at in _CALLBACK_SCHEDULE[task.outcome]:
+            if name in task.callbacks_done or stage < at or _withheld(name, task.callback_stall):
+                continue
+            task.callbacks_done.add(name)
+            if name not in task.callback_skip:
+                due.append(name)
+        return due
+
+    async def _send_callbacks(self, task: _Task, stages: list[str]) -> None:
+        for name in stages:
+            await self._post_callback(task, name)
+
+    async def _post_callback(self, task: _Task, name: str) -> None:
+        """One delivery attempt, like the vendor's: no retry, failures only recorded."""
+        assert task.callback_url is not None
+        url = task.callback_url
+        body = json.dumps(self._callback_payload(task, name)).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.webhook_secret:
+            timestamp = str(int(self.clock()))
+            headers["X-Webhook-Timestamp"] = timestamp
+            headers["X-Webhook-Signature"] = webhook_signature(
+                self.webhook_secret, task.task_id, timestamp
+            )
+        self.callbacks_sent.append((url, headers, body))
+        if self._callback_session is None:
+            timeout = aiohttp.ClientTimeout(total=CALLBACK_TIMEOUT)
+            self._callback_session = aiohttp.ClientSession(timeout=timeout)
+        try:
+            async with self._callback_session.post(url, data=body, headers=headers) as response:
+                await response.read()
+                if response.status >= 300:
+                    self.callback_errors.append(f"{name} to {url}: HTTP {response.status}")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            self.callback_errors.append(f"{name} to {url}: {exc!r}")
+
+    def _callback_payload(self, task: _Task, name: str) -> dict[str, Any]:
+        """kie's callback body: snake_case, unlike record-info."""
+        code, msg, tracks = 200, _CALLBACK_MESSAGES.get(name, ""), []
+        if name == "error":
+            code, msg = self._callback_error(task)
+        else:
+            stage = _CALLBACK_RANK[name]
+            tracks = [_snake_track(self._track(task, n, stage)) for n in (0, 1)]
+        data = {"callbackType": name, "task_id": task.task_id, "data": tracks}
+        return {"code": code, "msg": msg, "data": data}
+
+    @staticmethod
+    def _callback_error(task: _Task) -> tuple[int, str]:
+        if task.outcome == "sensitive":
+            # kie answers sensitive or copyrighted input with a 400 (PROVIDERS.md).
+            return 400, "The prompt contains sensitive words."
+        return task.error_code or 501, task.error_message
+
     # -- media -----------------------------------------------------------------
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
@@ -451,6 +635,36 @@ def _envelope(
     return web.json_response(
         {"code": code, "msg": msg, "data": data}, status=http_status, headers=headers
     )
+
+
+def webhook_signature(secret: str, task_id: str, timestamp: str) -> str:
+    """kie's callback signature: base64(HMAC-SHA256(secret, "{task_id}.{timestamp}"))."""
+    digest = hmac.new(secret.encode(), f"{task_id}.{timestamp}".encode(), hashlib.sha256)
+    return base64.b64encode(digest.digest()).decode()
+
+
+def _check_stages(names: Iterable[str]) -> None:
+    unknown = sorted(set(names) - CALLBACK_STAGES)
+    if unknown:
+        raise ValueError(f"unknown callback stage {unknown[0]!r}; known: {sorted(CALLBACK_STAGES)}")
+
+
+def _withheld(name: str, stall_after: str | None) -> bool:
+    """True when stall_callbacks_after keeps this stage from ever being sent."""
+    return stall_after is not None and _CALLBACK_RANK[name] > _CALLBACK_RANK[stall_after]
+
+
+def _loopback(url: str) -> bool:
+    """Only loopback receivers get callbacks: tests must never reach out of the machine."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and parts.hostname in _LOOPBACK_HOSTS
+    except ValueError:
+        return False
+
+
+def _snake_track(track: dict[str, Any]) -> dict[str, Any]:
+    return {name: track[source] for name, source in _CALLBACK_FIELDS.items()}
 
 
 def _take(faults: list[_Fault], path: str) -> _Fault | None:

@@ -1,0 +1,533 @@
+"""Evolink: ``POST /v1/audios/generations``, then poll ``GET /v1/tasks/{id}``.
+
+Evolink speaks an OpenAI-like dialect (seed 002, PROVIDERS.md): snake_case
+task objects with a 0-100 ``progress``, HTTP errors as ``{error: {code,
+message, type, param, fallback_suggestion}}``, task failures as ``error:
+{code, message}`` inside the task object, and unsigned callbacks whose body
+is the task object itself.
+
+Callback URLs: Evolink only calls back over HTTPS, so any other URL is left
+out of the submit (the bot polls instead) rather than having the vendor refuse
+the whole generation. Plain-HTTP loopback URLs (127.0.0.1, localhost, [::1])
+are the one exception: Evolink cannot reach them anyway, but the test emulator
+and local setups can, and sending them costs nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from bot import media
+from bot.config import EvolinkSettings
+from bot.errors import MalformedResponse, ProviderError
+from bot.providers.base import (
+    CallbackEvent,
+    CallbackRejected,
+    FailureReason,
+    GenerateRequest,
+    JobState,
+    PollPolicy,
+    Provider,
+    TaskStatus,
+    Track,
+)
+from bot.providers.errors_table import ErrorTable
+from bot.providers.http import RetryPolicy, Transient, VendorHttp
+
+log = logging.getLogger(__name__)
+
+SUBMIT_PATH = "/v1/audios/generations"
+TASK_PATH = "/v1/tasks/"
+
+# Catalog key -> Evolink's model name. Evolink has no V3.5.
+EVOLINK_MODELS: dict[str, str] = {
+    "v4": "suno-v4",
+    "v4.5": "suno-v4.5",
+    "v4.5-plus": "suno-v4.5plus",
+    "v4.5-all": "suno-v4.5all",
+    "v5": "suno-v5",
+}
+# Newer Evolink docs name every model "<name>-beta" and map the old names.
+BETA_SUFFIX = "-beta"
+
+# Generations take one to three minutes. Evolink reports a 0-100 progress (and
+# task_info.estimated_time, which a static PollPolicy cannot use), so polls are
+# a little denser than kie's to keep the progress bar moving: at 30, 40, 53,
+# 70, 92 and 120 s, i.e. 6 polls for two minutes (the budget is 8); the 45 s cap
+# keeps a slow generation's finish from going unseen for long.
+DEFAULT_POLL = PollPolicy(first_delay=30.0, interval=10.0, backoff=1.3, max_interval=45.0)
+
+# "Generated audio links are valid for 72 hours" (seed 002).
+URL_LIFETIME = timedelta(hours=72)
+MAX_CALLBACK_URL = 2048  # longer URLs make Evolink refuse the submit
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+R = FailureReason
+# HTTP errors are looked up by error.code, then error.type, then HTTP status
+# (the spec's error.code is the HTTP status, so both spellings are listed);
+# task errors by their error.code.
+EVOLINK_ERRORS = ErrorTable(
+    reasons={
+        "invalid_request_error": R.INVALID_INPUT,
+        "400": R.INVALID_INPUT,
+        # Our key is wrong: the admin's problem, not the member's.
+        "authentication_error": R.PROVIDER_ERROR,
+        "401": R.PROVIDER_ERROR,
+        "insufficient_quota_error": R.INSUFFICIENT_CREDITS,
+        "402": R.INSUFFICIENT_CREDITS,
+        "permission_error": R.PROVIDER_ERROR,  # e.g. the account may not use this model
+        "403": R.PROVIDER_ERROR,
+        "not_found_error": R.PROVIDER_ERROR,
+        "404": R.PROVIDER_ERROR,
+        "rate_limit_error": R.RATE_LIMITED,
+        "429": R.RATE_LIMITED,
+        "internal_server_error": R.PROVIDER_ERROR,
+        "500": R.PROVIDER_ERROR,
+        "upstream_error": R.PROVIDER_ERROR,
+        "502": R.PROVIDER_ERROR,
+        "service_unavailable_error": R.PROVIDER_ERROR,
+        "503": R.PROVIDER_ERROR,
+        # Task error codes.
+        "content_policy_violation": R.CONTENT_POLICY,
+        "generation_timeout": R.TIMEOUT,
+        "quota_exceeded": R.INSUFFICIENT_CREDITS,
+    },
+    transient=frozenset(
+        {
+            "internal_server_error",
+            "upstream_error",
+            "service_unavailable_error",
+            "500",
+            "502",
+            "503",
+            "504",
+        }
+    ),
+)
+
+_STATES = {
+    "pending": JobState.QUEUED,
+    "processing": JobState.RUNNING,
+    "completed": JobState.SUCCEEDED,
+}
+# Not in the seed; task_info.can_cancel suggests a cancelled state exists (a guess).
+_CANCELLED = frozenset({"cancelled", "canceled"})
+# Task ids go into a URL path that carries our key: nothing that could climb out of it.
+_TASK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+_DETAIL_LIMIT = 300
+
+
+def catalog_key(name: str) -> str | None:
+    """The catalog key for an Evolink model name, with or without ``-beta``."""
+    base = name.strip().lower().removesuffix(BETA_SUFFIX)
+    return next((key for key, vendor in EVOLINK_MODELS.items() if vendor == base), None)
+
+
+@dataclass(frozen=True)
+class _ApiError:
+    """An HTTP error answer, in Evolink's ``error`` object where it sent one."""
+
+    status: int
+    code: str | None
+    type: str | None
+    message: str
+    param: str = ""
+    suggestion: str = ""
+
+    def keys(self) -> list[str]:
+        """Table keys, most specific first; duplicates (code == status) removed."""
+        keys = [k for k in (self.code, self.type, str(self.status)) if k]
+        return list(dict.fromkeys(keys))
+
+
+class EvolinkProvider(Provider):
+    def __init__(
+        self,
+        settings: EvolinkSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        media_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = settings.name
+        suffix = BETA_SUFFIX if settings.beta_models else ""
+        self.models = {
+            key: name + suffix
+            for key, name in EVOLINK_MODELS.items()
+            if not settings.models or key in settings.models
+        }
+        self.poll_policy = settings.poll_policy(DEFAULT_POLL)
+        self._settings = settings
+        self._key = settings.api_key.get_secret_value()
+        self._errors = EVOLINK_ERRORS.merged(settings.error_reasons)
+        # Kept apart as well: a reseller's override wins whichever key it names.
+        self._overrides = {str(k).strip(): v for k, v in settings.error_reasons.items()}
+        self._warned_callback = False
+        self._client = httpx.AsyncClient(
+            base_url=settings.base_url,
+            headers={"Authorization": f"Bearer {self._key}"},
+            timeout=settings.timeout_seconds,
+            transport=transport,
+        )
+        # Media lives on vendor CDNs: this client never carries the API key.
+        self._media = httpx.AsyncClient(
+            timeout=settings.timeout_seconds, follow_redirects=True, transport=media_transport
+        )
+        self._http = VendorHttp(
+            self._client, RetryPolicy.from_settings(settings), classify=self._classify
+        )
+
+    async def submit(
+        self, request: GenerateRequest, job_id: str, callback_url: str | None = None
+    ) -> str:
+        model = self.models.get(request.model)
+        if model is None:
+            raise ProviderError(
+                FailureReason.INVALID_INPUT, "model", f"{self.name} does not offer {request.model}"
+            )
+        # Description mode: style and title only count in custom mode, so
+        # vendor_prompt() has already folded the style into the prompt.
+        body: dict[str, Any] = {
+            "model": model,
+            "custom_mode": False,
+            "instrumental": request.instrumental,
+            "prompt": request.vendor_prompt(),
+        }
+        url = self._callback_url(callback_url)
+        if url is not None:
+            body["callback_url"] = url
+        task = self._answer(await self._http.request("POST", SUBMIT_PATH, json=body))
+        task_id = task.get("id")
+        if not isinstance(task_id, str) or not _TASK_ID.fullmatch(task_id):
+            raise MalformedResponse("submit answer has no usable task id")
+        self._check_model(request.model, task.get("model"), task_id)
+        log.info("%s: job %s is Evolink task %s", self.name, job_id, task_id)
+        return task_id
+
+    async def status(self, task_id: str) -> TaskStatus:
+        if not _TASK_ID.fullmatch(task_id):
+            raise ProviderError(FailureReason.PROVIDER_ERROR, "task_id", "not an Evolink task id")
+        task = self._answer(await self._http.request("GET", TASK_PATH + task_id))
+        return self._task_status(task_id, task)
+
+    async def download(self, url: str, dest: Path, max_bytes: int) -> int:
+        return await media.download(self._media, url, dest, max_bytes)
+
+    def read_callback(self, headers: Mapping[str, str], body: bytes, now: float) -> CallbackEvent:
+        """Evolink does not sign callbacks: the body only names a task to look at.
+
+        Nothing in it is believed; the runner confirms with one status fetch.
+        """
+        try:
+            payload = json.loads(body)
+        except (ValueError, RecursionError):
+            raise CallbackRejected("callback body is not JSON") from None
+        task_id = payload.get("id") if isinstance(payload, dict) else None
+        if not isinstance(task_id, str) or not _TASK_ID.fullmatch(task_id):
+            raise CallbackRejected("callback body names no task id")
+        return CallbackEvent(task_id=task_id, event_id=None)
+
+    async def aclose(self) -> None:
+        try:
+            await self._client.aclose()
+        finally:
+            await self._media.aclose()
+
+    # -- submit helpers --------------------------------------------------------
+
+    def _callback_url(self, url: str | None) -> str | None:
+        """``url`` when Evolink may be given it (see the module docstring), else None."""
+        if not url:
+            return None
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError:
+            parts, host = None, None
+        https = parts is not None and parts.scheme == "https"
+        loopback = parts is not None and parts.scheme == "http" and host in LOOPBACK_HOSTS
+        if (https or loopback) and len(url) <= MAX_CALLBACK_URL:
+            return url
+        if not self._warned_callback:
+            # Once per provider: every later job would repeat it. The URL stays
+            # out of the log, as it may carry a token.
+            self._warned_callback = True
+            log.warning(
+                "%s: Evolink only calls back to HTTPS URLs up to %d characters; "
+                "not sending the callback URL, the bot will poll instead",
+                self.name,
+                MAX_CALLBACK_URL,
+            )
+        return None
+
+    def _check_model(self, asked: str, answered: Any, task_id: str) -> None:
+        """Warn when Evolink says it used another model than the one asked for."""
+        if not isinstance(answered, str) or not answered:
+            return
+        if catalog_key(answered) != asked:
+            log.warning(
+                "%s: Evolink task %s runs on %r, not the requested %s",
+                self.name,
+                task_id,
+                self._clean(answered),
+                asked,
+            )
+
+    # -- answers -----------------------------------------------------------------
+
+    def _classify(self, response: httpx.Response) -> Transient | None:
+        """Retry the error answers the table calls transient (429, 5xx, unless overridden)."""
+        error = _api_error(response)
+        if error is None:
+            return None
+        key, reason = self._lookup(error.keys(), self._errors.fallback)
+        if not self._errors.is_transient(key):
+            return None
+        return Transient(reason, key, self._detail(error))
+
+    def _answer(self, response: httpx.Response) -> dict[str, Any]:
+        """The task object, or the vendor's refusal as a ``ProviderError``."""
+        error = _api_error(response)
+        if error is not None:
+            raise self._refusal(error)
+        body = _json(response)
+        if not isinstance(body, dict):
+            kind = "not a JSON object" if body is not None else "not JSON"
+            raise MalformedResponse(f"answer is {kind} (HTTP {response.status_code})")
+        return body
+
+    def _refusal(self, error: _ApiError) -> ProviderError:
+        key, reason = self._lookup(error.keys(), self._errors.fallback)
+        detail = self._detail(error)
+        if error.status == 401 or error.type == "authentication_error":
+            # Loud, for the admin: every job on this provider fails until the key is fixed.
+            log.error(
+                "%s: Evolink rejected the API key (%s); check the %s environment variable",
+                self.name,
+                key,
+                self._settings.api_key_env,
+            )
+        elif reason is FailureReason.INSUFFICIENT_CREDITS:
+            log.error("%s: Evolink account is out of credits (%s): %s", self.name, key, detail)
+        else:
+            log.warning(
+                "%s: Evolink refused (%s, HTTP %d): %s", self.name, key, error.status, detail
+            )
+        return ProviderError(reason, key, detail)
+
+    def _lookup(self, keys: Sequence[str], fallback: FailureReason) -> tuple[str, FailureReason]:
+        """The deciding key and its reason: an override for any key beats the dialect's table."""
+        for table in (self._overrides, self._errors.reasons):
+            for key in keys:
+                if key in table:
+                    return key, table[key]
+        return (keys[0] if keys else ""), fallback
+
+    def _detail(self, error: _ApiError) -> str:
+        extras = [f"param={error.param}"] * bool(error.param)
+        extras += [f"suggestion={error.suggestion}"] * bool(error.suggestion)
+        text = error.message + (f" [{'; '.join(extras)}]" if extras else "")
+        return self._clean(text)
+
+    def _clean(self, text: str) -> str:
+        """Vendor text fit for logs and exceptions: bounded, and never the key."""
+        if self._key:
+            text = text.replace(self._key, "***")
+        return text[:_DETAIL_LIMIT]
+
+    # -- task objects ----------------------------------------------------------------
+
+    def _task_status(self, task_id: str, task: dict[str, Any]) -> TaskStatus:
+        raw = task.get("status")
+        if not isinstance(raw, str) or not raw:
+            raise MalformedResponse("task object has no status")
+        if task.get("id", task_id) != task_id:
+            raise MalformedResponse("task object is about another task")
+        progress = _progress(task.get("progress"))
+        tracks = _tracks(task_id, task)
+        if raw == "failed":
+            return self._failed(task, tracks, progress)
+        if raw in _CANCELLED:
+            return TaskStatus(
+                state=JobState.FAILED,
+                tracks=tracks,
+                failure=FailureReason.CANCELLED,
+                code=raw,
+                progress=progress,
+            )
+        state = _STATES.get(raw)
+        if state is None:
+            # A status this adapter does not know yet: keep polling, let the deadline decide.
+            log.warning("%s: Evolink task %s has unknown status %r", self.name, task_id, raw)
+            state = JobState.RUNNING
+        if state is JobState.SUCCEEDED and not _all_audio(tracks):
+            raise MalformedResponse("completed without an audio URL for every track")
+        return TaskStatus(state=state, tracks=tracks, code=raw, progress=progress)
+
+    def _failed(
+        self, task: dict[str, Any], tracks: list[Track], progress: int | None
+    ) -> TaskStatus:
+        error = task.get("error")
+        code = _code(error.get("code")) if isinstance(error, dict) else None
+        message = _text(error.get("message")) if isinstance(error, dict) else ""
+        # An unlisted task error says nothing about whose fault it was: unknown.
+        reason = self._lookup([code], R.UNKNOWN)[1] if code else R.UNKNOWN
+        return TaskStatus(
+            state=JobState.FAILED,
+            tracks=tracks,
+            failure=reason,
+            code=f"failed:{code}" if code else "failed",
+            detail=self._clean(message),
+            progress=progress,
+        )
+
+
+def _json(response: httpx.Response) -> Any:
+    """The parsed body, or None when it is not JSON (an HTML error page, a cut-off body)."""
+    try:
+        return json.loads(response.content)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _api_error(response: httpx.Response) -> _ApiError | None:
+    """The error an HTTP error answer carries; None for a success answer."""
+    if not response.is_error:
+        return None
+    body = _json(response)
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, str):  # some gateways answer {"error": "text"}
+        error = {"message": error}
+    if not isinstance(error, dict):
+        return _ApiError(response.status_code, None, None, response.reason_phrase)
+    return _ApiError(
+        status=response.status_code,
+        code=_code(error.get("code")),
+        type=_code(error.get("type")),
+        message=_text(error.get("message")) or response.reason_phrase,
+        param=_text(error.get("param")),
+        suggestion=_text(error.get("fallback_suggestion")),
+    )
+
+
+def _tracks(task_id: str, task: dict[str, Any]) -> list[Track]:
+    """Tracks from ``result_data``, or from the bare ``results`` URLs when it is absent."""
+    created = _time(task.get("created"))
+    expires = created + URL_LIFETIME if created else None
+    model = _text(task.get("model"))
+    items = task.get("result_data")
+    if items:
+        if not isinstance(items, list):
+            raise MalformedResponse("result_data is not a list")
+        return [_track(task_id, item, model, expires) for item in items]
+    urls = task.get("results")
+    if urls:
+        if not isinstance(urls, list):
+            raise MalformedResponse("results is not a list")
+        return [_url_track(task_id, n, url, model, expires) for n, url in enumerate(urls)]
+    return []
+
+
+def _track(task_id: str, item: Any, model: str, expires: datetime | None) -> Track:
+    if not isinstance(item, dict):
+        raise MalformedResponse("an entry of result_data is not an object")
+    track_id = _code(item.get("result_id"))
+    if track_id is None:
+        raise MalformedResponse("an entry of result_data has no result_id")
+    return Track(
+        vendor_task_id=task_id,
+        vendor_track_id=track_id,
+        audio_url=_text(item.get("audio_url")),
+        stream_url=_text(item.get("stream_audio_url")),
+        image_url=_text(item.get("image_url")),
+        title=_text(item.get("title")),
+        tags=_text(item.get("tags")),
+        # Not in the seed; kie-style answers call the lyrics "prompt".
+        lyrics=_text(item.get("lyrics") or item.get("prompt")),
+        duration=_number(item.get("duration")),
+        model=model,
+        expires_at=expires,
+    )
+
+
+def _url_track(task_id: str, n: int, url: Any, model: str, expires: datetime | None) -> Track:
+    if not isinstance(url, str) or not url:
+        raise MalformedResponse("an entry of results is not a URL")
+    # No result_id without result_data: the position is stable across polls.
+    return Track(
+        vendor_task_id=task_id,
+        vendor_track_id=f"{task_id}-{n}",
+        audio_url=url,
+        model=model,
+        expires_at=expires,
+    )
+
+
+def _all_audio(tracks: list[Track]) -> bool:
+    return bool(tracks) and all(track.audio_url for track in tracks)
+
+
+def _progress(value: Any) -> int | None:
+    number = _number(value)
+    return None if number is None else min(100, round(number))
+
+
+def _code(value: Any) -> str | None:
+    if value is None or isinstance(value, bool | dict | list):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _number(value: Any) -> float | None:
+    """A finite, non-negative number (seconds, percent, epoch time), or None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def _time(value: Any) -> datetime | None:
+    """Evolink's ``created``: epoch seconds (milliseconds and ISO text accepted too)."""
+    if isinstance(value, str) and value.strip() and not _is_number(value):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    number = _number(value)
+    if number is None:
+        return None
+    if number > 1e11:  # milliseconds (seconds would be past the year 5000)
+        number /= 1000
+    try:
+        return datetime.fromtimestamp(number, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,562 @@
+"""Kunavo: ``POST /v1/audio/music/jobs``, then poll ``GET /v1/audio/music/jobs/{id}``.
+
+Only the job API is used, never the blocking ``POST /v1/audio/music``: a lost
+answer there loses the songs. Every submit carries an ``Idempotency-Key`` (the
+bot's job id), so Kunavo answers a repeated submit with the original task (HTTP
+200 instead of 202) and the submit is safe to retry even after a read timeout.
+
+Errors come as plain HTTP statuses; a failed task carries ``error: {code,
+message}``. The seed documents no error codes, so the table below holds the
+codes seen at OpenAI-style vendors and the words in any other code decide
+(PROVIDERS.md, seed 000). Webhooks are signed with HMAC-SHA256 over
+``"{timestamp}.{rawBody}"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from bot import media
+from bot.config import KunavoSettings
+from bot.errors import MalformedResponse, ProviderError, TransientProviderError
+from bot.providers.base import (
+    CallbackEvent,
+    CallbackRejected,
+    FailureReason,
+    GenerateRequest,
+    JobState,
+    PollPolicy,
+    Provider,
+    TaskStatus,
+    Track,
+)
+from bot.providers.errors_table import ErrorTable
+from bot.providers.http import RetryPolicy, Transient, VendorHttp
+from bot.providers.signing import hmac_sha256, require_fresh, require_match
+
+log = logging.getLogger(__name__)
+
+JOBS_PATH = "/v1/audio/music/jobs"
+TIMESTAMP_HEADER = "x-kunavo-webhook-timestamp"
+SIGNATURE_HEADER = "x-kunavo-webhook-signature"
+
+# Catalog key -> Kunavo model slug. Kunavo offers only suno-v5 and suno-v5-5;
+# the catalog has no V5.5 key yet, so V5 is the one model this provider offers.
+KUNAVO_MODELS: dict[str, str] = {"v5": "suno-v5"}
+
+# Kunavo advises "5 s, backing off to 30 s". A generation takes one to three
+# minutes, so the first look waits 20 s (nothing is ready sooner), then 10 s
+# growing by 1.5 up to the vendor's 30 s: two minutes cost 6 polls, three 8.
+DEFAULT_POLL = PollPolicy(first_delay=20.0, interval=10.0, backoff=1.5, max_interval=30.0)
+
+# When output.archived is false the URLs are Suno's own, which expire after about a day.
+SUNO_URL_LIFETIME = timedelta(hours=24)
+MAX_IDEMPOTENCY_KEY = 128
+
+R = FailureReason
+KUNAVO_ERRORS = ErrorTable(
+    reasons={
+        # HTTP statuses of a refused call.
+        "400": R.INVALID_INPUT,
+        "401": R.PROVIDER_ERROR,  # our key is wrong: the admin's problem, not the member's
+        "402": R.INSUFFICIENT_CREDITS,
+        "403": R.PROVIDER_ERROR,
+        "404": R.PROVIDER_ERROR,  # also another account's task: the API is owner-scoped
+        "409": R.PROVIDER_ERROR,  # the first request with this Idempotency-Key is in flight
+        "413": R.INVALID_INPUT,
+        "422": R.INVALID_INPUT,
+        "429": R.RATE_LIMITED,
+        "500": R.PROVIDER_ERROR,
+        # error.code of a failed task: undocumented, so these are guesses
+        # (the names OpenAI-style vendors such as Evolink use).
+        "content_policy_violation": R.CONTENT_POLICY,
+        "moderation_blocked": R.CONTENT_POLICY,
+        "insufficient_credits": R.INSUFFICIENT_CREDITS,
+        "insufficient_quota": R.INSUFFICIENT_CREDITS,
+        "quota_exceeded": R.INSUFFICIENT_CREDITS,
+        "rate_limit_exceeded": R.RATE_LIMITED,
+        "generation_timeout": R.TIMEOUT,
+        "timeout": R.TIMEOUT,
+        "invalid_request": R.INVALID_INPUT,
+        "prompt_too_long": R.INVALID_INPUT,
+        "generation_failed": R.PROVIDER_ERROR,
+        "upstream_error": R.PROVIDER_ERROR,
+        "model_unavailable": R.PROVIDER_ERROR,
+    },
+    # 409: per the IETF Idempotency-Key draft, "the original request is still
+    # being processed"; asking again shortly gets the original task.
+    transient=frozenset({"409", "429", "500", "502", "503", "504"}),
+)
+
+# For codes the table does not know: the words in the code (or message) decide.
+# "rate" alone would match "generate", hence the longer patterns.
+_HINTS: tuple[tuple[re.Pattern[str], FailureReason], ...] = tuple(
+    (re.compile(pattern), reason)
+    for pattern, reason in (
+        (r"content|moderat|policy|nsfw|sensitive|copyright|violat|prohibit", R.CONTENT_POLICY),
+        (r"credit|quota|billing|balance|payment|insufficient_fund", R.INSUFFICIENT_CREDITS),
+        (r"rate[_\s-]?limit|too[_\s-]many[_\s-]requests|throttl", R.RATE_LIMITED),
+        (r"time[_\s-]?out|timed[_\s-]out", R.TIMEOUT),
+        (r"invalid|too[_\s-]long|validation", R.INVALID_INPUT),
+    )
+)
+# Reasons an HTTP status gives that the body's own code may sharpen (a 400 for
+# a moderated prompt, say); a specific status such as 402 or an override stays.
+_REFINABLE = frozenset({R.INVALID_INPUT, R.PROVIDER_ERROR})
+
+_STATES = {
+    "queued": JobState.QUEUED,
+    "in_progress": JobState.RUNNING,
+    "completed": JobState.SUCCEEDED,
+}
+# Undocumented; other vendors' job APIs have it, and waiting on it would be pointless.
+_CANCELLED = frozenset({"cancelled", "canceled"})
+# Errors VendorHttp raises before a byte left: the only transport failures that
+# prove a submit created no task.
+_NOT_SENT = frozenset({"ConnectError", "ConnectTimeout", "PoolTimeout"})
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+_SAFE_KEY = re.compile(rf"[A-Za-z0-9._:-]{{1,{MAX_IDEMPOTENCY_KEY}}}")
+_DETAIL_LIMIT = 300
+
+
+class KunavoProvider(Provider):
+    def __init__(
+        self,
+        settings: KunavoSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        media_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = settings.name
+        self.models = {
+            key: vendor
+            for key, vendor in KUNAVO_MODELS.items()
+            if not settings.models or key in settings.models
+        }
+        self.poll_policy = settings.poll_policy(DEFAULT_POLL)
+        self._settings = settings
+        self._key = settings.api_key.get_secret_value()
+        self._secret = settings.webhook_secret.get_secret_value()
+        self._errors = KUNAVO_ERRORS.merged(settings.error_reasons)
+        self._client = httpx.AsyncClient(
+            base_url=settings.base_url,
+            headers={"Authorization": f"Bearer {self._key}"},
+            timeout=settings.timeout_seconds,
+            transport=transport,
+        )
+        # Media lives on Kunavo's (or Suno's) CDN: this client never carries the API key.
+        self._media = httpx.AsyncClient(
+            timeout=settings.timeout_seconds, follow_redirects=True, transport=media_transport
+        )
+        self._http = VendorHttp(
+            self._client, RetryPolicy.from_settings(settings), classify=self._classify
+        )
+
+    async def submit(
+        self, request: GenerateRequest, job_id: str, callback_url: str | None = None
+    ) -> str:
+        model = self.models.get(request.model)
+        if model is None:
+            raise ProviderError(
+                FailureReason.INVALID_INPUT, "model", f"{self.name} does not offer {request.model}"
+            )
+        body = self._submit_body(request, model, callback_url)
+        headers = {"Idempotency-Key": idempotency_key(job_id)}
+        response = await self._post_job(body, headers)
+        try:
+            return self._accepted(response, job_id)
+        except MalformedResponse:
+            if response.is_error:
+                raise
+            # Kunavo took the submit but its answer was lost on the way; the key
+            # makes asking once more return that task instead of a second one.
+            log.warning("%s: unreadable submit answer for job %s; asking again", self.name, job_id)
+        return self._accepted(await self._post_job(body, headers), job_id)
+
+    async def status(self, task_id: str) -> TaskStatus:
+        response = await self._http.request("GET", f"{JOBS_PATH}/{quote(task_id, safe='')}")
+        job = self._job_object(response)
+        other = job.get("id")
+        if isinstance(other, str) and other and other != task_id:
+            raise MalformedResponse("answer is about another task")
+        return self._task_status(task_id, job)
+
+    async def download(self, url: str, dest: Path, max_bytes: int) -> int:
+        return await media.download(self._media, url, dest, max_bytes)
+
+    def read_callback(self, headers: Mapping[str, str], body: bytes, now: float) -> CallbackEvent:
+        """Verify a signed ``music.completed`` / ``music.failed`` event and name its task."""
+        if not self._secret:
+            raise CallbackRejected("no webhook secret configured")
+        timestamp = headers.get(TIMESTAMP_HEADER)
+        if timestamp is None:
+            raise CallbackRejected("missing timestamp")
+        require_fresh(timestamp, now)
+        given = _signature_bytes(headers.get(SIGNATURE_HEADER))
+        # Signed over the header's text exactly as sent, then the raw body.
+        require_match(hmac_sha256(self._secret, timestamp.encode() + b"." + body), given)
+        return _event(body)
+
+    async def aclose(self) -> None:
+        try:
+            await self._client.aclose()
+        finally:
+            await self._media.aclose()
+
+    # -- submit ----------------------------------------------------------------
+
+    def _submit_body(
+        self, request: GenerateRequest, model: str, callback_url: str | None
+    ) -> dict[str, Any]:
+        # Description mode: vendor_prompt() has already folded the style into the prompt.
+        body: dict[str, Any] = {
+            "model": model,
+            "prompt": request.vendor_prompt(),
+            "instrumental": request.instrumental,
+        }
+        if request.title:
+            body["title"] = request.title  # the seed's own job example sends it without customMode
+        if callback_url:
+            if webhook_allowed(callback_url):
+                body["webhook_url"] = callback_url
+            else:
+                # Kunavo takes HTTPS only; the bot polls this job instead.
+                log.warning(
+                    "%s: callback URL is not https; submitting without a webhook", self.name
+                )
+        return body
+
+    async def _post_job(self, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+        try:
+            # The key makes a repeat return the original task: safe to retry after a timeout.
+            return await self._http.request(
+                "POST", JOBS_PATH, json=body, headers=headers, idempotent=True
+            )
+        except TransientProviderError as exc:
+            raise _maybe_created(exc) from None
+
+    def _accepted(self, response: httpx.Response, job_id: str) -> str:
+        """The task id of a submit answer."""
+        task_id = self._job_object(response).get("id")
+        if not isinstance(task_id, str) or not task_id:
+            raise MalformedResponse("submit answer has no id")
+        # 202: a new task; 200: Kunavo replayed the task this key created earlier.
+        how = "replayed" if response.status_code == httpx.codes.OK else "created"
+        log.info("%s: job %s is kunavo task %s (%s)", self.name, job_id, task_id, how)
+        return task_id
+
+    # -- answers -----------------------------------------------------------------
+
+    def _classify(self, response: httpx.Response) -> Transient | None:
+        """Retry the statuses the table calls transient (a reseller may re-purpose them)."""
+        if not response.is_error:
+            return None
+        status = str(response.status_code)
+        if not self._errors.is_transient(status):
+            return None
+        code, message = _error_of(_json(response))
+        return Transient(
+            self._http_reason(status, code, message), status, self._detail(code, message)
+        )
+
+    def _job_object(self, response: httpx.Response) -> dict[str, Any]:
+        """The answer's job object, or Kunavo's refusal as a ``ProviderError``."""
+        body = _json(response)
+        if response.is_error:
+            raise self._refusal(response, body)
+        if not isinstance(body, dict):
+            kind = "not a JSON object" if body is not None else "not JSON"
+            raise MalformedResponse(f"answer is {kind} (HTTP {response.status_code})")
+        return body
+
+    def _refusal(self, response: httpx.Response, body: Any) -> ProviderError:
+        status = str(response.status_code)
+        code, message = _error_of(body)
+        reason = self._http_reason(status, code, message)
+        detail = self._detail(code, message or response.reason_phrase)
+        if status == "401":
+            # Loud, for the admin: every job on this provider fails until the key is fixed.
+            log.error(
+                "%s: kunavo rejected the API key (HTTP 401); check the %s environment variable",
+                self.name,
+                self._settings.api_key_env,
+            )
+        elif reason is FailureReason.INSUFFICIENT_CREDITS:
+            log.error("%s: kunavo account is out of credits (HTTP %s)", self.name, status)
+        else:
+            log.warning("%s: kunavo refused (HTTP %s): %s", self.name, status, detail)
+        return ProviderError(reason, status, detail)
+
+    def _http_reason(self, status: str, code: str, message: str) -> FailureReason:
+        reason = self._errors.reason(status)
+        if reason in _REFINABLE and status != "401":
+            return self._specific(code, message) or reason
+        return reason
+
+    def _failure_reason(self, code: str, message: str) -> FailureReason:
+        """A failed task's reason: provider_error for an unknown code, unknown for none."""
+        specific = self._specific(code, message)
+        if specific is not None:
+            return specific
+        return FailureReason.PROVIDER_ERROR if code or message else FailureReason.UNKNOWN
+
+    def _specific(self, code: str, message: str) -> FailureReason | None:
+        """The table's reason for ``code`` (overrides included), else what its words hint."""
+        if code and code in self._errors.reasons:
+            return self._errors.reason(code)
+        return _hint(code) or _hint(message)
+
+    def _detail(self, code: str, message: str) -> str:
+        text = f"{code}: {message}" if code and message else code or message
+        return self._clean(text)
+
+    def _clean(self, text: str) -> str:
+        """Vendor text fit for logs and exceptions: bounded, and never the key or secret."""
+        for secret in (self._key, self._secret):
+            if secret:
+                text = text.replace(secret, "***")
+        return text[:_DETAIL_LIMIT]
+
+    # -- the job object ------------------------------------------------------------
+
+    def _task_status(self, task_id: str, job: dict[str, Any]) -> TaskStatus:
+        raw = job.get("status")
+        if not isinstance(raw, str) or not raw:
+            raise MalformedResponse("job answer has no status")
+        tracks = _tracks(task_id, job)
+        code, message = _error_of({"error": job.get("error")})
+        detail = self._clean(message)
+        progress = _progress(job.get("progress"))
+
+        def result(state: JobState, failure: FailureReason | None = None) -> TaskStatus:
+            shown = f"{raw}:{code}" if code else raw
+            return TaskStatus(
+                state=state,
+                tracks=tracks,
+                failure=failure,
+                code=shown,
+                detail=detail,
+                progress=progress,
+            )
+
+        state = _STATES.get(raw)
+        if state is JobState.SUCCEEDED and not _all_audio(tracks):
+            raise MalformedResponse("completed without an audio URL for every track")
+        if state is JobState.RUNNING and any(track.stream_url for track in tracks):
+            state = JobState.PARTIAL  # undocumented, but streamable is what partial means
+        if state is not None:
+            return result(state)
+        if raw == "failed":
+            return result(JobState.FAILED, self._failure_reason(code, message))
+        if raw in _CANCELLED:
+            return result(JobState.FAILED, FailureReason.CANCELLED)
+        # A status this adapter does not know yet: keep polling, let the deadline decide.
+        log.warning("%s: kunavo task %s has unknown status %r", self.name, task_id, raw)
+        return result(JobState.RUNNING)
+
+
+# -- helpers (module level: no provider state) ------------------------------------------
+
+
+def idempotency_key(job_id: str) -> str:
+    """The job id when it fits Kunavo's 128 characters, else a stable digest of it."""
+    if _SAFE_KEY.fullmatch(job_id):
+        return job_id
+    # Deterministic, so a retry (or a restart) still sends the same key.
+    return hashlib.sha256(job_id.encode()).hexdigest()
+
+
+def webhook_allowed(url: str) -> bool:
+    """HTTPS as Kunavo requires, or plain HTTP to loopback (local runs and tests)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    if not host:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK)
+
+
+def _maybe_created(exc: TransientProviderError) -> ProviderError:
+    """The retries are spent; say "no task" (transient) only when none can exist.
+
+    After a lost answer the task may exist at Kunavo even though the last
+    attempt failed; a transient error would let the job move to another
+    vendor and run twice.
+    """
+    if exc.code.isdigit() or exc.code in _NOT_SENT:
+        return exc
+    return ProviderError(exc.reason, exc.code, "no answer after sending; the task may exist")
+
+
+def _json(response: httpx.Response) -> Any:
+    """The parsed body, or None when it is not JSON (an HTML error page, a cut-off body)."""
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+def _error_of(body: Any) -> tuple[str, str]:
+    """(code, message) of ``{error: {code, message}}``, ``{error: "..."}`` or ``{code, message}``.
+
+    The seed shows no error body; these are the shapes OpenAI-style vendors use.
+    """
+    if not isinstance(body, dict):
+        return "", ""
+    error = body.get("error")
+    if isinstance(error, dict):
+        return _text(error.get("code") or error.get("type")), _text(error.get("message"))
+    if isinstance(error, str):
+        return "", error
+    return _text(body.get("code")), _text(body.get("message"))
+
+
+def _hint(text: str) -> FailureReason | None:
+    lowered = text.lower()
+    return next((reason for pattern, reason in _HINTS if pattern.search(lowered)), None)
+
+
+def _text(value: Any) -> str:
+    if value is None or isinstance(value, dict | list):
+        return ""
+    return str(value).strip()
+
+
+def _tracks(task_id: str, job: dict[str, Any]) -> list[Track]:
+    output = job.get("output")
+    if output is None:
+        return []  # null until the task completes
+    if not isinstance(output, dict):
+        raise MalformedResponse("job output is not an object")
+    items = output.get("tracks") or []
+    if not isinstance(items, list):
+        raise MalformedResponse("job output.tracks is not a list")
+    expires = _expiry(job, archived=output.get("archived") is True)
+    model = _text(job.get("model"))
+    return [_track(task_id, n, item, expires, model) for n, item in enumerate(items)]
+
+
+def _expiry(job: dict[str, Any], *, archived: bool) -> datetime | None:
+    """None for archived (permanent) links, else the earliest sign of their end.
+
+    Unarchived URLs are Suno's, good for about a day from completion, while
+    the job's ``expires_at`` (about 30 days) is when Kunavo prunes the task:
+    the earlier is the conservative one, better re-fetch early than post a dead link.
+    """
+    if archived:
+        return None
+    known: list[datetime] = []
+    pruned = _time(job.get("expires_at"))
+    if pruned is not None:
+        known.append(pruned)
+    done = _time(job.get("completed_at")) or _time(job.get("created_at"))
+    if done is not None:
+        known.append(done + SUNO_URL_LIFETIME)
+    return min(known) if known else None
+
+
+def _track(task_id: str, n: int, item: Any, expires: datetime | None, model: str) -> Track:
+    if not isinstance(item, dict):
+        raise MalformedResponse("a track in output.tracks is not an object")
+    # Kunavo documents no track id; position within the task identifies it.
+    track_id = _text(item.get("id")) or f"{task_id}:{n}"
+    return Track(
+        vendor_task_id=task_id,
+        vendor_track_id=track_id,
+        audio_url=_text(item.get("url")),
+        stream_url=_text(item.get("stream_url")),
+        image_url=_text(item.get("image_url")),
+        title=_text(item.get("title")),
+        tags=_text(item.get("tags") or item.get("style")),
+        lyrics=_text(item.get("lyrics")),
+        duration=_seconds(item.get("duration")),
+        model=_text(item.get("model")) or model,
+        expires_at=_time(item.get("expires_at")) or expires,
+    )
+
+
+def _all_audio(tracks: list[Track]) -> bool:
+    return bool(tracks) and all(track.audio_url for track in tracks)
+
+
+def _progress(value: Any) -> int | None:
+    number = _seconds(value)
+    return None if number is None else min(100, int(number))
+
+
+def _seconds(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def _time(value: Any) -> datetime | None:
+    """Unix seconds as documented; epoch milliseconds and ISO 8601 are accepted too."""
+    if isinstance(value, bool) or value is None or value == "":
+        return None
+    if isinstance(value, str) and not value.strip().replace(".", "", 1).isdigit():
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    number = _seconds(value)
+    if number is None:
+        return None
+    if number > 1e11:  # milliseconds (seconds would be past the year 5000)
+        number /= 1000
+    try:
+        return datetime.fromtimestamp(number, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+# -- webhooks -------------------------------------------------------------------------
+
+
+def _signature_bytes(header: str | None) -> bytes:
+    """The digest in ``sha256=<hex>``; refused when missing or not that shape."""
+    if not header:
+        raise CallbackRejected("missing signature")
+    scheme, sep, digest = header.strip().partition("=")
+    if not sep or scheme.lower() != "sha256":
+        raise CallbackRejected("malformed signature")
+    try:
+        return bytes.fromhex(digest)
+    except ValueError:
+        raise CallbackRejected("malformed signature") from None
+
+
+def _event(body: bytes) -> CallbackEvent:
+    """The task and event ids of an authentic event; refused when its shape is wrong."""
+    try:
+        event = json.loads(body)
+    except ValueError:
+        raise CallbackRejected("body is not JSON") from None
+    if not isinstance(event, dict):
+        raise CallbackRejected("event is not an object")
+    event_id, kind, data = event.get("id"), event.get("type"), event.get("data")
+    if not isinstance(event_id, str) or not event_id:
+        raise CallbackRejected("event has no id")
+    if not isinstance(kind, str) or not kind.startswith("music."):
+        raise CallbackRejected("not a music event")
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
+        raise CallbackRejected("event names no task")
+    return CallbackEvent(task_id=data["id"], event_id=event_id)

@@ -1,0 +1,110 @@
+"""The HTTP receiver for vendor callbacks, inside the bot process.
+
+Each job has its own path, ``/callbacks/<job id>/<token>``, with a random
+token only the vendor learns. A callback never changes a job by itself: after
+the dialect's checks (signature and freshness where it signs) it wakes the
+job, whose runner confirms the state with one status fetch. The vendor gets
+its 2xx at once; the work happens after.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from collections.abc import Callable, Mapping
+
+from aiohttp import web
+
+from bot.config import CallbackSettings
+from bot.jobs.models import Job
+from bot.jobs.runner import JobRunner
+from bot.jobs.store import JobStore
+from bot.providers.base import CallbackRejected, Provider
+
+log = logging.getLogger(__name__)
+
+ROUTE = "/callbacks/{job_id}/{token}"
+
+
+def callback_url_for(settings: CallbackSettings, job: Job) -> str | None:
+    """The callback URL a vendor gets for ``job``, or None when callbacks are off."""
+    if not settings.enabled or not job.callback_token:
+        return None
+    return f"{settings.public_url}/callbacks/{job.id}/{job.callback_token}"
+
+
+class CallbackReceiver:
+    def __init__(
+        self,
+        settings: CallbackSettings,
+        store: JobStore,
+        providers: Mapping[str, Provider],
+        runner: JobRunner,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._providers = providers
+        self._runner = runner
+        self._clock = clock
+        self._runner_app: web.AppRunner | None = None
+        self.port: int | None = None
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=self._settings.max_body_kb * 1024)
+        app.router.add_post(ROUTE, self._handle)
+        self._runner_app = web.AppRunner(app, access_log=None)
+        await self._runner_app.setup()
+        site = web.TCPSite(self._runner_app, self._settings.listen_host, self._settings.listen_port)
+        await site.start()
+        server = site._server  # aiohttp exposes the bound port only here
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self._settings.listen_port
+        log.info("callback receiver listening on port %s", self.port)
+
+    async def stop(self) -> None:
+        if self._runner_app is not None:
+            await self._runner_app.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await self._read_capped(request)
+        if body is None:
+            return _answer(413, "body too large")
+        job = await self._store.get(request.match_info["job_id"])
+        token = request.match_info["token"]
+        # Unknown job and wrong token answer alike, so the path reveals nothing.
+        if job is None or not hmac.compare_digest(job.callback_token or "", token):
+            return _answer(404, "unknown callback")
+        provider = self._providers.get(job.provider)
+        if provider is None:
+            return _answer(404, "unknown callback")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        try:
+            event = provider.read_callback(headers, body, self._clock())
+        except CallbackRejected as exc:
+            log.warning("job %s: callback refused: %s", job.id, exc)
+            return _answer(401, "refused")
+        if event.task_id and job.vendor_task_id and event.task_id != job.vendor_task_id:
+            log.warning("job %s: callback names another task", job.id)
+            return _answer(400, "wrong task")
+        if event.event_id and not await self._store.remember_event(
+            event.event_id, job.id, self._clock()
+        ):
+            log.warning("job %s: replayed callback event refused", job.id)
+            return _answer(409, "replayed event")
+        if job.closed_at is None:
+            self._runner.wake(job.id)
+        return _answer(200, "ok")
+
+    async def _read_capped(self, request: web.Request) -> bytes | None:
+        cap = self._settings.max_body_kb * 1024
+        if request.content_length is not None and request.content_length > cap:
+            return None
+        body = await request.content.read(cap + 1)
+        return None if len(body) > cap else body
+
+
+def _answer(status: int, text: str) -> web.Response:
+    return web.json_response({"status": text}, status=status)
