@@ -47,7 +47,7 @@ class MusicBot(commands.Bot):
         )
         self.jobs = JobService(store, self.runner, self.providers, settings.jobs)
         self.receiver = CallbackReceiver(
-            callbacks, store, {p.name: p for p in self.providers}, self.runner
+            callbacks, store, {p.name: p for p in self.providers}, self.runner.wake
         )
 
     async def setup_hook(self) -> None:

@@ -18,7 +18,6 @@ from aiohttp import web
 
 from bot.config import CallbackSettings
 from bot.jobs.models import Job
-from bot.jobs.runner import JobRunner
 from bot.jobs.store import JobStore
 from bot.providers.base import CallbackRejected, Provider
 
@@ -40,14 +39,14 @@ class CallbackReceiver:
         settings: CallbackSettings,
         store: JobStore,
         providers: Mapping[str, Provider],
-        runner: JobRunner,
+        wake: Callable[[str], None],
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._settings = settings
         self._store = store
         self._providers = providers
-        self._runner = runner
+        self._wake = wake  # the runner's: cuts a job's wait short
         self._clock = clock
         self._runner_app: web.AppRunner | None = None
         self.port: int | None = None
@@ -95,7 +94,7 @@ class CallbackReceiver:
             log.warning("job %s: replayed callback event refused", job.id)
             return _answer(409, "replayed event")
         if job.closed_at is None:
-            self._runner.wake(job.id)
+            self._wake(job.id)
         return _answer(200, "ok")
 
     async def _read_capped(self, request: web.Request) -> bytes | None:

@@ -249,14 +249,7 @@ class EvolinkProvider(Provider):
         """``url`` when Evolink may be given it (see the module docstring), else None."""
         if not url:
             return None
-        try:
-            parts = urlsplit(url)
-            host = parts.hostname
-        except ValueError:
-            parts, host = None, None
-        https = parts is not None and parts.scheme == "https"
-        loopback = parts is not None and parts.scheme == "http" and host in LOOPBACK_HOSTS
-        if (https or loopback) and len(url) <= MAX_CALLBACK_URL:
+        if _callback_allowed(url):
             return url
         if not self._warned_callback:
             # Once per provider: every later job would repeat it. The URL stays
@@ -390,6 +383,20 @@ class EvolinkProvider(Provider):
             detail=self._clean(message),
             progress=progress,
         )
+
+
+def _callback_allowed(url: str) -> bool:
+    """HTTPS, or plain HTTP to a loopback host; within Evolink's length limit."""
+    if len(url) > MAX_CALLBACK_URL:
+        return False
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. a malformed IPv6 literal
+        return False
+    if parts.scheme == "https":
+        return bool(host)
+    return parts.scheme == "http" and host in LOOPBACK_HOSTS
 
 
 def _json(response: httpx.Response) -> Any:

@@ -114,6 +114,8 @@ _HINTS: tuple[tuple[re.Pattern[str], FailureReason], ...] = tuple(
 # Reasons an HTTP status gives that the body's own code may sharpen (a 400 for
 # a moderated prompt, say); a specific status such as 402 or an override stays.
 _REFINABLE = frozenset({R.INVALID_INPUT, R.PROVIDER_ERROR})
+# About our key or account, whatever words the body uses ("invalid_api_key" is no bad input).
+_ACCOUNT_STATUSES = frozenset({"401", "403"})
 
 _STATES = {
     "queued": JobState.QUEUED,
@@ -128,6 +130,8 @@ _NOT_SENT = frozenset({"ConnectError", "ConnectTimeout", "PoolTimeout"})
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _SAFE_KEY = re.compile(rf"[A-Za-z0-9._:-]{{1,{MAX_IDEMPOTENCY_KEY}}}")
 _DETAIL_LIMIT = 300
+# Ids from a callback end up in lookups and logs: visible ASCII only, and bounded.
+_CALLBACK_ID = re.compile(r"[\x21-\x7e]{1,128}")
 
 
 class KunavoProvider(Provider):
@@ -300,7 +304,7 @@ class KunavoProvider(Provider):
 
     def _http_reason(self, status: str, code: str, message: str) -> FailureReason:
         reason = self._errors.reason(status)
-        if reason in _REFINABLE and status != "401":
+        if reason in _REFINABLE and status not in _ACCOUNT_STATUSES:
             return self._specific(code, message) or reason
         return reason
 
@@ -405,7 +409,7 @@ def _json(response: httpx.Response) -> Any:
     """The parsed body, or None when it is not JSON (an HTML error page, a cut-off body)."""
     try:
         return json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly nested
         return None
 
 
@@ -548,15 +552,17 @@ def _event(body: bytes) -> CallbackEvent:
     """The task and event ids of an authentic event; refused when its shape is wrong."""
     try:
         event = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or absurdly nested
         raise CallbackRejected("body is not JSON") from None
     if not isinstance(event, dict):
         raise CallbackRejected("event is not an object")
     event_id, kind, data = event.get("id"), event.get("type"), event.get("data")
-    if not isinstance(event_id, str) or not event_id:
-        raise CallbackRejected("event has no id")
+    if not isinstance(event_id, str) or not _CALLBACK_ID.fullmatch(event_id):
+        raise CallbackRejected("event has no usable id")
+    # Any music.* type wakes the job: the runner's status fetch tells what happened.
     if not isinstance(kind, str) or not kind.startswith("music."):
         raise CallbackRejected("not a music event")
-    if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
-        raise CallbackRejected("event names no task")
-    return CallbackEvent(task_id=data["id"], event_id=event_id)
+    task_id = data.get("id") if isinstance(data, dict) else None
+    if not isinstance(task_id, str) or not _CALLBACK_ID.fullmatch(task_id):
+        raise CallbackRejected("event names no usable task")
+    return CallbackEvent(task_id=task_id, event_id=event_id)

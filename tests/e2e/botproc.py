@@ -11,6 +11,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "fake-token.e2e-secret-value"
 KIE_KEY = "kie-test-key"
+# The keys each vendor emulator expects by default, and Kunavo's signing secret.
+VENDOR_ENV = {
+    "KIE_API_KEY": KIE_KEY,
+    "APIXO_API_KEY": "apixo-test-key",
+    "EVOLINK_API_KEY": "evolink-test-key",
+    "KUNAVO_API_KEY": "kunavo-test-key",
+    "KUNAVO_WEBHOOK_SECRET": "kunavo-webhook-secret",
+}
 
 
 class BotProcess:
@@ -22,7 +30,7 @@ class BotProcess:
         self.env = {
             **os.environ,
             "DISCORD_TOKEN": TOKEN,
-            "KIE_API_KEY": KIE_KEY,
+            **VENDOR_ENV,
             "BOT_CONFIG": str(self.config_path),
             "PYTHONPATH": str(REPO),
             "PYTHONUNBUFFERED": "1",
@@ -77,6 +85,7 @@ def bot_config(
     database: Path,
     providers: str,
     jobs: str = "",
+    extra: str = "",
 ) -> str:
     return f"""
 log_level = "DEBUG"
@@ -89,11 +98,17 @@ database = "{database}"
 [jobs]
 delivery_retry_minutes = 0.5
 {jobs}
+{extra}
 {providers}
 """
 
 
 def kie_provider(base_url: str, **overrides: object) -> str:
+    return vendor_provider("kie", base_url, **overrides)
+
+
+def vendor_provider(kind: str, base_url: str, *, name: str = "", **overrides: object) -> str:
+    """A provider entry with test-speed polling and retries."""
     settings: dict[str, object] = {
         "poll_first_seconds": 0.3,
         "poll_interval_seconds": 0.3,
@@ -102,7 +117,8 @@ def kie_provider(base_url: str, **overrides: object) -> str:
         **overrides,
     }
     lines = "\n".join(f"{k} = {_toml(v)}" for k, v in settings.items())
-    return f'[[providers]]\nname = "kie"\nkind = "kie"\nbase_url = "{base_url}"\n{lines}\n'
+    header = f'name = "{name or kind}"\nkind = "{kind}"\nbase_url = "{base_url}"'
+    return f"[[providers]]\n{header}\n{lines}\n"
 
 
 def _toml(value: object) -> str:

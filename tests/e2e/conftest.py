@@ -41,7 +41,9 @@ class Launcher:
         self._workdir = workdir
         self.started: list[BotProcess] = []
 
-    async def start(self, *, providers: str | None = None, jobs: str = "") -> BotProcess:
+    async def start(
+        self, *, providers: str | None = None, jobs: str = "", extra: str = ""
+    ) -> BotProcess:
         config = bot_config(
             api_base=self._fake.api_base,
             gateway_url=self._fake.gateway_url,
@@ -49,6 +51,7 @@ class Launcher:
             database=self._workdir / "bot.sqlite3",
             providers=providers if providers is not None else kie_provider(self._kie.base_url),
             jobs=jobs,
+            extra=extra,
         )
         bot = BotProcess(self._workdir, config)
         self.started.append(bot)

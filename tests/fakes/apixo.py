@@ -1,0 +1,522 @@
+"""An APIXO look-alike on 127.0.0.1 for contract tests and benchmarks.
+
+It speaks the dialect of seeds 003/004 / PROVIDERS.md: Bearer auth, ``POST
+/api/v1/generateTask/suno`` answering ``{code, message, data: {taskId}}``, ``GET
+/api/v1/statusTask/suno`` answering ``{code, msg, data: {state, resultJson,
+failCode, ...}}`` with ``resultJson`` as a JSON string, errors as
+``{code, message, data: {error}}``, and unsigned callbacks that carry the same
+body as a poll answer at each stage the task reaches (``text``, ``first``, then
+``complete`` or ``failed``). Plus the faults a real vendor shows: HTTP and
+in-body error codes, Retry-After, gateway pages, malformed and cut-off bodies.
+
+Timing is stateless: a task's stage is computed from its submit time on every
+poll, so any polling cadence sees the right stage. Callback senders watch the
+same clock, so a test that moves a fake clock sees the callbacks follow.
+Media URLs point back at the emulator and serve a real MP3 and PNG.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from tests.fakes.kie import cover_png, sine_mp3
+
+# outcome -> (failCode, failMsg, fraction of generation_seconds at which the task fails)
+FAILURES: dict[str, tuple[str, str, float]] = {
+    "content_violation": ("CONTENT_VIOLATION", "Content does not meet safety guidelines", 0.3),
+    "nsfw": ("NSFW_DETECTED", "NSFW content detected", 0.3),
+    "prompt_too_long": ("PROMPT_TOO_LONG", "Prompt exceeds the allowed length", 0.3),
+    "invalid_prompt": ("INVALID_PROMPT", "Prompt could not be processed", 0.3),
+    "insufficient_credits": ("INSUFFICIENT_CREDITS", "Insufficient credits", 0.3),
+    "model_unavailable": ("MODEL_UNAVAILABLE", "The model is temporarily unavailable", 0.6),
+    "generation_failed": ("GENERATION_FAILED", "Generation failed", 0.6),
+    "timeout": ("PROCESSING_TIMEOUT", "Processing timed out", 1.0),
+}
+OUTCOMES = frozenset({"success", "never", *FAILURES})
+MALFORMED = frozenset({"not_json", "truncated", "no_data", "bad_result_json", "disconnect"})
+VALID_MODES = frozenset({"V4", "V4_5", "V4_5PLUS", "V4_5ALL", "V5", "V5_5"})
+ROUTINGS = frozenset({"auto", "value", "official"})
+# Callback stages in the order a task reaches them; a failure ends the task like complete does.
+STAGES = {"text": 1, "first": 2, "complete": 3, "failed": 3}
+TERMINAL = frozenset({"complete", "failed"})
+_CALLBACK_TICK = 0.01  # seconds between a sender's looks at the clock
+_CALLBACK_TIMEOUT = 5.0
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class _Task:
+    task_id: str
+    body: dict[str, Any]
+    submitted: float
+    generation_seconds: float
+    outcome: str
+    fail_code: str
+    fail_msg: str
+
+
+@dataclass
+class _Fault:
+    status: int
+    remaining: int
+    path_prefix: str
+    retry_after: float | str | None = None
+    code: int | None = None
+    message: str = ""
+    error: str = ""
+    html: bool = False
+
+
+class ApixoEmulator:
+    """APIXO on a loopback port. Script faults before a call; inspect counters after.
+
+    ``generation_seconds`` is read at each submit, so changing it affects later
+    tasks only. ``clock`` (default ``time.time``) drives every stage decision,
+    ``completed_at`` and the callbacks. ``plain_urls``, ``result_ids`` and
+    ``result_as_object`` change how later answers spell ``resultJson``.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str = "apixo-test-key",
+        generation_seconds: float = 2.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.api_key = api_key
+        self.generation_seconds = generation_seconds
+        self.clock = clock
+        self.base_url = ""
+        self.audio_bytes: bytes = sine_mp3()
+        self.image_bytes: bytes = cover_png()
+        self.plain_urls = False  # resultUrls as a list of URL strings
+        self.result_ids = False  # give each resultUrls item an "id" (undocumented; seen)
+        self.result_as_object = False  # resultJson as an object instead of a JSON string
+        self.chunked_media = False  # serve media without Content-Length
+        self.callbacks_enabled = True
+        self.submits: list[dict[str, Any]] = []
+        self.polls: collections.Counter[str] = collections.Counter()
+        self.completed_at: dict[str, float] = {}
+        self.downloads: collections.Counter[str] = collections.Counter()
+        self.download_headers: list[dict[str, str]] = []  # headers of every media GET
+        self.hits: collections.Counter[str] = collections.Counter()  # path -> requests seen
+        self.callbacks_sent: list[tuple[str, dict[str, Any]]] = []  # (stage, body)
+        self._tasks: dict[str, _Task] = {}
+        self._plans: collections.deque[tuple[str, str | None, str | None]] = collections.deque()
+        self._request_faults: list[_Fault] = []
+        self._submit_faults: list[_Fault] = []
+        self._status_faults: list[_Fault] = []
+        self._malformed: collections.deque[str] = collections.deque()
+        self._drop_after: str | None = None
+        self._senders: set[asyncio.Task[None]] = set()
+        self._session: aiohttp.ClientSession | None = None
+        self._runner: web.AppRunner | None = None
+
+    # -- lifecycle -------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(middlewares=[self._fault_mw, self._auth_mw, self._malformed_mw])
+        app.router.add_post("/api/v1/generateTask/suno", self._submit)
+        app.router.add_get("/api/v1/statusTask/suno", self._status)
+        app.router.add_get("/files/{task_id}/{name}", self._file)
+        # A short shutdown: a deliberately cut answer must not hold up stop().
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}"
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=_CALLBACK_TIMEOUT)
+        )
+
+    async def stop(self) -> None:
+        for sender in self._senders:
+            sender.cancel()
+        await asyncio.gather(*self._senders, return_exceptions=True)
+        self._senders.clear()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # -- scripting -------------------------------------------------------------
+
+    def plan(
+        self, outcome: str, *, fail_code: str | None = None, fail_msg: str | None = None
+    ) -> None:
+        """Outcome of the next submitted task (queued: call again for the one after).
+
+        ``fail_code``/``fail_msg`` replace a failure outcome's documented pair,
+        e.g. to send a code the adapter has never heard of.
+        """
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}; known: {sorted(OUTCOMES)}")
+        self._plans.append((outcome, fail_code, fail_msg))
+
+    def fail_submit(
+        self,
+        code: int,
+        message: str = "error",
+        *,
+        http_status: int | None = None,
+        count: int = 1,
+        error: str = "",
+    ) -> None:
+        """The next ``count`` submits answer ``{code, message, data: {error}}``.
+
+        Sent with HTTP ``code`` as the docs show, or with ``http_status`` (200
+        puts the error code in an otherwise successful answer).
+        """
+        self._submit_faults.append(_error_fault(code, message, http_status, count, error))
+
+    def fail_status(
+        self,
+        code: int,
+        message: str = "error",
+        *,
+        http_status: int | None = None,
+        count: int = 1,
+        error: str = "",
+    ) -> None:
+        """Like ``fail_submit``, for the next ``count`` status polls."""
+        self._status_faults.append(_error_fault(code, message, http_status, count, error))
+
+    def fail_requests(
+        self,
+        status: int,
+        *,
+        count: int,
+        retry_after: float | str | None = None,
+        path_prefix: str = "/api/",
+        html: bool = False,
+    ) -> None:
+        """The next ``count`` requests under ``path_prefix`` get HTTP ``status``.
+
+        ``retry_after`` may be seconds or a preformatted HTTP date; ``html``
+        answers the way a gateway does, with an HTML page instead of JSON.
+        """
+        self._request_faults.append(
+            _Fault(status, count, path_prefix, retry_after=retry_after, html=html)
+        )
+
+    def malformed_next(self, kind: str) -> None:
+        """Spoil the next API answer (after it was processed, as a broken proxy would).
+
+        ``not_json``: an HTML page with HTTP 200; ``truncated``: the JSON cut in
+        half; ``no_data``: the envelope without ``data``; ``bad_result_json``:
+        ``data.resultJson`` is a cut-off JSON string; ``disconnect``: the
+        connection drops half-way through the declared body.
+        """
+        if kind not in MALFORMED:
+            raise ValueError(f"unknown kind {kind!r}; known: {sorted(MALFORMED)}")
+        self._malformed.append(kind)
+
+    def drop_callbacks_after(self, stage: str | None) -> None:
+        """Send no callback for stages later than ``stage`` (None: send them all again)."""
+        if stage is not None and stage not in STAGES:
+            raise ValueError(f"unknown stage {stage!r}; known: {sorted(STAGES)}")
+        self._drop_after = stage
+
+    def task_ids(self) -> list[str]:
+        return list(self._tasks)
+
+    # -- middlewares -----------------------------------------------------------
+
+    @web.middleware
+    async def _fault_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        self.hits[request.path] += 1
+        fault = _take(self._request_faults, request.path)
+        if fault is None:
+            return await handler(request)
+        headers = {}
+        if fault.retry_after is not None:
+            headers["Retry-After"] = str(fault.retry_after)
+        if fault.html:
+            page = f"<html><body><h1>{fault.status}</h1>nginx</body></html>"
+            return web.Response(
+                status=fault.status, text=page, content_type="text/html", headers=headers
+            )
+        return _error(fault.status, f"HTTP {fault.status}", "", fault.status, headers)
+
+    @web.middleware
+    async def _auth_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        authorized = request.headers.get("Authorization") == f"Bearer {self.api_key}"
+        if request.path.startswith("/api/") and not authorized:
+            return _error(401, "Invalid or missing API key", "unauthorized", 401)
+        return await handler(request)
+
+    @web.middleware
+    async def _malformed_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        if not request.path.startswith("/api/") or not self._malformed:
+            return response
+        kind = self._malformed.popleft()
+        body = response.body if isinstance(response, web.Response) else b""
+        raw = body if isinstance(body, bytes) else b""
+        if kind == "not_json":
+            return web.Response(text="<html>upstream error</html>", content_type="text/html")
+        if kind == "truncated":
+            return web.Response(body=raw[: len(raw) // 2], content_type="application/json")
+        if kind == "no_data":
+            return web.json_response({"code": 200, "message": "success"})
+        if kind == "bad_result_json":
+            answer = json.loads(raw)
+            answer["data"]["resultJson"] = '{"resultUrls": [{"audio_url": "http'
+            return web.json_response(answer)
+        return await _cut_off(request, raw)
+
+    # -- API -------------------------------------------------------------------
+
+    async def _submit(self, request: web.Request) -> web.StreamResponse:
+        fault = _take(self._submit_faults, "")
+        if fault is not None:
+            return _error(fault.code or fault.status, fault.message, fault.error, fault.status)
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "Invalid parameters", "request body is not JSON")
+        problem = _validate(body)
+        if problem is not None:
+            return _error(400, "Invalid parameters", problem)
+        task = self._new_task(body)
+        self._tasks[task.task_id] = task
+        self.submits.append(body)
+        if task.outcome == "success":
+            self.completed_at[task.task_id] = task.submitted + task.generation_seconds
+        if body["request_type"] == "callback":
+            self._start_sender(task, str(body["callback_url"]))
+        return web.json_response(
+            {"code": 200, "message": "success", "data": {"taskId": task.task_id}}
+        )
+
+    async def _status(self, request: web.Request) -> web.StreamResponse:
+        fault = _take(self._status_faults, "")
+        if fault is not None:
+            return _error(fault.code or fault.status, fault.message, fault.error, fault.status)
+        task_id = request.query.get("taskId", "")
+        if not task_id:
+            return _error(400, "Invalid parameters", "taskId is required")
+        self.polls[task_id] += 1
+        task = self._tasks.get(task_id)
+        if task is None:
+            # The real vendor's answer for an unknown id is undocumented; a guess.
+            return _error(404, "Task not found", f"no task {task_id}", 404)
+        # The docs' poll answers say "msg" where submit answers say "message".
+        return web.json_response({"code": 200, "msg": "success", "data": self._data(task)})
+
+    def _new_task(self, body: dict[str, Any]) -> _Task:
+        outcome, fail_code, fail_msg = (
+            self._plans.popleft() if self._plans else ("success", None, None)
+        )
+        documented = FAILURES.get(outcome, ("", "", 1.0))
+        return _Task(
+            task_id=f"task_{uuid.uuid4().hex[:16]}",
+            body=body,
+            submitted=self.clock(),
+            generation_seconds=self.generation_seconds,
+            outcome=outcome,
+            fail_code=fail_code if fail_code is not None else documented[0],
+            fail_msg=fail_msg if fail_msg is not None else documented[1],
+        )
+
+    # -- task state ------------------------------------------------------------
+
+    def _stage(self, task: _Task) -> str | None:
+        """None while pending, then text (30%), first (60%), complete (100%), or failed."""
+        if task.outcome == "never":
+            return None
+        elapsed = self.clock() - task.submitted
+        span = task.generation_seconds
+        failure = FAILURES.get(task.outcome)
+        if failure is not None and elapsed >= failure[2] * span:
+            return "failed"
+        if elapsed >= span:
+            return "complete"
+        if elapsed >= 0.6 * span:
+            return "first"
+        return "text" if elapsed >= 0.3 * span else None
+
+    def _data(self, task: _Task) -> dict[str, Any]:
+        """The status answer's ``data`` for the task's current stage."""
+        stage = self._stage(task)
+        created = int(task.submitted * 1000)
+        data: dict[str, Any] = {"taskId": task.task_id, "createTime": created}
+        if stage is None:
+            return {**data, "state": "pending"}
+        if stage in ("text", "first"):
+            return {**data, "state": "processing"}
+        fraction = FAILURES[task.outcome][2] if stage == "failed" else 1.0
+        cost = int(fraction * task.generation_seconds * 1000)
+        data.update(costTime=cost, completeTime=created + cost)
+        if stage == "failed":
+            return {**data, "state": "failed", "failCode": task.fail_code, "failMsg": task.fail_msg}
+        data.update(state="success", resultJson=self._result(task))
+        if not task.body["input"].get("instrumental"):
+            prompt = str(task.body["input"].get("prompt", ""))[:60]
+            data["lyrics"] = f"[Verse 1]\n{prompt}\n\n[Chorus]\nla la la"
+        return data
+
+    def _result(self, task: _Task) -> str | dict[str, Any]:
+        items: list[Any] = []
+        for n in (1, 2):
+            audio = f"{self.base_url}/files/{task.task_id}/{n}.mp3"
+            image = f"{self.base_url}/files/{task.task_id}/{n}.png"
+            item: dict[str, Any] = {"image_url": image, "audio_url": audio}
+            if self.result_ids:
+                item["id"] = f"{task.task_id}-audio-{n}"
+            items.append(audio if self.plain_urls else item)
+        result = {"resultUrls": items}
+        return result if self.result_as_object else json.dumps(result)
+
+    # -- callbacks -------------------------------------------------------------
+
+    def _start_sender(self, task: _Task, url: str) -> None:
+        sender = asyncio.get_running_loop().create_task(self._send_callbacks(task, url))
+        self._senders.add(sender)
+        sender.add_done_callback(self._senders.discard)
+
+    async def _send_callbacks(self, task: _Task, url: str) -> None:
+        """Post once per stage reached; a jump over stages skips them, as the vendor may."""
+        sent: str | None = None
+        while sent not in TERMINAL:
+            stage = self._stage(task)
+            if stage is not None and stage != sent:
+                sent = stage
+                await self._callback(task, url, stage)
+            else:
+                await asyncio.sleep(_CALLBACK_TICK)
+
+    async def _callback(self, task: _Task, url: str, stage: str) -> None:
+        if not self.callbacks_enabled or self._session is None:
+            return
+        if self._drop_after is not None and STAGES[stage] > STAGES[self._drop_after]:
+            return
+        failed = stage == "failed"
+        body = {
+            "code": 400 if failed else 200,
+            "message": "failed" if failed else "success",
+            "data": self._data(task),
+        }
+        self.callbacks_sent.append((stage, body))
+        # Fire and forget, like the vendor: an unreachable receiver loses the callback.
+        with contextlib.suppress(aiohttp.ClientError, TimeoutError, OSError):
+            async with self._session.post(url, json=body) as response:
+                await response.read()
+
+    # -- media -----------------------------------------------------------------
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        task = self._tasks.get(request.match_info["task_id"])
+        stem, _, ext = request.match_info["name"].partition(".")
+        if task is None or stem not in ("1", "2") or ext not in ("mp3", "png"):
+            raise web.HTTPNotFound()
+        if self._stage(task) != "complete":
+            raise web.HTTPNotFound()
+        if ext == "mp3":
+            return await self._media(request, self.audio_bytes, "audio/mpeg")
+        return await self._media(request, self.image_bytes, "image/png")
+
+    async def _media(self, request: web.Request, data: bytes, kind: str) -> web.StreamResponse:
+        self.downloads[request.path] += 1
+        self.download_headers.append(dict(request.headers))
+        if not self.chunked_media:
+            return web.Response(body=data, content_type=kind)
+        response = web.StreamResponse(headers={"Content-Type": kind})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for start in range(0, len(data), 4096):
+            await response.write(data[start : start + 4096])
+        await response.write_eof()
+        return response
+
+
+def _error(
+    code: int,
+    message: str,
+    error: str,
+    http_status: int = 400,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    """APIXO's error answer: ``{code, message, data: {error}}``."""
+    body = {"code": code, "message": message, "data": {"error": error or message}}
+    return web.json_response(body, status=http_status, headers=headers)
+
+
+def _error_fault(
+    code: int, message: str, http_status: int | None, count: int, error: str
+) -> _Fault:
+    status = code if http_status is None else http_status
+    return _Fault(status, count, "", code=code, message=message, error=error)
+
+
+async def _cut_off(request: web.Request, raw: bytes) -> web.StreamResponse:
+    """Promise the whole body, send half, hang up."""
+    cut = web.StreamResponse(headers={"Content-Type": "application/json"})
+    cut.content_length = len(raw)
+    await cut.prepare(request)
+    await cut.write(raw[: len(raw) // 2])
+    if request.transport is not None:
+        request.transport.close()
+    return cut
+
+
+def _take(faults: list[_Fault], path: str) -> _Fault | None:
+    """Consume one use of the first fault whose prefix matches ``path``."""
+    for fault in faults:
+        if path.startswith(fault.path_prefix):
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                faults.remove(fault)
+            return fault
+    return None
+
+
+def _validate(body: Any) -> str | None:
+    """APIXO's checks on a submit body, as far as the docs state them."""
+    if not isinstance(body, dict):
+        return "request body must be an object"
+    if body.get("request_type") not in ("async", "callback"):
+        return "request_type must be async or callback"
+    if body["request_type"] == "callback" and not body.get("callback_url"):
+        return "callback_url is required when request_type is callback"
+    if "provider" in body and body["provider"] not in ROUTINGS:
+        return "provider must be auto, value or official"
+    task = body.get("input")
+    if not isinstance(task, dict):
+        return "input is required"
+    return _validate_input(task)
+
+
+def _validate_input(task: dict[str, Any]) -> str | None:
+    if task.get("mode") not in VALID_MODES:
+        return "mode is invalid"
+    for name in ("customMode", "instrumental"):
+        if not isinstance(task.get(name), bool):
+            return f"{name} is required"
+    prompt = task.get("prompt") or ""
+    if task["customMode"]:
+        if not task.get("style") or not task.get("title"):
+            return "style and title are required in custom mode"
+        if not task["instrumental"] and not prompt:
+            return "prompt is required"
+        return None
+    if not prompt:
+        return "prompt is required"
+    if len(prompt) > 500:
+        return "prompt exceeds 500 characters in non-custom mode"
+    return None

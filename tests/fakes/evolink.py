@@ -1,0 +1,577 @@
+"""An Evolink look-alike on 127.0.0.1 for contract tests and benchmarks.
+
+It speaks the dialect of seed 002 / PROVIDERS.md: Bearer auth, ``POST
+/v1/audios/generations`` answering a task object, ``GET /v1/tasks/{id}`` with a
+0-100 ``progress``, ``result_data`` and ``results`` once completed, ``error:
+{code, message}`` once failed, HTTP errors as ``{error: {code, message, type,
+param, fallback_suggestion}}``, plus the faults a real vendor shows
+(Retry-After, gateway pages, slow answers, malformed and cut-off bodies).
+
+Timing is stateless, as in the kie emulator: a task's state is computed from
+its submit time on every poll. A task is ``pending`` for the first 10% of
+``generation_seconds``, ``processing`` with a growing progress until done, and
+``completed`` at 100%; failing outcomes fail half-way.
+
+Callbacks: when a submit carries ``callback_url``, the task object is POSTed
+there once the task completes or fails (10 s timeout, up to 3 retries on
+anything but 2xx), like Evolink. Unlike Evolink, plain HTTP is accepted, and
+only loopback receivers are ever called, so tests never reach out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp import web
+
+from tests.fakes.kie import cover_png, sine_mp3
+
+TASK_ERRORS = {
+    "content_policy_violation": "The prompt violates the content policy.",
+    "generation_timeout": "Generation timed out.",
+    "quota_exceeded": "Quota exceeded.",
+}
+# "failed" takes any error_code, for codes the adapter's table does not list.
+OUTCOMES = frozenset({"success", "never", "failed", *TASK_ERRORS})
+MALFORMED = frozenset({"not_json", "truncated", "empty_object", "disconnect"})
+BASE_MODELS = frozenset({"suno-v4", "suno-v4.5", "suno-v4.5plus", "suno-v4.5all", "suno-v5"})
+BETA_SUFFIX = "-beta"
+# The seed's error type for each HTTP status.
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "insufficient_quota_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+    500: "internal_server_error",
+    502: "upstream_error",
+    503: "service_unavailable_error",
+}
+PENDING_SHARE = 0.1  # of generation_seconds spent pending
+FAIL_SHARE = 0.5  # failing outcomes fail half-way
+CALLBACK_TIMEOUT = 10.0  # Evolink's documented callback timeout
+CALLBACK_RETRIES = 3  # Evolink's documented retries after a failed delivery
+CALLBACK_TICK = 0.05  # seconds between real-time checks while callbacks are still to come
+MAX_CALLBACK_URL = 2048
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+_RUNNING = frozenset({"pending", "processing"})
+_TAGS = ("emulated, piano, calm", "emulated, synth, upbeat")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class _Task:
+    task_id: str
+    body: dict[str, Any]
+    submitted: float
+    generation_seconds: float
+    outcome: str
+    error_code: str | None
+    error_message: str
+    track_ids: tuple[str, str]
+    callback_url: str | None = None
+    callback_done: bool = False
+
+
+@dataclass
+class _Fault:
+    status: int
+    remaining: int
+    path_prefix: str
+    retry_after: float | str | None = None
+    error: dict[str, Any] = field(default_factory=dict)
+    html: bool = False
+
+
+class EvolinkEmulator:
+    """Evolink on a loopback port. Script faults before a call; inspect counters after.
+
+    ``generation_seconds`` is read at each submit, so changing it affects later
+    tasks only. ``clock`` (default ``time.time``) drives every state decision
+    and ``completed_at``. ``beta`` makes answers name models ``...-beta``;
+    ``omit_result_data`` answers completed tasks with ``results`` URLs only.
+
+    Callbacks are flushed every ``CALLBACK_TICK`` in real time by a background
+    task; with a fake clock, call ``flush_callbacks`` after moving it.
+    ``callbacks_sent`` holds every delivery attempt as (url, headers, body).
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str = "evolink-test-key",
+        generation_seconds: float = 2.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.api_key = api_key
+        self.generation_seconds = generation_seconds
+        self.clock = clock  # tests may pass a fake clock to step through states
+        self.base_url = ""
+        self.beta = False
+        self.omit_result_data = False
+        self.audio_bytes: bytes = sine_mp3()
+        self.image_bytes: bytes = cover_png()
+        self.track_durations: tuple[float, float] = (2.0, 2.04)  # match audio_bytes roughly
+        self.chunked_media = False  # serve media without Content-Length
+        self.callbacks_enabled = True  # read at each submit
+        self.callback_retry_seconds = 0.05  # Evolink's own delay is undocumented
+        self.callbacks_sent: list[tuple[str, dict[str, str], bytes]] = []
+        self.callback_errors: list[str] = []  # attempts the receiver failed or refused
+        self.submits: list[dict[str, Any]] = []
+        self.polls: collections.Counter[str] = collections.Counter()
+        self.completed_at: dict[str, float] = {}
+        self.downloads: collections.Counter[str] = collections.Counter()
+        self.download_headers: list[dict[str, str]] = []  # headers of every media GET
+        self.hits: collections.Counter[str] = collections.Counter()  # path -> requests seen
+        self._tasks: dict[str, _Task] = {}
+        self._plans: collections.deque[tuple[str, str | None, str]] = collections.deque()
+        self._request_faults: list[_Fault] = []
+        self._submit_faults: list[_Fault] = []
+        self._delays: list[_Fault] = []  # status unused; retry_after holds the delay
+        self._malformed: collections.deque[str] = collections.deque()
+        self._runner: web.AppRunner | None = None
+        self._callback_session: aiohttp.ClientSession | None = None
+        self._callback_pump: asyncio.Task[None] | None = None
+        # One flush at a time: when flush_callbacks returns, what was due has been delivered.
+        self._callback_lock = asyncio.Lock()
+
+    # -- lifecycle -------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(middlewares=[self._fault_mw, self._auth_mw, self._malformed_mw])
+        app.router.add_post("/v1/audios/generations", self._submit)
+        app.router.add_get("/v1/tasks/{task_id}", self._task)
+        app.router.add_get("/files/{task_id}/{name}", self._file)
+        # A short shutdown: a deliberately slow answer must not hold up stop().
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._callback_pump is not None:
+            self._callback_pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._callback_pump
+            self._callback_pump = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._callback_session is not None:
+            await self._callback_session.close()
+            self._callback_session = None
+
+    # -- scripting -------------------------------------------------------------
+
+    def plan(
+        self, outcome: str, *, error_code: str | None = None, error_message: str | None = None
+    ) -> None:
+        """Outcome of the next submitted task (queued: call again for the one after).
+
+        A task error outcome fails with that code; ``failed`` with ``error_code``
+        (None: an error object without a code).
+        """
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}; known: {sorted(OUTCOMES)}")
+        code = outcome if outcome in TASK_ERRORS else error_code
+        message = error_message or TASK_ERRORS.get(outcome, "Generation failed.")
+        self._plans.append((outcome, code, message))
+
+    def fail_submit(
+        self,
+        error_type: str,
+        code: int | str,
+        message: str = "error",
+        *,
+        http_status: int,
+        count: int = 1,
+        param: str | None = None,
+        fallback_suggestion: str | None = None,
+    ) -> None:
+        """The next ``count`` submits answer HTTP ``http_status`` with this error object."""
+        error = _error_object(code, message, error_type, param, fallback_suggestion)
+        self._submit_faults.append(_Fault(http_status, count, "", error=error))
+
+    def fail_requests(
+        self,
+        status: int,
+        *,
+        count: int,
+        retry_after: float | str | None = None,
+        path_prefix: str = "/v1/",
+        html: bool = False,
+    ) -> None:
+        """The next ``count`` requests under ``path_prefix`` get HTTP ``status``.
+
+        The body is Evolink's error object with the seed's type for ``status``;
+        ``html`` answers like a gateway instead, with an HTML page.
+        """
+        error = _error_object(status, f"HTTP {status}", ERROR_TYPES.get(status, "api_error"))
+        self._request_faults.append(
+            _Fault(status, count, path_prefix, retry_after=retry_after, error=error, html=html)
+        )
+
+    def delay_requests(self, seconds: float, *, count: int = 1, path_prefix: str = "/v1/") -> None:
+        """The next ``count`` requests are processed at once but answered ``seconds`` later."""
+        self._delays.append(_Fault(0, count, path_prefix, retry_after=seconds))
+
+    def malformed_next(self, kind: str) -> None:
+        """Spoil the next API answer (after it was processed, as a broken proxy would).
+
+        ``not_json``: an HTML page with HTTP 200; ``truncated``: the JSON cut in
+        half; ``empty_object``: ``{}``; ``disconnect``: the connection drops
+        half-way through the declared body.
+        """
+        if kind not in MALFORMED:
+            raise ValueError(f"unknown kind {kind!r}; known: {sorted(MALFORMED)}")
+        self._malformed.append(kind)
+
+    def task_ids(self) -> list[str]:
+        return list(self._tasks)
+
+    # -- middlewares -----------------------------------------------------------
+
+    @web.middleware
+    async def _fault_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        self.hits[request.path] += 1
+        fault = _take(self._request_faults, request.path)
+        if fault is not None:
+            return _fault_response(fault)
+        delay = _take(self._delays, request.path)
+        response = await handler(request)
+        if delay is not None and isinstance(delay.retry_after, float | int):
+            await asyncio.sleep(delay.retry_after)
+        return response
+
+    @web.middleware
+    async def _auth_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        authorized = request.headers.get("Authorization") == f"Bearer {self.api_key}"
+        if request.path.startswith("/v1/") and not authorized:
+            error = _error_object(401, "Invalid authentication credentials", ERROR_TYPES[401])
+            return web.json_response({"error": error}, status=401)
+        return await handler(request)
+
+    @web.middleware
+    async def _malformed_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        if not request.path.startswith("/v1/") or not self._malformed:
+            return response
+        kind = self._malformed.popleft()
+        body = response.body if isinstance(response, web.Response) else b""
+        raw = body if isinstance(body, bytes) else b""
+        if kind == "not_json":
+            return web.Response(text="<html>upstream error</html>", content_type="text/html")
+        if kind == "truncated":
+            return web.Response(body=raw[: len(raw) // 2], content_type="application/json")
+        if kind == "empty_object":
+            return web.json_response({})
+        # disconnect: promise the whole body, send half, hang up.
+        cut = web.StreamResponse(headers={"Content-Type": "application/json"})
+        cut.content_length = len(raw)
+        await cut.prepare(request)
+        await cut.write(raw[: len(raw) // 2])
+        if request.transport is not None:
+            request.transport.close()
+        return cut
+
+    # -- API -------------------------------------------------------------------
+
+    async def _submit(self, request: web.Request) -> web.StreamResponse:
+        fault = _take(self._submit_faults, "")
+        if fault is not None:
+            return _fault_response(fault)
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "request body is not JSON")
+        problem = _validate(body)
+        if problem is not None:
+            return problem
+        outcome, error_code, error_message = (
+            self._plans.popleft() if self._plans else ("success", None, "")
+        )
+        task = _Task(
+            task_id=f"task-unified-{int(self.clock())}-{uuid.uuid4().hex[:8]}",
+            body=body,
+            submitted=self.clock(),
+            generation_seconds=self.generation_seconds,
+            outcome=outcome,
+            error_code=error_code,
+            error_message=error_message,
+            track_ids=(str(uuid.uuid4()), str(uuid.uuid4())),
+        )
+        self._tasks[task.task_id] = task
+        self.submits.append(body)
+        if outcome == "success":
+            self.completed_at[task.task_id] = task.submitted + task.generation_seconds
+        if self._arm_callback(task):
+            self._start_callback_pump()
+        return web.json_response(self._task_object(task))
+
+    async def _task(self, request: web.Request) -> web.StreamResponse:
+        task_id = request.match_info["task_id"]
+        self.polls[task_id] += 1
+        task = self._tasks.get(task_id)
+        if task is None:
+            return _error(404, "Task not found", param="task_id")
+        return web.json_response(self._task_object(task))
+
+    # -- task timeline ---------------------------------------------------------
+
+    def _state(self, task: _Task) -> tuple[str, int]:
+        """(status, progress) now: pending, processing with progress, then the outcome."""
+        elapsed = self.clock() - task.submitted
+        span = task.generation_seconds
+        if task.outcome == "never" or elapsed < PENDING_SHARE * span:
+            return "pending", 0
+        if task.outcome != "success" and elapsed >= FAIL_SHARE * span:
+            return "failed", int(100 * FAIL_SHARE)
+        if elapsed >= span:
+            return "completed", 100
+        return "processing", max(1, min(99, int(100 * elapsed / span)))
+
+    def _task_object(self, task: _Task) -> dict[str, Any]:
+        status, progress = self._state(task)
+        remaining = task.submitted + task.generation_seconds - self.clock()
+        answer: dict[str, Any] = {
+            "id": task.task_id,
+            "object": "audio.generation.task",
+            "model": self._model_name(str(task.body.get("model", ""))),
+            "status": status,
+            "progress": progress,
+            "created": int(task.submitted),
+            "type": "audio",
+            "task_info": {
+                "can_cancel": status == "pending",
+                "estimated_time": max(0, round(remaining)) if status in _RUNNING else 0,
+            },
+        }
+        if status == "completed":
+            tracks = [self._result(task, n) for n in (0, 1)]
+            answer["results"] = [track["audio_url"] for track in tracks]
+            if not self.omit_result_data:
+                answer["result_data"] = tracks
+        elif status == "failed":
+            answer["error"] = {"code": task.error_code, "message": task.error_message}
+        return answer
+
+    def _model_name(self, asked: str) -> str:
+        """The model as Evolink names it back: with ``-beta`` when ``beta``, else without."""
+        base = asked.removesuffix(BETA_SUFFIX)
+        return base + BETA_SUFFIX if self.beta else base
+
+    def _result(self, task: _Task, n: int) -> dict[str, Any]:
+        files = f"{self.base_url}/files/{task.task_id}/{n}"
+        return {
+            "result_id": task.track_ids[n],
+            "duration": self.track_durations[n],
+            "tags": _TAGS[n],
+            "title": f"Emulated Song {'AB'[n]}",
+            "image_url": f"{files}.png",
+            "audio_url": f"{files}.mp3",
+            "stream_audio_url": f"{files}.mp3",
+        }
+
+    # -- callbacks -------------------------------------------------------------
+
+    async def flush_callbacks(self) -> None:
+        """Deliver the callback of every task that has ended by ``clock`` now, and wait."""
+        async with self._callback_lock:
+            if self._runner is None:
+                return  # stopped: the session is gone and nothing may be sent any more
+            due = [task for task in self._tasks.values() if self._callback_due(task)]
+            for task in due:
+                task.callback_done = True
+            await asyncio.gather(*(self._deliver(task) for task in due))
+
+    def _arm_callback(self, task: _Task) -> bool:
+        """Remember the task's callback URL; True when it will be called back."""
+        url = task.body.get("callback_url")
+        if not self.callbacks_enabled or not isinstance(url, str) or not _loopback(url):
+            return False
+        task.callback_url = url
+        return True
+
+    def _callback_due(self, task: _Task) -> bool:
+        if task.callback_url is None or task.callback_done:
+            return False
+        return self._state(task)[0] in ("completed", "failed")
+
+    def _start_callback_pump(self) -> None:
+        if self._callback_pump is None or self._callback_pump.done():
+            self._callback_pump = asyncio.create_task(self._pump_callbacks())
+
+    async def _pump_callbacks(self) -> None:
+        """Real-time delivery: check every tick while any task still has a callback to come."""
+        while any(t.callback_url and not t.callback_done for t in self._tasks.values()):
+            await self.flush_callbacks()
+            await asyncio.sleep(CALLBACK_TICK)
+
+    async def _deliver(self, task: _Task) -> None:
+        """POST the task object; retry up to ``CALLBACK_RETRIES`` times unless answered 2xx."""
+        assert task.callback_url is not None
+        body = json.dumps(self._task_object(task)).encode()
+        for attempt in range(1 + CALLBACK_RETRIES):
+            if attempt:
+                await asyncio.sleep(self.callback_retry_seconds)
+            if await self._post(task.callback_url, body):
+                return
+
+    async def _post(self, url: str, body: bytes) -> bool:
+        """One delivery attempt; True when the receiver answered 2xx."""
+        headers = {"Content-Type": "application/json"}
+        self.callbacks_sent.append((url, headers, body))
+        if self._callback_session is None:
+            timeout = aiohttp.ClientTimeout(total=CALLBACK_TIMEOUT)
+            self._callback_session = aiohttp.ClientSession(timeout=timeout)
+        try:
+            async with self._callback_session.post(url, data=body, headers=headers) as response:
+                await response.read()
+                if 200 <= response.status < 300:
+                    return True
+                self.callback_errors.append(f"{url}: HTTP {response.status}")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            self.callback_errors.append(f"{url}: {exc!r}")
+        return False
+
+    # -- media -----------------------------------------------------------------
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        task = self._tasks.get(request.match_info["task_id"])
+        stem, _, ext = request.match_info["name"].partition(".")
+        if task is None or stem not in ("0", "1") or ext not in ("mp3", "png"):
+            raise web.HTTPNotFound()
+        if self._state(task)[0] != "completed":
+            raise web.HTTPNotFound()
+        if ext == "mp3":
+            return await self._media(request, self.audio_bytes, "audio/mpeg")
+        return await self._media(request, self.image_bytes, "image/png")
+
+    async def _media(self, request: web.Request, data: bytes, kind: str) -> web.StreamResponse:
+        self.downloads[request.path] += 1
+        self.download_headers.append(dict(request.headers))
+        if not self.chunked_media:
+            return web.Response(body=data, content_type=kind)
+        response = web.StreamResponse(headers={"Content-Type": kind})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for start in range(0, len(data), 4096):
+            await response.write(data[start : start + 4096])
+        await response.write_eof()
+        return response
+
+
+def _error_object(
+    code: int | str,
+    message: str,
+    error_type: str,
+    param: str | None = None,
+    fallback_suggestion: str | None = None,
+) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message, "type": error_type}
+    if param is not None:
+        error["param"] = param
+    if fallback_suggestion is not None:
+        error["fallback_suggestion"] = fallback_suggestion
+    return error
+
+
+def _error(
+    status: int, message: str, *, param: str | None = None, suggestion: str | None = None
+) -> web.Response:
+    error = _error_object(status, message, ERROR_TYPES.get(status, "api_error"), param, suggestion)
+    return web.json_response({"error": error}, status=status)
+
+
+def _fault_response(fault: _Fault) -> web.Response:
+    headers = {}
+    if fault.retry_after is not None:
+        headers["Retry-After"] = str(fault.retry_after)
+    if fault.html:
+        page = f"<html><body><h1>{fault.status}</h1>nginx</body></html>"
+        return web.Response(
+            status=fault.status, text=page, content_type="text/html", headers=headers
+        )
+    return web.json_response({"error": fault.error}, status=fault.status, headers=headers)
+
+
+def _take(faults: list[_Fault], path: str) -> _Fault | None:
+    """Consume one use of the first fault whose prefix matches ``path``."""
+    for fault in faults:
+        if path.startswith(fault.path_prefix):
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                faults.remove(fault)
+            return fault
+    return None
+
+
+def _loopback(url: str) -> bool:
+    """Only loopback receivers get callbacks: tests must never reach out of the machine."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and parts.hostname in _LOOPBACK_HOSTS
+    except ValueError:
+        return False
+
+
+def _validate(body: Any) -> web.Response | None:
+    """Evolink's checks on a generation body, as far as seed 002 states them."""
+    if not isinstance(body, dict):
+        return _error(400, "request body must be an object")
+    model = body.get("model")
+    if not isinstance(model, str) or model.removesuffix(BETA_SUFFIX) not in BASE_MODELS:
+        # The seed's own example: an unknown model is a 404 with a suggestion.
+        return _error(404, "Specified model not found", param="model", suggestion="suno-v4.5")
+    for name in ("custom_mode", "instrumental"):
+        if not isinstance(body.get(name), bool):
+            return _error(400, f"{name} is required", param=name)
+    problem = _check_prompt(body)
+    if problem is not None:
+        return _error(400, problem[1], param=problem[0])
+    url = body.get("callback_url")
+    if url is not None and not _callback_url_ok(url):
+        return _error(400, "callback_url is invalid", param="callback_url")
+    return None
+
+
+def _check_prompt(body: dict[str, Any]) -> tuple[str, str] | None:
+    """(param, message) when the mode's required texts are missing or too long."""
+    prompt = body.get("prompt") or ""
+    if body["custom_mode"]:
+        for name in ("style", "title"):
+            if not body.get(name):
+                return name, f"{name} is required when custom_mode is true"
+        if not body["instrumental"] and not prompt:
+            return "prompt", "prompt is required when instrumental is false"
+        return None
+    if not prompt:
+        return "prompt", "prompt is required"
+    if len(prompt) > 500:
+        return "prompt", "prompt is too long (max 500 characters)"
+    return None
+
+
+def _callback_url_ok(url: Any) -> bool:
+    """Evolink wants HTTPS; the emulator also takes HTTP so loopback tests can listen."""
+    if not isinstance(url, str) or len(url) > MAX_CALLBACK_URL:
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

@@ -1,0 +1,901 @@
+"""Contract tests: ApixoProvider against the APIXO emulator over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import miniaudio
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from PIL import Image
+from pydantic import SecretStr
+
+from bot.config import ApixoSettings
+from bot.errors import MalformedResponse, MediaError, ProviderError, TransientProviderError
+from bot.providers.apixo import DEFAULT_POLL, ApixoProvider
+from bot.providers.base import (
+    CallbackEvent,
+    CallbackRejected,
+    FailureReason,
+    GenerateRequest,
+    JobState,
+    PollPolicy,
+    TaskStatus,
+)
+from tests.fakes.apixo import FAILURES, ApixoEmulator
+from tests.providers.conftest import FakeClock
+
+R = FailureReason
+API_KEY = "apixo-test-key"
+MakeApixo = Callable[..., ApixoProvider]
+REQUEST = GenerateRequest(prompt="a calm piano piece", model="v4.5")
+SUBMIT = "/api/v1/generateTask/suno"
+STATUS = "/api/v1/statusTask/suno"
+ATTEMPTS = 5  # ApixoSettings.retries defaults to 4 retries after the first attempt
+GENERATION = 100.0  # emulated seconds: text at 30, first at 60, done at 100
+
+
+# -- fixtures ------------------------------------------------------------------
+
+
+@pytest_asyncio.fixture
+async def emulator(clock: FakeClock) -> AsyncIterator[ApixoEmulator]:
+    emu = ApixoEmulator(api_key=API_KEY, generation_seconds=GENERATION, clock=clock)
+    await emu.start()
+    yield emu
+    await emu.stop()
+
+
+@pytest.fixture
+def settings_for(emulator: ApixoEmulator) -> Callable[..., ApixoSettings]:
+    def make(**overrides: Any) -> ApixoSettings:
+        fields: dict[str, Any] = {
+            "kind": "apixo",
+            "name": "apixo",
+            "base_url": emulator.base_url,
+            "api_key": SecretStr(API_KEY),
+            "retry_base_seconds": 0.01,
+        }
+        fields.update(overrides)
+        return ApixoSettings(**fields)
+
+    return make
+
+
+@pytest_asyncio.fixture
+async def make_apixo(
+    settings_for: Callable[..., ApixoSettings],
+) -> AsyncIterator[MakeApixo]:
+    made: list[ApixoProvider] = []
+
+    def make(**overrides: Any) -> ApixoProvider:
+        provider = ApixoProvider(settings_for(**overrides))
+        made.append(provider)
+        return provider
+
+    yield make
+    for provider in made:
+        await provider.aclose()
+
+
+@pytest.fixture
+def apixo(make_apixo: MakeApixo) -> ApixoProvider:
+    return make_apixo()
+
+
+@dataclass
+class Receiver:
+    """A stand-in for the bot's webhook endpoint: it keeps what APIXO posts."""
+
+    url: str
+    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+
+    async def wait_for(self, count: int) -> None:
+        await wait_until(lambda: len(self.received) == count)
+
+
+@pytest_asyncio.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    got: list[tuple[dict[str, str], bytes]] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        got.append((headers, await request.read()))
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hooks/{secret}", handle)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    yield Receiver(f"http://127.0.0.1:{port}/hooks/per-job-secret", got)
+    await runner.cleanup()
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def assert_no_secret(exc: BaseException, secret: str = API_KEY) -> None:
+    """The key must not leak through any text an exception carries, chained ones included."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        texts = [str(seen), repr(seen), *map(str, seen.args)]
+        texts += [str(getattr(seen, name, "")) for name in ("code", "detail")]
+        assert not any(secret in text for text in texts), texts
+        seen = seen.__cause__ or seen.__context__
+
+
+async def submit_error(apixo: ApixoProvider) -> ProviderError:
+    with pytest.raises(ProviderError) as info:
+        await apixo.submit(REQUEST, "job-1")
+    assert_no_secret(info.value)
+    return info.value
+
+
+async def finished(apixo: ApixoProvider, clock: FakeClock) -> tuple[str, TaskStatus]:
+    task_id = await apixo.submit(REQUEST, "job-1")
+    clock.advance(GENERATION)
+    return task_id, await apixo.status(task_id)
+
+
+async def wait_until(predicate: Callable[[], bool], seconds: float = 3.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        await asyncio.sleep(0.01)
+
+
+def state(callback_body: bytes) -> Any:
+    return json.loads(callback_body)["data"]["state"]
+
+
+def polls_until(done_at: float, policy: PollPolicy) -> int:
+    """Polls a job runner following ``policy`` spends to see a task done at ``done_at``."""
+    t, polls = 0.0, 0
+    while True:
+        t += policy.delay(polls)
+        polls += 1
+        if t >= done_at:
+            return polls
+
+
+# -- policy and catalogue --------------------------------------------------------
+
+
+def test_default_poll_policy_follows_the_docs_advice(apixo: ApixoProvider) -> None:
+    assert apixo.poll_policy == DEFAULT_POLL
+    assert DEFAULT_POLL.first_delay == pytest.approx(45)
+    assert DEFAULT_POLL.delay(1) == pytest.approx(8)  # "then every 5-10 s"
+    assert polls_until(120, DEFAULT_POLL) <= 8
+    assert max(DEFAULT_POLL.delay(n) for n in range(1, 30)) == pytest.approx(30)
+
+
+def test_poll_policy_overrides_come_from_settings(make_apixo: MakeApixo) -> None:
+    apixo = make_apixo(poll_first_seconds=90, poll_max_interval_seconds=10)
+    assert (apixo.poll_policy.first_delay, apixo.poll_policy.max_interval) == (90, 10)
+    assert apixo.poll_policy.interval == DEFAULT_POLL.interval
+
+
+def test_models_map_catalog_keys_and_respect_the_config_list(make_apixo: MakeApixo) -> None:
+    assert make_apixo().models == {
+        "v4": "V4",
+        "v4.5": "V4_5",
+        "v4.5-plus": "V4_5PLUS",
+        "v4.5-all": "V4_5ALL",
+        "v5": "V5",
+    }
+    assert make_apixo(models=["v4.5-all", "v5"]).models == {"v4.5-all": "V4_5ALL", "v5": "V5"}
+
+
+@pytest.mark.parametrize(("model", "offered"), [("v3.5", []), ("v4", ["v5"])])
+async def test_model_not_offered_is_refused_without_a_request(
+    make_apixo: MakeApixo, emulator: ApixoEmulator, model: str, offered: list[str]
+) -> None:
+    apixo = make_apixo(models=offered)
+    with pytest.raises(ProviderError) as info:
+        await apixo.submit(GenerateRequest(prompt="x", model=model), "job-1")
+    assert info.value.reason is R.INVALID_INPUT
+    assert emulator.hits[SUBMIT] == 0
+
+
+# -- submit body -------------------------------------------------------------------
+
+
+async def test_submit_without_callback_asks_for_async(
+    apixo: ApixoProvider, emulator: ApixoEmulator
+) -> None:
+    request = GenerateRequest(
+        prompt="rainy night", model="v4.5-plus", instrumental=True, style="lofi", title="Rain"
+    )
+    task_id = await apixo.submit(request, "job-1")
+    assert emulator.task_ids() == [task_id]
+    assert emulator.submits == [
+        {
+            "request_type": "async",
+            "provider": "auto",
+            "input": {
+                "mode": "V4_5PLUS",
+                "prompt": "rainy night\nStyle: lofi",
+                "customMode": False,
+                "instrumental": True,
+            },
+        }
+    ]
+
+
+async def test_submit_with_callback_url_asks_for_callbacks(
+    apixo: ApixoProvider, emulator: ApixoEmulator, receiver: Receiver
+) -> None:
+    await apixo.submit(REQUEST, "job-1", receiver.url)
+    (body,) = emulator.submits
+    assert (body["request_type"], body["callback_url"]) == ("callback", receiver.url)
+    assert body["input"]["mode"] == "V4_5"
+
+
+@pytest.mark.parametrize("routing", ["auto", "value", "official"])
+async def test_routing_comes_from_settings(
+    make_apixo: MakeApixo, emulator: ApixoEmulator, routing: str
+) -> None:
+    await make_apixo(routing=routing).submit(REQUEST, "job-1")
+    assert emulator.submits[0]["provider"] == routing
+
+
+# -- states ------------------------------------------------------------------------
+
+
+async def test_task_walks_through_every_state(
+    apixo: ApixoProvider, emulator: ApixoEmulator, clock: FakeClock
+) -> None:
+    task_id = await apixo.submit(REQUEST, "job-1")
+    created = datetime.fromtimestamp(clock.now, UTC)
+
+    pending = await apixo.status(task_id)
+    assert (pending.state, pending.tracks, pending.code) == (JobState.QUEUED, [], "pending")
+    clock.advance(35)
+    text = await apixo.status(task_id)
+    assert (text.state, text.tracks, text.code) == (JobState.RUNNING, [], "processing")
+    clock.advance(30)
+    assert (await apixo.status(task_id)).state is JobState.RUNNING  # APIXO has no partial
+    clock.advance(35)
+
+    done = await apixo.status(task_id)
+    assert (done.state, done.failure, done.code) == (JobState.SUCCEEDED, None, "success")
+    assert [t.vendor_track_id for t in done.tracks] == [f"{task_id}-1", f"{task_id}-2"]
+    for track in done.tracks:
+        assert track.vendor_task_id == task_id
+        assert track.audio_url.startswith(emulator.base_url)
+        assert track.image_url.endswith(".png")
+        assert track.lyrics.startswith("[Verse 1]\na calm piano piece")
+        assert track.expires_at == created + timedelta(days=15)
+    assert emulator.polls[task_id] == 4
+    assert emulator.completed_at[task_id] == pytest.approx(clock.now)
+
+
+async def test_instrumental_has_no_lyrics(apixo: ApixoProvider, clock: FakeClock) -> None:
+    task_id = await apixo.submit(GenerateRequest(prompt="x", model="v5", instrumental=True), "j")
+    clock.advance(GENERATION)
+    assert all(t.lyrics == "" for t in (await apixo.status(task_id)).tracks)
+
+
+@pytest.mark.parametrize("form", ["objects", "plain_urls", "object", "with_ids"])
+async def test_every_result_json_form_yields_two_tracks(
+    apixo: ApixoProvider, emulator: ApixoEmulator, clock: FakeClock, form: str
+) -> None:
+    emulator.plain_urls = form == "plain_urls"
+    emulator.result_as_object = form == "object"
+    emulator.result_ids = form == "with_ids"
+    task_id, status = await finished(apixo, clock)
+    assert status.state is JobState.SUCCEEDED
+    one, two = status.tracks
+    assert (one.audio_url, two.audio_url) == (
+        f"{emulator.base_url}/files/{task_id}/1.mp3",
+        f"{emulator.base_url}/files/{task_id}/2.mp3",
+    )
+    assert bool(one.image_url) is (form != "plain_urls")
+    suffix = "-audio-1" if form == "with_ids" else "-1"
+    assert one.vendor_track_id == task_id + suffix
+
+
+FAIL_CODES = [
+    ("content_violation", R.CONTENT_POLICY),
+    ("nsfw", R.CONTENT_POLICY),
+    ("prompt_too_long", R.INVALID_INPUT),
+    ("invalid_prompt", R.INVALID_INPUT),
+    ("timeout", R.TIMEOUT),
+    ("model_unavailable", R.PROVIDER_ERROR),
+    ("generation_failed", R.PROVIDER_ERROR),
+    ("insufficient_credits", R.INSUFFICIENT_CREDITS),
+]
+
+
+@pytest.mark.parametrize(("outcome", "reason"), FAIL_CODES)
+async def test_every_fail_code_maps_to_its_reason(
+    apixo: ApixoProvider,
+    emulator: ApixoEmulator,
+    clock: FakeClock,
+    outcome: str,
+    reason: FailureReason,
+) -> None:
+    emulator.plan(outcome)
+    _, status = await finished(apixo, clock)
+    fail_code, fail_msg, _ = FAILURES[outcome]
+    assert (status.state, status.failure) == (JobState.FAILED, reason)
+    assert (status.code, status.detail) == (f"failed:{fail_code}", fail_msg)
+    assert status.tracks == []
+
+
+async def test_unknown_fail_code_is_unknown(
+    apixo: ApixoProvider, emulator: ApixoEmulator, clock: FakeClock
+) -> None:
+    emulator.plan("generation_failed", fail_code="QUOTA_GREMLIN", fail_msg="odd")
+    _, status = await finished(apixo, clock)
+    assert (status.state, status.failure, status.code) == (
+        JobState.FAILED,
+        R.UNKNOWN,
+        "failed:QUOTA_GREMLIN",
+    )
+
+
+async def test_early_failure_is_seen_before_the_generation_time(
+    apixo: ApixoProvider, emulator: ApixoEmulator, clock: FakeClock
+) -> None:
+    emulator.plan("content_violation")
+    task_id = await apixo.submit(REQUEST, "job-1")
+    assert (await apixo.status(task_id)).state is JobState.QUEUED
+    clock.advance(31)
+    assert (await apixo.status(task_id)).failure is R.CONTENT_POLICY
+
+
+async def test_never_stays_queued(
+    apixo: ApixoProvider, emulator: ApixoEmulator, clock: FakeClock
+) -> None:
+    emulator.plan("never")
+    task_id = await apixo.submit(REQUEST, "job-1")
+    clock.advance(10_000)
+    assert (await apixo.status(task_id)).state is JobState.QUEUED
+    assert task_id not in emulator.completed_at
+
+
+async def test_unknown_task_is_a_provider_error(apixo: ApixoProvider) -> None:
+    with pytest.raises(ProviderError) as info:
+        await apixo.status("task_nope")
+    assert (type(info.value), info.value.reason, info.value.code) == (
+        ProviderError,
+        R.PROVIDER_ERROR,
+        "404",
+    )
+
+
+# -- vendor errors: HTTP status or body code -----------------------------------------
+
+REFUSALS = [
+    (400, R.INVALID_INPUT),
+    (401, R.PROVIDER_ERROR),
+    (402, R.INSUFFICIENT_CREDITS),
+    (403, R.PROVIDER_ERROR),
+    (404, R.PROVIDER_ERROR),
+]
+TRANSIENT = [
+    (429, R.RATE_LIMITED),
+    (500, R.PROVIDER_ERROR),
+    (502, R.PROVIDER_ERROR),
+    (503, R.PROVIDER_ERROR),
+    (504, R.PROVIDER_ERROR),
+]
+
+
+@pytest.mark.parametrize("as_http", [True, False], ids=["http", "body"])
+@pytest.mark.parametrize(("code", "reason"), REFUSALS)
+async def test_refusals_are_not_retried_and_keep_the_raw_code(
+    apixo: ApixoProvider, emulator: ApixoEmulator, code: int, reason: FailureReason, as_http: bool
+) -> None:
+    emulator.fail_submit(code, f"vendor says {code}", http_status=None if as_http else 200)
+    error = await submit_error(apixo)
+    assert type(error) is ProviderError
+    assert (error.reason, error.code, error.detail) == (reason, str(code), f"vendor says {code}")
+    assert emulator.hits[SUBMIT] == 1
+    assert emulator.submits == []
+
+
+@pytest.mark.parametrize("as_http", [True, False], ids=["http", "body"])
+@pytest.mark.parametrize(("code", "reason"), TRANSIENT)
+async def test_transient_codes_are_retried_then_succeed(
+    apixo: ApixoProvider, emulator: ApixoEmulator, code: int, reason: FailureReason, as_http: bool
+) -> None:
+    emulator.fail_submit(code, "busy", http_status=None if as_http else 200, count=2)
+    task_id = await apixo.submit(REQUEST, "job-1")
+    assert emulator.task_ids() == [task_id]
+    assert emulator.hits[SUBMIT] == 3
+
+
+@pytest.mark.parametrize("as_http", [True, False], ids=["http", "body"])
+@pytest.mark.parametrize(("code", "reason"), TRANSIENT)
+async def test_transient_codes_beyond_the_budget_raise_transient(
+    apixo: ApixoProvider, emulator: ApixoEmulator, code: int, reason: FailureReason, as_http: bool
+) -> None:
+    emulator.fail_submit(code, "busy", http_status=None if as_http else 200, count=100)
+    error = await submit_error(apixo)
+    assert isinstance(error, TransientProviderError)
+    assert (error.reason, error.code) == (reason, str(code))
+    assert emulator.hits[SUBMIT] == ATTEMPTS
+
+
+async def test_error_detail_keeps_data_error(apixo: ApixoProvider, emulator: ApixoEmulator) -> None:
+    emulator.fail_submit(400, "Invalid parameters", error="prompt exceeds 500 characters")
+    error = await submit_error(apixo)
+    assert error.detail == "Invalid parameters: prompt exceeds 500 characters"
+
+
+async def test_vendor_validation_refusal_is_invalid_input(
+    apixo: ApixoProvider, emulator: ApixoEmulator
+) -> None:
+    with pytest.raises(ProviderError) as info:
+        await apixo.submit(GenerateRequest(prompt="x" * 501, model="v5"), "job-1")
+    assert (info.value.reason, info.value.code) == (R.INVALID_INPUT, "400")
+    assert "500 characters" in info.value.detail
+
+
+async def test_errors_on_polls(apixo: ApixoProvider, emulator: ApixoEmulator) -> None:
+    task_id = await apixo.submit(REQUEST, "job-1")
+    emulator.fail_status(503, "overloaded", count=2)
+    assert (await apixo.status(task_id)).state is JobState.QUEUED
+    assert emulator.hits[STATUS] == 3
+    emulator.fail_status(402, "no credits", http_status=200)
+    with pytest.raises(ProviderError) as info:
+        await apixo.status(task_id)
+    assert (info.value.reason, info.value.code) == (R.INSUFFICIENT_CREDITS, "402")
+
+
+@pytest.mark.parametrize("code", [401, 403])
+async def test_rejected_key_is_logged_for_the_admin_and_never_echoed(
+    make_apixo: MakeApixo,
+    emulator: ApixoEmulator,
+    caplog: pytest.LogCaptureFixture,
+    code: int,
+) -> None:
+    secret = "sk-wrong-secret-0123456789"
+    apixo = make_apixo(api_key=SecretStr(secret))
+    emulator.api_key = secret if code == 403 else API_KEY
+    if code == 403:
+        emulator.fail_submit(403, "Forbidden")
+    with caplog.at_level(logging.DEBUG), pytest.raises(ProviderError) as info:
+        await apixo.submit(REQUEST, "job-1")
+    assert (info.value.reason, info.value.code) == (R.PROVIDER_ERROR, str(code))
+    assert_no_secret(info.value, secret)
+    assert any(
+        r.levelno == logging.ERROR and "APIXO_API_KEY" in r.getMessage() for r in caplog.records
+    )
+    assert secret not in caplog.text
+
+
+async def test_key_echoed_by_the_vendor_is_masked(
+    apixo: ApixoProvider, emulator: ApixoEmulator
+) -> None:
+    emulator.fail_submit(400, f"bad request for key {API_KEY}")
+    error = await submit_error(apixo)
+    assert error.detail == "bad request for key ***"
+
+
+# -- reseller tables -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("as_http", [True, False], ids=["http", "body"])
+async def test_reseller_override_makes_429_mean_out_of_credits(
+    make_apixo: MakeApixo, emulator: ApixoEmulator, as_http: bool
+) -> None:
+    apixo = make_apixo(error_reasons={"429": "insufficient_credits"})
+    emulator.fail_submit(429, "credits exhausted", http_status=None if as_http else 200, count=5)
+    error = await submit_error(apixo)
+    assert type(error) is ProviderError
+    assert (error.reason, error.code) == (R.INSUFFICIENT_CREDITS, "429")
+    assert emulator.hits[SUBMIT] == 1
+
+
+async def test_reseller_override_remaps_a_fail_code(
+    make_apixo: MakeApixo, emulator: ApixoEmulator, clock: FakeClock
+) -> None:
+    apixo = make_apixo(error_reasons={"GENERATION_FAILED": "content_policy"})
+    emulator.plan("generation_failed")
+    _, status = await finished(apixo, clock)
+    assert status.failure is R.CONTENT_POLICY
+
+
+# -- malformed answers ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["not_json", "truncated", "no_data"])
+async def test_malformed_submit_answer(
+    apixo: ApixoProvider, emulator: ApixoEmulator, kind: str
+) -> None:
+    emulator.malformed_next(kind)
+    with pytest.raises(MalformedResponse) as info:
+        await apixo.submit(REQUEST, "job-1")
+    assert_no_secret(info.value)
+    assert emulator.hits[SUBMIT] == 1
+
+
+@pytest.mark.parametrize("kind", ["not_json", "truncated", "no_data"])
+async def test_malformed_poll_answer(
+    apixo: ApixoProvider, emulator: ApixoEmulator, kind: str
+) -> None:
+    task_id = await apixo.submit(REQUEST, "job-1")
+    emulator.malformed_next(kind)
+    with pytest.raises(MalformedResponse):
+        await apixo.status(task_id)
+    assert (await apixo.status(task_id)).state is JobState.QUEUED
+
+
+async def test_unparseable_result_json_is_malformed(
+    apixo: ApixoProvider, emulator: ApixoEmulator, clock: FakeClock
+) -> None:
+    task_id = await apixo.submit(REQUEST, "job-1")
+    clock.advance(GENERATION)
+    emulator.malformed_next("bad_result_json")
+    with pytest.raises(MalformedResponse, match="resultJson"):
+        await apixo.status(task_id)
+    assert (await apixo.status(task_id)).state is JobState.SUCCEEDED
+
+
+async def test_connection_cut_mid_body_retries_a_poll_but_not_a_submit(
+    apixo: ApixoProvider, emulator: ApixoEmulator
+) -> None:
+    task_id = await apixo.submit(REQUEST, "job-1")
+    emulator.malformed_next("disconnect")
+    assert (await apixo.status(task_id)).state is JobState.QUEUED
+    assert emulator.polls[task_id] == 2
+
+    emulator.malformed_next("disconnect")
+    error = await submit_error(apixo)
+    assert (type(error), error.code) == (ProviderError, "RemoteProtocolError")
+    assert emulator.hits[SUBMIT] == 2  # one per submit call: the second was not repeated
+
+
+# -- rate limits and overload ------------------------------------------------------------
+
+
+async def test_429_with_retry_after_is_honoured(
+    apixo: ApixoProvider, emulator: ApixoEmulator
+) -> None:
+    emulator.fail_requests(429, count=1, retry_after=0.3)
+    started = time.monotonic()
+    await apixo.submit(REQUEST, "job-1")
+    assert time.monotonic() - started >= 0.3
+    assert emulator.hits[SUBMIT] == 2
+
+
+async def test_429_without_retry_after_backs_off_and_succeeds(
+    apixo: ApixoProvider, emulator: ApixoEmulator
+) -> None:
+    emulator.fail_requests(429, count=2)
+    await apixo.submit(REQUEST, "job-1")
+    assert (emulator.hits[SUBMIT], len(emulator.submits)) == (3, 1)
+
+
+async def test_retry_after_beyond_the_cap_gives_up_at_once(
+    apixo: ApixoProvider, emulator: ApixoEmulator
+) -> None:
+    emulator.fail_requests(429, count=1, retry_after=120)
+    error = await submit_error(apixo)
+    assert isinstance(error, TransientProviderError)
+    assert (error.reason, error.retry_after) == (R.RATE_LIMITED, 120)
+    assert emulator.hits[SUBMIT] == 1
+
+
+@pytest.mark.parametrize("retries", [0, 4])
+async def test_503_beyond_the_retry_budget(
+    make_apixo: MakeApixo, emulator: ApixoEmulator, retries: int
+) -> None:
+    apixo = make_apixo(retries=retries)
+    emulator.fail_requests(503, count=50)
+    error = await submit_error(apixo)
+    assert isinstance(error, TransientProviderError)
+    assert (error.reason, error.code) == (R.PROVIDER_ERROR, "503")
+    assert emulator.hits[SUBMIT] == retries + 1
+
+
+async def test_gateway_html_502_is_retried(apixo: ApixoProvider, emulator: ApixoEmulator) -> None:
+    emulator.fail_requests(502, count=1, html=True)
+    await apixo.submit(REQUEST, "job-1")
+    assert emulator.hits[SUBMIT] == 2
+
+
+async def test_no_log_line_carries_the_key(
+    apixo: ApixoProvider, emulator: ApixoEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        emulator.fail_requests(503, count=2)
+        emulator.fail_submit(402, "no credits")
+        with pytest.raises(ProviderError):
+            await apixo.submit(REQUEST, "job-1")
+        emulator.fail_requests(429, count=50)
+        with pytest.raises(TransientProviderError):
+            await apixo.submit(REQUEST, "job-2")
+    assert API_KEY not in caplog.text
+    assert any(r.name == "bot.providers.http" for r in caplog.records)
+
+
+# -- downloads --------------------------------------------------------------------------
+
+
+async def test_download_fetches_real_media_without_the_key(
+    apixo: ApixoProvider, emulator: ApixoEmulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    track = (await finished(apixo, clock))[1].tracks[0]
+    audio, cover = tmp_path / "a.mp3", tmp_path / "a.png"
+    assert await apixo.download(track.audio_url, audio, 10_000_000) == len(emulator.audio_bytes)
+    assert await apixo.download(track.image_url, cover, 10_000_000) == len(emulator.image_bytes)
+    assert miniaudio.mp3_get_info(audio.read_bytes()).duration == pytest.approx(2.0, abs=0.2)
+    assert Image.open(io.BytesIO(cover.read_bytes())).format == "PNG"
+    assert len(emulator.download_headers) == 2
+    for headers in emulator.download_headers:
+        assert "authorization" not in {name.lower() for name in headers}
+        assert API_KEY not in json.dumps(headers)
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_download_over_the_cap_fails_and_leaves_no_file(
+    apixo: ApixoProvider, emulator: ApixoEmulator, clock: FakeClock, tmp_path: Path, chunked: bool
+) -> None:
+    emulator.chunked_media = chunked
+    track = (await finished(apixo, clock))[1].tracks[0]
+    dest = tmp_path / "big.mp3"
+    with pytest.raises(MediaError):
+        await apixo.download(track.audio_url, dest, 5000)
+    assert not dest.exists()
+
+
+async def test_download_before_the_song_exists_is_a_media_error(
+    apixo: ApixoProvider, emulator: ApixoEmulator, tmp_path: Path
+) -> None:
+    task_id = await apixo.submit(REQUEST, "job-1")
+    with pytest.raises(MediaError):
+        await apixo.download(f"{emulator.base_url}/files/{task_id}/1.mp3", tmp_path / "x", 10_000)
+
+
+# -- callbacks ---------------------------------------------------------------------------
+
+
+async def test_callbacks_arrive_per_stage_and_name_the_task(
+    apixo: ApixoProvider, emulator: ApixoEmulator, clock: FakeClock, receiver: Receiver
+) -> None:
+    task_id = await apixo.submit(REQUEST, "job-1", receiver.url)
+    for step, count in ((35, 1), (30, 2), (35, 3)):
+        clock.advance(step)
+        await receiver.wait_for(count)
+    assert [stage for stage, _ in emulator.callbacks_sent] == ["text", "first", "complete"]
+    for (headers, body), (_, sent) in zip(receiver.received, emulator.callbacks_sent, strict=True):
+        assert json.loads(body) == sent
+        assert "authorization" not in headers  # unsigned, and never our key
+        event = apixo.read_callback(headers, body, clock.now)
+        assert event == CallbackEvent(task_id=task_id, event_id=None)
+    assert state(receiver.received[-1][1]) == "success"
+    # The bot confirms a wake-up with one status fetch.
+    assert (await apixo.status(task_id)).state is JobState.SUCCEEDED
+
+
+async def test_failure_callback_is_accepted(
+    apixo: ApixoProvider, emulator: ApixoEmulator, clock: FakeClock, receiver: Receiver
+) -> None:
+    emulator.plan("nsfw")
+    task_id = await apixo.submit(REQUEST, "job-1", receiver.url)
+    clock.advance(GENERATION)  # jumps past text and first: only the final callback goes
+    await receiver.wait_for(1)
+    headers, body = receiver.received[0]
+    assert json.loads(body)["code"] == 400
+    assert apixo.read_callback(headers, body, clock.now).task_id == task_id
+    assert [stage for stage, _ in emulator.callbacks_sent] == ["failed"]
+    assert (await apixo.status(task_id)).failure is R.CONTENT_POLICY
+
+
+async def test_callbacks_stalled_after_first_leave_polling_to_finish(
+    apixo: ApixoProvider, emulator: ApixoEmulator, clock: FakeClock, receiver: Receiver
+) -> None:
+    emulator.drop_callbacks_after("first")
+    task_id = await apixo.submit(REQUEST, "job-1", receiver.url)
+    for step, count in ((35, 1), (30, 2)):
+        clock.advance(step)
+        await receiver.wait_for(count)
+    clock.advance(35)
+    await asyncio.sleep(0.1)  # time enough for a "complete" callback that must not come
+    assert [stage for stage, _ in emulator.callbacks_sent] == ["text", "first"]
+    assert len(receiver.received) == 2
+    assert (await apixo.status(task_id)).state is JobState.SUCCEEDED
+
+
+async def test_disabled_callbacks_send_nothing(
+    apixo: ApixoProvider, emulator: ApixoEmulator, clock: FakeClock, receiver: Receiver
+) -> None:
+    emulator.callbacks_enabled = False
+    task_id = await apixo.submit(REQUEST, "job-1", receiver.url)
+    for step in (35, 30, 35):
+        clock.advance(step)
+        await asyncio.sleep(0.05)
+    assert (emulator.callbacks_sent, receiver.received) == ([], [])
+    assert (await apixo.status(task_id)).state is JobState.SUCCEEDED
+
+
+async def test_real_time_run_with_callbacks(
+    settings_for: Callable[..., ApixoSettings], receiver: Receiver
+) -> None:
+    emu = ApixoEmulator(api_key=API_KEY, generation_seconds=0.3)
+    await emu.start()
+    apixo = ApixoProvider(settings_for(base_url=emu.base_url))
+    try:
+        task_id = await apixo.submit(REQUEST, "job-1", receiver.url)
+        await wait_until(lambda: any(state(body) == "success" for _, body in receiver.received))
+        events = {apixo.read_callback(h, b, time.time()).task_id for h, b in receiver.received}
+        assert events == {task_id}
+        assert (await apixo.status(task_id)).state is JobState.SUCCEEDED
+    finally:
+        await apixo.aclose()
+        await emu.stop()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not json",
+        b"\xff\xfe",
+        b"[1, 2]",
+        b'{"code": 200}',
+        b'{"data": "task_1"}',
+        b'{"data": {}}',
+        b'{"data": {"taskId": ""}}',
+        b'{"data": {"taskId": 12345}}',
+        b'{"taskId": "task_1"}',
+        json.dumps({"data": {"taskId": "x" * 500}}).encode(),
+    ],
+)
+def test_read_callback_rejects_junk(apixo: ApixoProvider, body: bytes) -> None:
+    with pytest.raises(CallbackRejected):
+        apixo.read_callback({}, body, time.time())
+
+
+# -- parsing edge cases, without the emulator ----------------------------------------------
+
+
+@pytest_asyncio.fixture
+async def answer_with(
+    settings_for: Callable[..., ApixoSettings],
+) -> AsyncIterator[Callable[[Any], ApixoProvider]]:
+    """An ApixoProvider whose every status answer is ``{code: 200, msg, data}``."""
+    made: list[ApixoProvider] = []
+
+    def make(data: Any) -> ApixoProvider:
+        def answer(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, json={"code": 200, "msg": "success", "data": data})
+
+        provider = ApixoProvider(settings_for(), transport=httpx.MockTransport(answer))
+        made.append(provider)
+        return provider
+
+    yield make
+    for provider in made:
+        await provider.aclose()
+
+
+def task(state: str, **extra: Any) -> dict[str, Any]:
+    return {"taskId": "t1", "state": state, "createTime": 1_750_000_000_000, **extra}
+
+
+def result(*items: Any) -> str:
+    return json.dumps({"resultUrls": list(items)})
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        task("success"),  # no resultJson
+        task("success", resultJson=None),
+        task("success", resultJson=""),
+        task("success", resultJson="{oops"),
+        task("success", resultJson=42),
+        task("success", resultJson="[1, 2]"),
+        task("success", resultJson=result()),
+        task("success", resultJson=json.dumps({"resultUrls": "x"})),
+        task("success", resultJson=result({"image_url": "https://cdn/i.jpg"})),
+        task("success", resultJson=result({"audio_url": ""})),
+        task("success", resultJson=result(7)),
+        {"taskId": "t1"},  # no state
+        ["not", "an", "object"],
+    ],
+)
+async def test_unreadable_status_is_malformed(
+    answer_with: Callable[[Any], ApixoProvider], data: Any
+) -> None:
+    with pytest.raises(MalformedResponse):
+        await answer_with(data).status("t1")
+
+
+async def test_camel_case_items_and_complete_state_are_read(
+    answer_with: Callable[[Any], ApixoProvider],
+) -> None:
+    item = {
+        "id": "a1",
+        "audioUrl": "https://cdn/a.mp3",
+        "streamAudioUrl": "https://cdn/s",
+        "imageUrl": "https://cdn/i.jpg",
+        "title": "Song",
+        "tags": "pop",
+        "duration": "61.5",
+        "modelName": "chirp-crow",
+    }
+    status = await answer_with(task("complete", resultJson=result(item), lyrics="la")).status("t1")
+    (track,) = status.tracks
+    assert status.state is JobState.SUCCEEDED
+    assert (track.vendor_track_id, track.stream_url, track.image_url) == (
+        "a1",
+        "https://cdn/s",
+        "https://cdn/i.jpg",
+    )
+    assert (track.title, track.tags, track.duration, track.model, track.lyrics) == (
+        "Song",
+        "pop",
+        61.5,
+        "chirp-crow",
+        "la",
+    )
+
+
+@pytest.mark.parametrize(
+    ("created", "expected"),
+    [
+        (1_750_000_000_000, datetime(2025, 6, 15, 15, 6, 40, tzinfo=UTC)),  # epoch ms
+        ("1750000000000", datetime(2025, 6, 15, 15, 6, 40, tzinfo=UTC)),
+        (1_750_000_000, datetime(2025, 6, 15, 15, 6, 40, tzinfo=UTC)),  # epoch seconds
+        ("yesterday", None),
+        (None, None),
+    ],
+)
+async def test_expiry_is_fifteen_days_after_create_time(
+    answer_with: Callable[[Any], ApixoProvider], created: Any, expected: datetime | None
+) -> None:
+    data = task("success", resultJson=result("https://cdn/a.mp3"), createTime=created)
+    (track,) = (await answer_with(data).status("t1")).tracks
+    assert track.expires_at == (expected + timedelta(days=15) if expected else None)
+
+
+async def test_failed_without_fail_code_is_unknown(
+    answer_with: Callable[[Any], ApixoProvider],
+) -> None:
+    status = await answer_with(task("failed", failMsg="no idea")).status("t1")
+    assert (status.state, status.failure, status.code, status.detail) == (
+        JobState.FAILED,
+        R.UNKNOWN,
+        "failed",
+        "no idea",
+    )
+
+
+async def test_unknown_state_keeps_polling_and_is_logged(
+    answer_with: Callable[[Any], ApixoProvider], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="bot.providers.apixo"):
+        status = await answer_with(task("queued_upstream")).status("t1")
+    assert (status.state, status.code) == (JobState.RUNNING, "queued_upstream")
+    assert "queued_upstream" in caplog.text
+
+
+async def test_submit_without_task_id_is_malformed(
+    settings_for: Callable[..., ApixoSettings],
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"code": 200, "message": "success", "data": {}})
+
+    apixo = ApixoProvider(settings_for(), transport=httpx.MockTransport(answer))
+    with pytest.raises(MalformedResponse):
+        await apixo.submit(REQUEST, "job-1")
+    await apixo.aclose()

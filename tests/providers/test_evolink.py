@@ -1,0 +1,875 @@
+"""Contract tests: EvolinkProvider against the Evolink emulator over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import io
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import miniaudio
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from PIL import Image
+from pydantic import SecretStr
+
+from bot.config import EvolinkSettings
+from bot.errors import MalformedResponse, MediaError, ProviderError, TransientProviderError
+from bot.providers.base import CallbackRejected, FailureReason, GenerateRequest, JobState
+from bot.providers.base import TaskStatus as Status
+from bot.providers.evolink import DEFAULT_POLL, EvolinkProvider, catalog_key
+from tests.fakes.evolink import EvolinkEmulator
+from tests.providers.conftest import FakeClock
+
+R = FailureReason
+MakeEvolink = Callable[..., EvolinkProvider]
+API_KEY = "evolink-test-key"
+REQUEST = GenerateRequest(prompt="a calm piano piece", model="v4.5")
+SUBMIT = "/v1/audios/generations"
+ATTEMPTS = 5  # EvolinkSettings.retries defaults to 4 retries after the first attempt
+SPAN = 100.0  # generation_seconds: pending until 10, failures at 50, done at 100
+
+
+def evolink_settings(base_url: str, **overrides: Any) -> EvolinkSettings:
+    fields: dict[str, Any] = {
+        "kind": "evolink",
+        "name": "evolink",
+        "base_url": base_url,
+        "api_key": SecretStr(API_KEY),
+        "retry_base_seconds": 0.01,
+    }
+    fields.update(overrides)
+    return EvolinkSettings(**fields)
+
+
+@pytest_asyncio.fixture
+async def emu(clock: FakeClock) -> AsyncIterator[EvolinkEmulator]:
+    emulator = EvolinkEmulator(api_key=API_KEY, generation_seconds=SPAN, clock=clock)
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+@pytest_asyncio.fixture
+async def make_evolink(emu: EvolinkEmulator) -> AsyncIterator[MakeEvolink]:
+    made: list[EvolinkProvider] = []
+
+    def make(**overrides: Any) -> EvolinkProvider:
+        provider = EvolinkProvider(evolink_settings(emu.base_url, **overrides))
+        made.append(provider)
+        return provider
+
+    yield make
+    for provider in made:
+        await provider.aclose()
+
+
+@pytest.fixture
+def evolink(make_evolink: MakeEvolink) -> EvolinkProvider:
+    return make_evolink()
+
+
+@dataclass
+class Receiver:
+    """A callback receiver on 127.0.0.1: answers ``statuses`` in turn, then 200."""
+
+    url: str = ""
+    statuses: collections.deque[int] = field(default_factory=collections.deque)
+    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        self.received.append((headers, await request.read()))
+        self.arrived.set()
+        return web.Response(status=self.statuses.popleft() if self.statuses else 200)
+
+
+@pytest_asyncio.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    sink = Receiver()
+    app = web.Application()
+    app.router.add_post("/evolink", sink.handle)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    sink.url = f"http://127.0.0.1:{runner.addresses[0][1]}/evolink"
+    yield sink
+    await runner.cleanup()
+
+
+def assert_no_secret(exc: BaseException, secret: str = API_KEY) -> None:
+    """The key must not leak through any text an exception carries, chained ones included."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        texts = [str(seen), repr(seen), *map(str, seen.args)]
+        texts += [str(getattr(seen, name, "")) for name in ("code", "detail")]
+        assert not any(secret in text for text in texts), texts
+        seen = seen.__cause__ or seen.__context__
+
+
+async def submit_error(evolink: EvolinkProvider) -> ProviderError:
+    with pytest.raises(ProviderError) as info:
+        await evolink.submit(REQUEST, "job-1")
+    assert_no_secret(info.value)
+    return info.value
+
+
+async def finished(evolink: EvolinkProvider, clock: FakeClock) -> Status:
+    task_id = await evolink.submit(REQUEST, "job-1")
+    clock.advance(SPAN)
+    return await evolink.status(task_id)
+
+
+# -- policy and catalogue --------------------------------------------------------
+
+
+def polls_until(done_at: float, policy: Any) -> int:
+    """Polls a job runner following ``policy`` spends to see a task done at ``done_at``."""
+    t, polls = 0.0, 0
+    while True:
+        t += policy.delay(polls)
+        polls += 1
+        if t >= done_at:
+            return polls
+
+
+def test_default_poll_policy_spends_at_most_8_polls_on_two_minutes(
+    evolink: EvolinkProvider,
+) -> None:
+    assert evolink.poll_policy == DEFAULT_POLL
+    assert polls_until(120, DEFAULT_POLL) <= 8
+    assert polls_until(180, DEFAULT_POLL) <= 8
+    assert max(DEFAULT_POLL.delay(n) for n in range(1, 20)) == pytest.approx(45)
+
+
+def test_poll_policy_overrides_come_from_settings(make_evolink: MakeEvolink) -> None:
+    policy = make_evolink(poll_first_seconds=5, poll_max_interval_seconds=20).poll_policy
+    assert (policy.first_delay, policy.max_interval) == (5, 20)
+    assert policy.interval == DEFAULT_POLL.interval
+
+
+def test_models_map_catalog_keys_with_beta_and_the_config_list(make_evolink: MakeEvolink) -> None:
+    plain = {
+        "v4": "suno-v4",
+        "v4.5": "suno-v4.5",
+        "v4.5-plus": "suno-v4.5plus",
+        "v4.5-all": "suno-v4.5all",
+        "v5": "suno-v5",
+    }
+    assert make_evolink().models == plain
+    assert make_evolink(beta_models=True).models == {k: f"{v}-beta" for k, v in plain.items()}
+    assert make_evolink(models=["v4", "v5"]).models == {"v4": "suno-v4", "v5": "suno-v5"}
+    assert make_evolink(models=["v3.5"]).models == {}  # Evolink has no V3.5
+
+
+def test_catalog_key_reads_model_names_with_or_without_beta() -> None:
+    assert catalog_key("suno-v4.5plus") == "v4.5-plus"
+    assert catalog_key("suno-v5-beta") == "v5"
+    assert catalog_key(" SUNO-V4-BETA ") == "v4"
+    assert catalog_key("chirp-crow") is None
+
+
+async def test_model_not_offered_is_refused_without_a_request(
+    make_evolink: MakeEvolink, emu: EvolinkEmulator
+) -> None:
+    error = await submit_error(make_evolink(models=["v5"]))
+    assert error.reason is R.INVALID_INPUT
+    assert emu.hits[SUBMIT] == 0
+
+
+# -- submit and states ---------------------------------------------------------------
+
+
+async def test_submit_sends_description_mode_body(
+    evolink: EvolinkProvider, emu: EvolinkEmulator
+) -> None:
+    request = GenerateRequest(
+        prompt="rainy night", model="v4.5-plus", instrumental=True, style="lofi", title="Rain"
+    )
+    task_id = await evolink.submit(request, "job-1")
+    assert task_id.startswith("task-unified-")
+    assert emu.task_ids() == [task_id]
+    assert emu.submits == [
+        {
+            "model": "suno-v4.5plus",
+            "custom_mode": False,
+            "instrumental": True,
+            "prompt": "rainy night\nStyle: lofi",
+        }
+    ]
+
+
+async def test_task_walks_through_every_state_with_progress(
+    evolink: EvolinkProvider, emu: EvolinkEmulator, clock: FakeClock
+) -> None:
+    task_id = await evolink.submit(REQUEST, "job-1")
+    created = datetime.fromtimestamp(int(clock.now), UTC)
+
+    pending = await evolink.status(task_id)
+    assert (pending.state, pending.code, pending.progress) == (JobState.QUEUED, "pending", 0)
+    assert pending.tracks == []
+
+    clock.advance(30)
+    early = await evolink.status(task_id)
+    clock.advance(40)
+    later = await evolink.status(task_id)
+    assert (early.state, early.code, later.state) == (JobState.RUNNING, "processing", early.state)
+    assert 0 < (early.progress or 0) < (later.progress or 0) < 100
+
+    clock.advance(30)
+    done = await evolink.status(task_id)
+    assert (done.state, done.failure, done.code, done.progress) == (
+        JobState.SUCCEEDED,
+        None,
+        "completed",
+        100,
+    )
+    one, two = done.tracks
+    assert one.vendor_track_id != two.vendor_track_id
+    assert (one.title, one.tags, one.duration) != (two.title, two.tags, two.duration)
+    for track in done.tracks:
+        assert track.vendor_task_id == task_id
+        assert track.audio_url.startswith(emu.base_url)
+        assert all((track.stream_url, track.image_url, track.title, track.tags))
+        assert track.model == "suno-v4.5"
+        assert track.duration == pytest.approx(2.0, abs=0.1)
+        assert track.expires_at == created + timedelta(hours=72)
+    assert emu.polls[task_id] == 4
+    assert emu.completed_at[task_id] == pytest.approx(clock.now)
+
+
+async def test_results_urls_stand_in_when_result_data_is_absent(
+    evolink: EvolinkProvider, emu: EvolinkEmulator, clock: FakeClock
+) -> None:
+    emu.omit_result_data = True
+    status = await finished(evolink, clock)
+    assert status.state is JobState.SUCCEEDED
+    task_id = emu.task_ids()[0]
+    assert [t.vendor_track_id for t in status.tracks] == [f"{task_id}-0", f"{task_id}-1"]
+    assert all(t.audio_url.endswith(".mp3") and not t.title for t in status.tracks)
+    assert all(t.expires_at is not None for t in status.tracks)
+
+
+@pytest.mark.parametrize(("beta_models", "vendor_beta"), [(False, True), (True, False)])
+async def test_beta_model_names_are_accepted_both_ways(
+    make_evolink: MakeEvolink,
+    emu: EvolinkEmulator,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    beta_models: bool,
+    vendor_beta: bool,
+) -> None:
+    emu.beta = vendor_beta
+    evolink = make_evolink(beta_models=beta_models)
+    with caplog.at_level(logging.WARNING, logger="bot.providers.evolink"):
+        status = await finished(evolink, clock)
+    assert emu.submits[0]["model"] == ("suno-v4.5-beta" if beta_models else "suno-v4.5")
+    assert status.state is JobState.SUCCEEDED
+    assert {t.model for t in status.tracks} == {"suno-v4.5-beta" if vendor_beta else "suno-v4.5"}
+    assert "runs on" not in caplog.text  # the same model, only spelt differently
+
+
+TASK_FAILURES = [
+    ("content_policy_violation", None, R.CONTENT_POLICY),
+    ("generation_timeout", None, R.TIMEOUT),
+    ("quota_exceeded", None, R.INSUFFICIENT_CREDITS),
+    ("failed", "500", R.PROVIDER_ERROR),  # a code the table knows
+    ("failed", "brand_new_code", R.UNKNOWN),
+    ("failed", None, R.UNKNOWN),
+]
+
+
+@pytest.mark.parametrize(("outcome", "error_code", "reason"), TASK_FAILURES)
+async def test_task_errors_map_to_reasons_and_keep_the_raw_code(
+    evolink: EvolinkProvider,
+    emu: EvolinkEmulator,
+    clock: FakeClock,
+    outcome: str,
+    error_code: str | None,
+    reason: FailureReason,
+) -> None:
+    emu.plan(outcome, error_code=error_code, error_message="vendor words")
+    task_id = await evolink.submit(REQUEST, "job-1")
+    clock.advance(40)
+    assert (await evolink.status(task_id)).state is JobState.RUNNING
+    clock.advance(10)
+    status = await evolink.status(task_id)
+    assert (status.state, status.failure) == (JobState.FAILED, reason)
+    assert status.detail == "vendor words"
+    raw = error_code or (outcome if outcome != "failed" else None)
+    assert status.code == (f"failed:{raw}" if raw else "failed")
+    assert status.progress == 50
+
+
+async def test_never_stays_queued(
+    evolink: EvolinkProvider, emu: EvolinkEmulator, clock: FakeClock
+) -> None:
+    emu.plan("never")
+    task_id = await evolink.submit(REQUEST, "job-1")
+    clock.advance(10_000)
+    assert (await evolink.status(task_id)).state is JobState.QUEUED
+    assert task_id not in emu.completed_at
+
+
+async def test_unknown_task_is_a_provider_error(evolink: EvolinkProvider) -> None:
+    with pytest.raises(ProviderError) as info:
+        await evolink.status("task-unified-0-nope")
+    assert type(info.value) is ProviderError
+    assert (info.value.reason, info.value.code) == (R.PROVIDER_ERROR, "404")
+
+
+async def test_a_task_id_that_could_leave_the_path_is_never_sent(
+    evolink: EvolinkProvider, emu: EvolinkEmulator
+) -> None:
+    with pytest.raises(ProviderError):
+        await evolink.status("../audios/generations")
+    assert sum(emu.hits.values()) == 0
+
+
+async def test_real_time_run_to_completion() -> None:
+    emu = EvolinkEmulator(api_key=API_KEY, generation_seconds=0.3)
+    await emu.start()
+    evolink = EvolinkProvider(evolink_settings(emu.base_url))
+    try:
+        task_id = await evolink.submit(REQUEST, "job-1")
+        seen: list[JobState] = []
+        status = Status(state=JobState.QUEUED)
+        while not status.state.terminal:
+            status = await evolink.status(task_id)
+            seen.append(status.state)
+            await asyncio.sleep(0.02)
+        assert status.state is JobState.SUCCEEDED
+        assert JobState.RUNNING in seen
+        assert time.time() >= emu.completed_at[task_id]
+    finally:
+        await evolink.aclose()
+        await emu.stop()
+
+
+# -- HTTP errors ---------------------------------------------------------------------
+
+REFUSALS = [
+    (400, "invalid_request_error", R.INVALID_INPUT),
+    (401, "authentication_error", R.PROVIDER_ERROR),
+    (402, "insufficient_quota_error", R.INSUFFICIENT_CREDITS),
+    (403, "permission_error", R.PROVIDER_ERROR),
+    (404, "not_found_error", R.PROVIDER_ERROR),
+]
+TRANSIENT = [
+    (429, "rate_limit_error", R.RATE_LIMITED),
+    (500, "internal_server_error", R.PROVIDER_ERROR),
+    (502, "upstream_error", R.PROVIDER_ERROR),
+    (503, "service_unavailable_error", R.PROVIDER_ERROR),
+]
+
+
+@pytest.mark.parametrize(("status", "error_type", "reason"), REFUSALS)
+async def test_refusals_are_not_retried_and_keep_the_raw_code(
+    evolink: EvolinkProvider,
+    emu: EvolinkEmulator,
+    status: int,
+    error_type: str,
+    reason: FailureReason,
+) -> None:
+    emu.fail_submit(error_type, status, f"vendor says {status}", http_status=status)
+    error = await submit_error(evolink)
+    assert type(error) is ProviderError
+    assert (error.reason, error.code) == (reason, str(status))
+    assert error.detail == f"vendor says {status}"
+    assert emu.hits[SUBMIT] == 1
+    assert emu.submits == []
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type", "code", "reason", "key"),
+    [
+        # By type when the code is one the table does not list...
+        (
+            400,
+            "insufficient_quota_error",
+            "billing_limit",
+            R.INSUFFICIENT_CREDITS,
+            "insufficient_quota_error",
+        ),
+        # ...by code when it is more specific than the type...
+        (
+            400,
+            "invalid_request_error",
+            "content_policy_violation",
+            R.CONTENT_POLICY,
+            "content_policy_violation",
+        ),
+        # ...and by HTTP status when neither is known.
+        (402, "strange_error", "strange_code", R.INSUFFICIENT_CREDITS, "402"),
+    ],
+)
+async def test_http_errors_map_by_code_type_or_status(
+    evolink: EvolinkProvider,
+    emu: EvolinkEmulator,
+    status: int,
+    error_type: str,
+    code: str,
+    reason: FailureReason,
+    key: str,
+) -> None:
+    emu.fail_submit(error_type, code, "no", http_status=status)
+    error = await submit_error(evolink)
+    assert (error.reason, error.code) == (reason, key)
+
+
+@pytest.mark.parametrize(("status", "error_type", "reason"), TRANSIENT)
+async def test_transient_errors_are_retried_then_succeed(
+    evolink: EvolinkProvider,
+    emu: EvolinkEmulator,
+    status: int,
+    error_type: str,
+    reason: FailureReason,
+) -> None:
+    emu.fail_submit(error_type, status, "busy", http_status=status, count=2)
+    task_id = await evolink.submit(REQUEST, "job-1")
+    assert emu.task_ids() == [task_id]
+    assert emu.hits[SUBMIT] == 3
+
+
+@pytest.mark.parametrize(("status", "error_type", "reason"), TRANSIENT)
+async def test_transient_errors_beyond_the_budget_raise_transient(
+    evolink: EvolinkProvider,
+    emu: EvolinkEmulator,
+    status: int,
+    error_type: str,
+    reason: FailureReason,
+) -> None:
+    emu.fail_submit(error_type, status, "busy", http_status=status, count=100)
+    error = await submit_error(evolink)
+    assert isinstance(error, TransientProviderError)
+    assert (error.reason, error.code) == (reason, str(status))
+    assert emu.hits[SUBMIT] == ATTEMPTS
+
+
+async def test_param_and_fallback_suggestion_reach_the_detail(
+    make_evolink: MakeEvolink, emu: EvolinkEmulator
+) -> None:
+    # The emulator refuses unknown models exactly like the seed's 404 example.
+    evolink = make_evolink()
+    evolink.models["v4.5"] = "suno-v9"
+    error = await submit_error(evolink)
+    assert (error.reason, error.code) == (R.PROVIDER_ERROR, "404")
+    assert error.detail == "Specified model not found [param=model; suggestion=suno-v4.5]"
+
+
+async def test_wrong_key_is_logged_for_the_admin_and_never_echoed(
+    make_evolink: MakeEvolink, emu: EvolinkEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "sk-wrong-secret-0123456789"
+    evolink = make_evolink(api_key=SecretStr(secret))
+    with caplog.at_level(logging.DEBUG):
+        with pytest.raises(ProviderError) as info:
+            await evolink.submit(REQUEST, "job-1")
+        with pytest.raises(ProviderError):
+            await evolink.status("task-unified-1-abc")
+    assert (info.value.reason, info.value.code) == (R.PROVIDER_ERROR, "401")
+    assert_no_secret(info.value, secret)
+    assert any(
+        r.levelno == logging.ERROR and "EVOLINK_API_KEY" in r.getMessage() for r in caplog.records
+    )
+    assert secret not in caplog.text
+    assert emu.hits[SUBMIT] == 1
+
+
+async def test_a_key_echoed_by_the_vendor_is_masked(
+    evolink: EvolinkProvider, emu: EvolinkEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu.fail_submit("invalid_request_error", 400, f"bad key Bearer {API_KEY}", http_status=400)
+    with caplog.at_level(logging.DEBUG):
+        error = await submit_error(evolink)
+    assert "***" in error.detail
+    assert API_KEY not in caplog.text
+
+
+# -- reseller tables -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["429", "rate_limit_error"])
+async def test_reseller_override_makes_429_mean_out_of_credits(
+    make_evolink: MakeEvolink, emu: EvolinkEmulator, key: str
+) -> None:
+    evolink = make_evolink(error_reasons={key: "insufficient_credits"})
+    emu.fail_submit("rate_limit_error", 429, "credits exhausted", http_status=429, count=5)
+    error = await submit_error(evolink)
+    assert type(error) is ProviderError
+    assert (error.reason, error.code) == (R.INSUFFICIENT_CREDITS, key)
+    assert emu.hits[SUBMIT] == 1
+
+
+async def test_reseller_override_of_a_task_error_code(
+    make_evolink: MakeEvolink, emu: EvolinkEmulator, clock: FakeClock
+) -> None:
+    evolink = make_evolink(error_reasons={"brand_new_code": "content_policy"})
+    emu.plan("failed", error_code="brand_new_code")
+    task_id = await evolink.submit(REQUEST, "job-1")
+    clock.advance(SPAN)
+    assert (await evolink.status(task_id)).failure is R.CONTENT_POLICY
+
+
+# -- malformed answers -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["not_json", "truncated", "empty_object"])
+async def test_malformed_submit_answer(
+    evolink: EvolinkProvider, emu: EvolinkEmulator, kind: str
+) -> None:
+    emu.malformed_next(kind)
+    with pytest.raises(MalformedResponse) as info:
+        await evolink.submit(REQUEST, "job-1")
+    assert_no_secret(info.value)
+    assert emu.hits[SUBMIT] == 1
+
+
+@pytest.mark.parametrize("kind", ["not_json", "truncated", "empty_object"])
+async def test_malformed_poll_answer(
+    evolink: EvolinkProvider, emu: EvolinkEmulator, kind: str
+) -> None:
+    task_id = await evolink.submit(REQUEST, "job-1")
+    emu.malformed_next(kind)
+    with pytest.raises(MalformedResponse):
+        await evolink.status(task_id)
+    assert (await evolink.status(task_id)).state is JobState.QUEUED
+
+
+async def test_connection_cut_mid_body_retries_a_poll_but_not_a_submit(
+    evolink: EvolinkProvider, emu: EvolinkEmulator
+) -> None:
+    task_id = await evolink.submit(REQUEST, "job-1")
+    emu.malformed_next("disconnect")
+    assert (await evolink.status(task_id)).state is JobState.QUEUED
+    assert emu.polls[task_id] == 2
+
+    emu.malformed_next("disconnect")
+    error = await submit_error(evolink)
+    assert (type(error), error.code) == (ProviderError, "RemoteProtocolError")
+    assert emu.hits[SUBMIT] == 2  # one per submit call: the second was not repeated
+
+
+# -- rate limits and overload ------------------------------------------------------------
+
+
+async def test_429_with_retry_after_is_honoured(
+    evolink: EvolinkProvider, emu: EvolinkEmulator
+) -> None:
+    emu.fail_requests(429, count=1, retry_after=0.3)
+    started = time.monotonic()
+    await evolink.submit(REQUEST, "job-1")
+    assert time.monotonic() - started >= 0.3
+    assert emu.hits[SUBMIT] == 2
+
+
+async def test_429_without_retry_after_backs_off_and_succeeds(
+    evolink: EvolinkProvider, emu: EvolinkEmulator
+) -> None:
+    emu.fail_requests(429, count=2)
+    await evolink.submit(REQUEST, "job-1")
+    assert emu.hits[SUBMIT] == 3
+    assert len(emu.submits) == 1
+
+
+async def test_gateway_html_502_is_retried(evolink: EvolinkProvider, emu: EvolinkEmulator) -> None:
+    emu.fail_requests(502, count=1, html=True)
+    await evolink.submit(REQUEST, "job-1")
+    assert emu.hits[SUBMIT] == 2
+
+
+@pytest.mark.parametrize("retries", [0, 4])
+async def test_503_beyond_the_retry_budget(
+    make_evolink: MakeEvolink, emu: EvolinkEmulator, retries: int
+) -> None:
+    emu.fail_requests(503, count=50)
+    error = await submit_error(make_evolink(retries=retries))
+    assert isinstance(error, TransientProviderError)
+    assert (error.reason, error.code) == (R.PROVIDER_ERROR, "503")
+    assert emu.hits[SUBMIT] == retries + 1
+
+
+async def test_503_on_polls_is_retried(evolink: EvolinkProvider, emu: EvolinkEmulator) -> None:
+    task_id = await evolink.submit(REQUEST, "job-1")
+    emu.fail_requests(503, count=2, path_prefix="/v1/tasks/")
+    assert (await evolink.status(task_id)).state is JobState.QUEUED
+    assert emu.hits[f"/v1/tasks/{task_id}"] == 3
+
+
+async def test_submit_read_timeout_is_not_retried(
+    make_evolink: MakeEvolink, emu: EvolinkEmulator
+) -> None:
+    evolink = make_evolink(timeout_seconds=0.1)
+    emu.delay_requests(0.5, path_prefix=SUBMIT)
+    error = await submit_error(evolink)
+    # Not transient: Evolink created the task, so a blind retry would pay twice.
+    assert (type(error), error.code) == (ProviderError, "ReadTimeout")
+    assert len(emu.submits) == 1
+
+
+async def test_no_log_line_carries_the_key(
+    evolink: EvolinkProvider, emu: EvolinkEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        emu.fail_requests(503, count=2)
+        emu.fail_submit("insufficient_quota_error", 402, "no credits", http_status=402)
+        with pytest.raises(ProviderError):
+            await evolink.submit(REQUEST, "job-1")
+        emu.fail_requests(429, count=50)
+        with pytest.raises(TransientProviderError):
+            await evolink.submit(REQUEST, "job-2")
+    assert API_KEY not in caplog.text
+    assert any(r.name == "bot.providers.http" for r in caplog.records)
+
+
+# -- callback URLs ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://bot.example.com/callbacks/evolink", True),
+        ("http://127.0.0.1:9/callbacks/evolink", True),
+        ("http://localhost/cb", True),
+        ("http://[::1]:8080/cb", True),
+        ("http://bot.example.com/cb", False),  # Evolink calls back over HTTPS only
+        ("http://127.0.0.1.example.com/cb", False),
+        ("ftp://bot.example.com/cb", False),
+        ("https://bot.example.com/" + "x" * 2048, False),  # over Evolink's 2048 limit
+        (None, False),
+    ],
+)
+async def test_callback_url_passthrough_rules(
+    make_evolink: MakeEvolink, emu: EvolinkEmulator, url: str | None, kept: bool
+) -> None:
+    emu.callbacks_enabled = False  # only the submit body matters here
+    await make_evolink().submit(REQUEST, "job-1", callback_url=url)
+    assert emu.submits[0].get("callback_url") == (url if kept else None)
+
+
+async def test_dropping_a_callback_url_is_logged_once(
+    evolink: EvolinkProvider, emu: EvolinkEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = "http://bot.example.com/cb?token=s3cret"
+    with caplog.at_level(logging.WARNING, logger="bot.providers.evolink"):
+        await evolink.submit(REQUEST, "job-1", callback_url=url)
+        await evolink.submit(REQUEST, "job-2", callback_url=url)
+    (record,) = caplog.records
+    assert "poll" in record.getMessage()
+    assert "s3cret" not in caplog.text
+
+
+# -- callbacks -------------------------------------------------------------------------------
+
+
+async def test_completion_callback_is_read_and_confirmed(
+    evolink: EvolinkProvider, emu: EvolinkEmulator, clock: FakeClock, receiver: Receiver
+) -> None:
+    task_id = await evolink.submit(REQUEST, "job-1", callback_url=receiver.url)
+    await emu.flush_callbacks()
+    assert receiver.received == []  # nothing until the task ends
+    clock.advance(SPAN)
+    await emu.flush_callbacks()
+    ((headers, body),) = receiver.received
+    assert json.loads(body)["status"] == "completed"
+    event = evolink.read_callback(headers, body, clock.now)
+    assert (event.task_id, event.event_id) == (task_id, None)
+    # The bot treats it as a wake-up and confirms with one status fetch.
+    assert (await evolink.status(task_id)).state is JobState.SUCCEEDED
+
+
+async def test_failure_callback_arrives_in_real_time(
+    evolink: EvolinkProvider, emu: EvolinkEmulator, clock: FakeClock, receiver: Receiver
+) -> None:
+    emu.plan("content_policy_violation")
+    task_id = await evolink.submit(REQUEST, "job-1", callback_url=receiver.url)
+    clock.advance(SPAN / 2)
+    await asyncio.wait_for(receiver.arrived.wait(), 5)  # sent by the emulator's own pump
+    ((headers, body),) = receiver.received
+    assert json.loads(body)["error"]["code"] == "content_policy_violation"
+    assert evolink.read_callback(headers, body, clock.now).task_id == task_id
+
+
+@pytest.mark.parametrize(("statuses", "attempts"), [([500, 503], 3), ([500] * 10, 4)])
+async def test_callback_is_retried_three_times_on_non_2xx(
+    evolink: EvolinkProvider,
+    emu: EvolinkEmulator,
+    clock: FakeClock,
+    receiver: Receiver,
+    statuses: list[int],
+    attempts: int,
+) -> None:
+    receiver.statuses.extend(statuses)
+    await evolink.submit(REQUEST, "job-1", callback_url=receiver.url)
+    clock.advance(SPAN)
+    await emu.flush_callbacks()
+    await emu.flush_callbacks()  # a task is called back once, however often one flushes
+    assert len(receiver.received) == len(emu.callbacks_sent) == attempts
+    assert len(emu.callback_errors) == min(attempts, len(statuses))
+
+
+async def test_no_callback_when_disabled(
+    evolink: EvolinkProvider, emu: EvolinkEmulator, clock: FakeClock, receiver: Receiver
+) -> None:
+    emu.callbacks_enabled = False
+    await evolink.submit(REQUEST, "job-1", callback_url=receiver.url)
+    assert emu.submits[0]["callback_url"] == receiver.url
+    clock.advance(SPAN)
+    await emu.flush_callbacks()
+    assert receiver.received == []
+    assert emu.callbacks_sent == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not json",
+        b"\xff\xfe",
+        b"[1, 2]",
+        b"{}",
+        b'{"id": 42}',
+        b'{"id": ""}',
+        b'{"id": "../v1/audios/generations"}',
+        b'{"task_id": "task-unified-1-abc"}',
+        b"[" * 100_000,
+    ],
+)
+def test_read_callback_rejects_junk(evolink: EvolinkProvider, body: bytes) -> None:
+    with pytest.raises(CallbackRejected):
+        evolink.read_callback({}, body, time.time())
+
+
+# -- downloads ----------------------------------------------------------------------------------
+
+
+async def test_download_fetches_real_media_without_the_key(
+    evolink: EvolinkProvider, emu: EvolinkEmulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    track = (await finished(evolink, clock)).tracks[0]
+    audio, cover = tmp_path / "a.mp3", tmp_path / "a.png"
+    assert await evolink.download(track.audio_url, audio, 10_000_000) == len(emu.audio_bytes)
+    assert await evolink.download(track.image_url, cover, 10_000_000) == len(emu.image_bytes)
+    info = miniaudio.mp3_get_info(audio.read_bytes())
+    assert info.duration == pytest.approx(2.0, abs=0.2)
+    assert Image.open(io.BytesIO(cover.read_bytes())).format == "PNG"
+    assert len(emu.download_headers) == 2
+    for headers in emu.download_headers:
+        assert "authorization" not in {name.lower() for name in headers}
+        assert API_KEY not in json.dumps(headers)
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_download_over_the_cap_fails_and_leaves_no_file(
+    evolink: EvolinkProvider,
+    emu: EvolinkEmulator,
+    clock: FakeClock,
+    tmp_path: Path,
+    chunked: bool,
+) -> None:
+    emu.chunked_media = chunked
+    track = (await finished(evolink, clock)).tracks[0]
+    dest = tmp_path / "big.mp3"
+    with pytest.raises(MediaError):
+        await evolink.download(track.audio_url, dest, 5000)
+    assert not dest.exists()
+
+
+# -- parsing edge cases, without the emulator -----------------------------------------------------
+
+
+def mock_evolink(answer: Any, *, status: int = 200) -> EvolinkProvider:
+    def respond(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json=answer)
+
+    settings = evolink_settings("https://api.evolink.test")
+    return EvolinkProvider(settings, transport=httpx.MockTransport(respond))
+
+
+def task(status: str, **extra: Any) -> dict[str, Any]:
+    return {"id": "task-unified-1-abc", "object": "audio.generation.task", "status": status} | extra
+
+
+def item(**extra: Any) -> dict[str, Any]:
+    return {"result_id": "r1", "audio_url": "https://cdn/a.mp3"} | extra
+
+
+async def status_of(answer: Any) -> Status:
+    evolink = mock_evolink(answer)
+    try:
+        return await evolink.status("task-unified-1-abc")
+    finally:
+        await evolink.aclose()
+
+
+async def test_unknown_status_keeps_polling_and_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="bot.providers.evolink"):
+        status = await status_of(task("brand_new_state", progress="42"))
+    assert (status.state, status.code, status.progress) == (JobState.RUNNING, "brand_new_state", 42)
+    assert "brand_new_state" in caplog.text
+
+
+@pytest.mark.parametrize("word", ["cancelled", "canceled"])
+async def test_a_cancelled_task_fails_as_cancelled(word: str) -> None:
+    status = await status_of(task(word))
+    assert (status.state, status.failure) == (JobState.FAILED, R.CANCELLED)
+
+
+async def test_lyrics_and_odd_fields_are_read_leniently() -> None:
+    items = [item(prompt="[Verse] la", duration="12.5"), item(result_id=7, lyrics="[Chorus] oh")]
+    status = await status_of(task("completed", created=1_750_000_000_000, result_data=items))
+    one, two = status.tracks
+    assert (one.lyrics, one.duration, two.vendor_track_id, two.lyrics) == (
+        "[Verse] la",
+        12.5,
+        "7",
+        "[Chorus] oh",
+    )
+    assert one.expires_at == datetime(2025, 6, 18, 15, 6, 40, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        task("completed"),  # no audio at all
+        task("completed", result_data=[item(audio_url="")]),
+        task("completed", result_data=[], results=[]),
+        task("completed", result_data="oops"),
+        task("completed", result_data=[item(result_id=None)]),
+        task("completed", results=[None]),
+        task("processing", id="task-unified-2-other"),  # about another task
+        {"id": "task-unified-1-abc"},  # no status
+        ["not", "an", "object"],
+    ],
+)
+async def test_unreadable_task_objects_are_malformed(answer: Any) -> None:
+    with pytest.raises(MalformedResponse):
+        await status_of(answer)
+
+
+@pytest.mark.parametrize("answer", [{}, {"id": 5}, {"id": "../../etc"}, {"object": "x"}])
+async def test_submit_without_a_usable_task_id_is_malformed(answer: Any) -> None:
+    evolink = mock_evolink(answer)
+    with pytest.raises(MalformedResponse):
+        await evolink.submit(REQUEST, "job-1")
+    await evolink.aclose()
+
+
+async def test_a_substituted_model_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    evolink = mock_evolink(task("pending", model="suno-v4-beta"))
+    with caplog.at_level(logging.WARNING, logger="bot.providers.evolink"):
+        await evolink.submit(REQUEST, "job-1")
+    await evolink.aclose()
+    assert "suno-v4-beta" in caplog.text
