@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 
+import aiohttp
 import discord
 
 from bot.app import MusicBot
@@ -34,6 +35,9 @@ def main() -> int:
         return 1
     except discord.PrivilegedIntentsRequired:
         print("Discord refused an intent the bot asked for.", file=sys.stderr)
+        return 1
+    except (aiohttp.ClientConnectionError, discord.GatewayNotFound) as exc:
+        print(f"Cannot reach Discord ({type(exc).__name__}); check the network.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         pass
