@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
-from bot import media
 from bot.config import ApixoSettings
 from bot.errors import MalformedResponse, ProviderError
 from bot.providers.base import (
@@ -33,12 +30,21 @@ from bot.providers.base import (
     GenerateRequest,
     JobState,
     PollPolicy,
-    Provider,
     TaskStatus,
     Track,
 )
 from bot.providers.errors_table import ErrorTable
-from bot.providers.http import RetryPolicy, Transient, VendorHttp
+from bot.providers.http import Transient
+from bot.providers.parsing import (
+    VISIBLE_ID,
+    as_code,
+    as_number,
+    as_text,
+    as_time,
+    json_body,
+    json_object,
+)
+from bot.providers.vendor import VendorProvider
 
 log = logging.getLogger(__name__)
 
@@ -103,11 +109,11 @@ _STATES = {
     "complete": JobState.SUCCEEDED,  # the docs' callback sample says "complete"
     "failed": JobState.FAILED,
 }
-_DETAIL_LIMIT = 300
-_TASK_ID_LIMIT = 200  # a callback naming a longer "task id" is junk, not a task
 
 
-class ApixoProvider(Provider):
+class ApixoProvider(VendorProvider):
+    vendor = "APIXO"
+
     def __init__(
         self,
         settings: ApixoSettings,
@@ -115,39 +121,21 @@ class ApixoProvider(Provider):
         transport: httpx.AsyncBaseTransport | None = None,
         media_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.name = settings.name
-        self.models = {
-            key: vendor
-            for key, vendor in APIXO_MODELS.items()
-            if not settings.models or key in settings.models
-        }
-        self.poll_policy = settings.poll_policy(DEFAULT_POLL)
-        self._settings = settings
-        self._key = settings.api_key.get_secret_value()
-        self._errors = APIXO_ERRORS.merged(settings.error_reasons)
-        self._fail_codes = APIXO_FAIL_CODES.merged(settings.error_reasons)
-        self._client = httpx.AsyncClient(
-            base_url=settings.base_url,
-            headers={"Authorization": f"Bearer {self._key}"},
-            timeout=settings.timeout_seconds,
+        super().__init__(
+            settings,
+            APIXO_MODELS,
+            DEFAULT_POLL,
+            APIXO_ERRORS,
             transport=transport,
+            media_transport=media_transport,
         )
-        # Media lives on vendor CDNs: this client never carries the API key.
-        self._media = httpx.AsyncClient(
-            timeout=settings.timeout_seconds, follow_redirects=True, transport=media_transport
-        )
-        self._http = VendorHttp(
-            self._client, RetryPolicy.from_settings(settings), classify=self._classify
-        )
+        self._routing = settings.routing
+        self._fail_codes = APIXO_FAIL_CODES.merged(settings.error_reasons)
 
     async def submit(
         self, request: GenerateRequest, job_id: str, callback_url: str | None = None
     ) -> str:
-        mode = self.models.get(request.model)
-        if mode is None:
-            raise ProviderError(
-                FailureReason.INVALID_INPUT, "model", f"{self.name} does not offer {request.model}"
-            )
+        mode = self._vendor_model(request)
         body = self._submit_body(request, mode, callback_url)
         data = self._unwrap(await self._http.request("POST", SUBMIT_PATH, json=body))
         task_id = data.get("taskId") if isinstance(data, dict) else None
@@ -163,9 +151,6 @@ class ApixoProvider(Provider):
             raise MalformedResponse("status data is not an object")
         return self._task_status(task_id, data)
 
-    async def download(self, url: str, dest: Path, max_bytes: int) -> int:
-        return await media.download(self._media, url, dest, max_bytes)
-
     def read_callback(self, headers: Mapping[str, str], body: bytes, now: float) -> CallbackEvent:
         """The task a callback names. APIXO does not sign callbacks, so nothing else is read."""
         try:
@@ -174,15 +159,9 @@ class ApixoProvider(Provider):
             raise CallbackRejected("callback body is not JSON") from None
         data = payload.get("data") if isinstance(payload, dict) else None
         task_id = data.get("taskId") if isinstance(data, dict) else None
-        if not isinstance(task_id, str) or not task_id.strip() or len(task_id) > _TASK_ID_LIMIT:
+        if not isinstance(task_id, str) or not VISIBLE_ID.fullmatch(task_id):
             raise CallbackRejected("callback names no data.taskId")
         return CallbackEvent(task_id=task_id, event_id=None)
-
-    async def aclose(self) -> None:
-        try:
-            await self._client.aclose()
-        finally:
-            await self._media.aclose()
 
     # -- requests ------------------------------------------------------------
 
@@ -194,7 +173,7 @@ class ApixoProvider(Provider):
         body: dict[str, Any] = {
             # Without a receiver the bot polls; "async" keeps APIXO from calling anyone.
             "request_type": "callback" if callback_url else "async",
-            "provider": self._settings.routing,
+            "provider": self._routing,
             "input": {
                 "mode": mode,
                 "prompt": request.vendor_prompt(),
@@ -210,7 +189,7 @@ class ApixoProvider(Provider):
 
     def _classify(self, response: httpx.Response) -> Transient | None:
         """Retry transient codes whether they came as an HTTP status or in a 200 body."""
-        error = _error_of(response, _json(response))
+        error = _error_of(response, json_body(response))
         if error is None or not self._errors.is_transient(error[0]):
             return None
         code, message = error
@@ -218,39 +197,23 @@ class ApixoProvider(Provider):
 
     def _unwrap(self, response: httpx.Response) -> Any:
         """The envelope's ``data``, or the vendor's refusal as a ``ProviderError``."""
-        body = _json(response)
+        body = json_body(response)
         error = _error_of(response, body)
         if error is not None:
             raise self._refusal(*error)
-        if not isinstance(body, dict):
-            kind = "not a JSON object" if body is not None else "not JSON"
-            raise MalformedResponse(f"answer is {kind} (HTTP {response.status_code})")
+        body = json_object(response, body)
         if body.get("data") is None:
             raise MalformedResponse("answer has no data")
         return body["data"]
 
     def _refusal(self, code: str, message: str) -> ProviderError:
-        reason = self._errors.reason(code)
-        detail = self._clean(message)
-        if code in _AUTH_CODES:
-            # Loud, for the admin: every job on this provider fails until the key is fixed.
-            log.error(
-                "%s: APIXO rejected the API key (code %s); check the %s environment variable",
-                self.name,
-                code,
-                self._settings.api_key_env,
-            )
-        elif reason is FailureReason.INSUFFICIENT_CREDITS:
-            log.error("%s: APIXO account is out of credits (code %s)", self.name, code)
-        else:
-            log.warning("%s: APIXO refused (code %s): %s", self.name, code, detail)
-        return ProviderError(reason, code, detail)
-
-    def _clean(self, text: str) -> str:
-        """Vendor text fit for logs and exceptions: bounded, and never the key."""
-        if self._key:
-            text = text.replace(self._key, "***")
-        return text[:_DETAIL_LIMIT]
+        return self._refused(
+            self._errors.reason(code),
+            code,
+            self._clean(message),
+            where=f"code {code}",
+            bad_key=code in _AUTH_CODES,
+        )
 
     # -- status ----------------------------------------------------------------
 
@@ -270,9 +233,9 @@ class ApixoProvider(Provider):
         return TaskStatus(state=state, code=raw)
 
     def _failure(self, task_id: str, raw: str, data: dict[str, Any]) -> TaskStatus:
-        fail_code = _code(data.get("failCode")) or ""
+        fail_code = as_code(data.get("failCode")) or ""
         reason = self._fail_codes.reason(fail_code)
-        detail = self._clean(_text(data.get("failMsg")))
+        detail = self._clean(as_text(data.get("failMsg")))
         if reason is FailureReason.INSUFFICIENT_CREDITS:
             log.error("%s: APIXO account ran out of credits (task %s)", self.name, task_id)
         return TaskStatus(
@@ -283,20 +246,12 @@ class ApixoProvider(Provider):
         )
 
 
-def _json(response: httpx.Response) -> Any:
-    """The parsed body, or None when it is not JSON (an HTML error page, a cut-off body)."""
-    try:
-        return json.loads(response.content)
-    except (ValueError, RecursionError):
-        return None
-
-
 def _error_of(response: httpx.Response, body: Any) -> tuple[str, str] | None:
     """(code, message) when the answer is an error, by body code or by HTTP status; else None."""
     body_code = None
     message = ""
     if isinstance(body, dict):
-        body_code = _code(body.get("code"))
+        body_code = as_code(body.get("code"))
         message = _message(body)
     if body_code is not None and body_code != "200":
         return body_code, message
@@ -307,32 +262,19 @@ def _error_of(response: httpx.Response, body: Any) -> tuple[str, str] | None:
 
 def _message(body: dict[str, Any]) -> str:
     """``message`` (or ``msg``), plus ``data.error`` when it adds something."""
-    message = _text(body.get("message") if body.get("message") is not None else body.get("msg"))
+    message = as_text(body.get("message") if body.get("message") is not None else body.get("msg"))
     data = body.get("data")
-    error = _text(data.get("error")) if isinstance(data, dict) else ""
+    error = as_text(data.get("error")) if isinstance(data, dict) else ""
     if error and error != message:
         return f"{message}: {error}" if message else error
     return message
 
 
-def _code(value: Any) -> str | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
 def _tracks(task_id: str, data: dict[str, Any]) -> list[Track]:
     items = _result_urls(data.get("resultJson"))
-    created = _epoch(data.get("createTime")) or _epoch(data.get("completeTime"))
+    created = as_time(data.get("createTime")) or as_time(data.get("completeTime"))
     expires = created + URL_LIFETIME if created else None
-    lyrics = _text(data.get("lyrics"))
+    lyrics = as_text(data.get("lyrics"))
     tracks = [_track(task_id, n, item, lyrics, expires) for n, item in enumerate(items, start=1)]
     if not all(track.audio_url for track in tracks):
         raise MalformedResponse("success without an audio URL for every track")
@@ -369,7 +311,7 @@ def _track(task_id: str, n: int, item: Any, lyrics: str, expires: datetime | Non
         title=_pick(item, "title"),
         tags=_pick(item, "tags"),
         lyrics=lyrics,
-        duration=_seconds(item.get("duration")),
+        duration=as_number(item.get("duration")),
         model=_pick(item, "model_name", "modelName"),
         expires_at=expires,
     )
@@ -382,26 +324,3 @@ def _pick(item: dict[str, Any], *names: str) -> str:
         if value is not None and not isinstance(value, dict | list) and str(value):
             return str(value)
     return ""
-
-
-def _seconds(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) and number >= 0 else None
-
-
-def _epoch(value: Any) -> datetime | None:
-    """APIXO's createTime: epoch milliseconds (seconds accepted too)."""
-    number = _seconds(value)
-    if not number:
-        return None
-    if number > 1e11:  # milliseconds (seconds would be past the year 5000)
-        number /= 1000
-    try:
-        return datetime.fromtimestamp(number, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None

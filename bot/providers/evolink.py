@@ -17,18 +17,14 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
-from bot import media
 from bot.config import EvolinkSettings
 from bot.errors import MalformedResponse, ProviderError
 from bot.providers.base import (
@@ -38,12 +34,23 @@ from bot.providers.base import (
     GenerateRequest,
     JobState,
     PollPolicy,
-    Provider,
     TaskStatus,
     Track,
 )
 from bot.providers.errors_table import ErrorTable
-from bot.providers.http import RetryPolicy, Transient, VendorHttp
+from bot.providers.http import Transient
+from bot.providers.parsing import (
+    all_audio,
+    as_code,
+    as_number,
+    as_progress,
+    as_text,
+    as_time,
+    json_body,
+    json_object,
+    webhook_allowed,
+)
+from bot.providers.vendor import VendorProvider
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +78,6 @@ DEFAULT_POLL = PollPolicy(first_delay=30.0, interval=10.0, backoff=1.3, max_inte
 # "Generated audio links are valid for 72 hours" (seed 002).
 URL_LIFETIME = timedelta(hours=72)
 MAX_CALLBACK_URL = 2048  # longer URLs make Evolink refuse the submit
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 R = FailureReason
 # HTTP errors are looked up by error.code, then error.type, then HTTP status
@@ -125,7 +131,6 @@ _STATES = {
 _CANCELLED = frozenset({"cancelled", "canceled"})
 # Task ids go into a URL path that carries our key: nothing that could climb out of it.
 _TASK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
-_DETAIL_LIMIT = 300
 
 
 def catalog_key(name: str) -> str | None:
@@ -151,7 +156,9 @@ class _ApiError:
         return list(dict.fromkeys(keys))
 
 
-class EvolinkProvider(Provider):
+class EvolinkProvider(VendorProvider):
+    vendor = "Evolink"
+
     def __init__(
         self,
         settings: EvolinkSettings,
@@ -159,42 +166,23 @@ class EvolinkProvider(Provider):
         transport: httpx.AsyncBaseTransport | None = None,
         media_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.name = settings.name
         suffix = BETA_SUFFIX if settings.beta_models else ""
-        self.models = {
-            key: name + suffix
-            for key, name in EVOLINK_MODELS.items()
-            if not settings.models or key in settings.models
-        }
-        self.poll_policy = settings.poll_policy(DEFAULT_POLL)
-        self._settings = settings
-        self._key = settings.api_key.get_secret_value()
-        self._errors = EVOLINK_ERRORS.merged(settings.error_reasons)
+        super().__init__(
+            settings,
+            {key: name + suffix for key, name in EVOLINK_MODELS.items()},
+            DEFAULT_POLL,
+            EVOLINK_ERRORS,
+            transport=transport,
+            media_transport=media_transport,
+        )
         # Kept apart as well: a reseller's override wins whichever key it names.
         self._overrides = {str(k).strip(): v for k, v in settings.error_reasons.items()}
         self._warned_callback = False
-        self._client = httpx.AsyncClient(
-            base_url=settings.base_url,
-            headers={"Authorization": f"Bearer {self._key}"},
-            timeout=settings.timeout_seconds,
-            transport=transport,
-        )
-        # Media lives on vendor CDNs: this client never carries the API key.
-        self._media = httpx.AsyncClient(
-            timeout=settings.timeout_seconds, follow_redirects=True, transport=media_transport
-        )
-        self._http = VendorHttp(
-            self._client, RetryPolicy.from_settings(settings), classify=self._classify
-        )
 
     async def submit(
         self, request: GenerateRequest, job_id: str, callback_url: str | None = None
     ) -> str:
-        model = self.models.get(request.model)
-        if model is None:
-            raise ProviderError(
-                FailureReason.INVALID_INPUT, "model", f"{self.name} does not offer {request.model}"
-            )
+        model = self._vendor_model(request)
         # Description mode: style and title only count in custom mode, so
         # vendor_prompt() has already folded the style into the prompt.
         body: dict[str, Any] = {
@@ -220,9 +208,6 @@ class EvolinkProvider(Provider):
         task = self._answer(await self._http.request("GET", TASK_PATH + task_id))
         return self._task_status(task_id, task)
 
-    async def download(self, url: str, dest: Path, max_bytes: int) -> int:
-        return await media.download(self._media, url, dest, max_bytes)
-
     def read_callback(self, headers: Mapping[str, str], body: bytes, now: float) -> CallbackEvent:
         """Evolink does not sign callbacks: the body only names a task to look at.
 
@@ -236,12 +221,6 @@ class EvolinkProvider(Provider):
         if not isinstance(task_id, str) or not _TASK_ID.fullmatch(task_id):
             raise CallbackRejected("callback body names no task id")
         return CallbackEvent(task_id=task_id, event_id=None)
-
-    async def aclose(self) -> None:
-        try:
-            await self._client.aclose()
-        finally:
-            await self._media.aclose()
 
     # -- submit helpers --------------------------------------------------------
 
@@ -293,30 +272,17 @@ class EvolinkProvider(Provider):
         error = _api_error(response)
         if error is not None:
             raise self._refusal(error)
-        body = _json(response)
-        if not isinstance(body, dict):
-            kind = "not a JSON object" if body is not None else "not JSON"
-            raise MalformedResponse(f"answer is {kind} (HTTP {response.status_code})")
-        return body
+        return json_object(response, json_body(response))
 
     def _refusal(self, error: _ApiError) -> ProviderError:
         key, reason = self._lookup(error.keys(), self._errors.fallback)
-        detail = self._detail(error)
-        if error.status == 401 or error.type == "authentication_error":
-            # Loud, for the admin: every job on this provider fails until the key is fixed.
-            log.error(
-                "%s: Evolink rejected the API key (%s); check the %s environment variable",
-                self.name,
-                key,
-                self._settings.api_key_env,
-            )
-        elif reason is FailureReason.INSUFFICIENT_CREDITS:
-            log.error("%s: Evolink account is out of credits (%s): %s", self.name, key, detail)
-        else:
-            log.warning(
-                "%s: Evolink refused (%s, HTTP %d): %s", self.name, key, error.status, detail
-            )
-        return ProviderError(reason, key, detail)
+        return self._refused(
+            reason,
+            key,
+            self._detail(error),
+            where=f"{key}, HTTP {error.status}",
+            bad_key=error.status == 401 or error.type == "authentication_error",
+        )
 
     def _lookup(self, keys: Sequence[str], fallback: FailureReason) -> tuple[str, FailureReason]:
         """The deciding key and its reason: an override for any key beats the dialect's table."""
@@ -332,12 +298,6 @@ class EvolinkProvider(Provider):
         text = error.message + (f" [{'; '.join(extras)}]" if extras else "")
         return self._clean(text)
 
-    def _clean(self, text: str) -> str:
-        """Vendor text fit for logs and exceptions: bounded, and never the key."""
-        if self._key:
-            text = text.replace(self._key, "***")
-        return text[:_DETAIL_LIMIT]
-
     # -- task objects ----------------------------------------------------------------
 
     def _task_status(self, task_id: str, task: dict[str, Any]) -> TaskStatus:
@@ -346,7 +306,7 @@ class EvolinkProvider(Provider):
             raise MalformedResponse("task object has no status")
         if task.get("id", task_id) != task_id:
             raise MalformedResponse("task object is about another task")
-        progress = _progress(task.get("progress"))
+        progress = as_progress(task.get("progress"))
         tracks = _tracks(task_id, task)
         if raw == "failed":
             return self._failed(task, tracks, progress)
@@ -363,7 +323,7 @@ class EvolinkProvider(Provider):
             # A status this adapter does not know yet: keep polling, let the deadline decide.
             log.warning("%s: Evolink task %s has unknown status %r", self.name, task_id, raw)
             state = JobState.RUNNING
-        if state is JobState.SUCCEEDED and not _all_audio(tracks):
+        if state is JobState.SUCCEEDED and not all_audio(tracks):
             raise MalformedResponse("completed without an audio URL for every track")
         return TaskStatus(state=state, tracks=tracks, code=raw, progress=progress)
 
@@ -371,8 +331,8 @@ class EvolinkProvider(Provider):
         self, task: dict[str, Any], tracks: list[Track], progress: int | None
     ) -> TaskStatus:
         error = task.get("error")
-        code = _code(error.get("code")) if isinstance(error, dict) else None
-        message = _text(error.get("message")) if isinstance(error, dict) else ""
+        code = as_code(error.get("code")) if isinstance(error, dict) else None
+        message = as_text(error.get("message")) if isinstance(error, dict) else ""
         # An unlisted task error says nothing about whose fault it was: unknown.
         reason = self._lookup([code], R.UNKNOWN)[1] if code else R.UNKNOWN
         return TaskStatus(
@@ -387,31 +347,14 @@ class EvolinkProvider(Provider):
 
 def _callback_allowed(url: str) -> bool:
     """HTTPS, or plain HTTP to a loopback host; within Evolink's length limit."""
-    if len(url) > MAX_CALLBACK_URL:
-        return False
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:  # e.g. a malformed IPv6 literal
-        return False
-    if parts.scheme == "https":
-        return bool(host)
-    return parts.scheme == "http" and host in LOOPBACK_HOSTS
-
-
-def _json(response: httpx.Response) -> Any:
-    """The parsed body, or None when it is not JSON (an HTML error page, a cut-off body)."""
-    try:
-        return json.loads(response.content)
-    except (ValueError, RecursionError):
-        return None
+    return len(url) <= MAX_CALLBACK_URL and webhook_allowed(url)
 
 
 def _api_error(response: httpx.Response) -> _ApiError | None:
     """The error an HTTP error answer carries; None for a success answer."""
     if not response.is_error:
         return None
-    body = _json(response)
+    body = json_body(response)
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, str):  # some gateways answer {"error": "text"}
         error = {"message": error}
@@ -419,19 +362,19 @@ def _api_error(response: httpx.Response) -> _ApiError | None:
         return _ApiError(response.status_code, None, None, response.reason_phrase)
     return _ApiError(
         status=response.status_code,
-        code=_code(error.get("code")),
-        type=_code(error.get("type")),
-        message=_text(error.get("message")) or response.reason_phrase,
-        param=_text(error.get("param")),
-        suggestion=_text(error.get("fallback_suggestion")),
+        code=as_code(error.get("code")),
+        type=as_code(error.get("type")),
+        message=as_text(error.get("message")) or response.reason_phrase,
+        param=as_text(error.get("param")),
+        suggestion=as_text(error.get("fallback_suggestion")),
     )
 
 
 def _tracks(task_id: str, task: dict[str, Any]) -> list[Track]:
     """Tracks from ``result_data``, or from the bare ``results`` URLs when it is absent."""
-    created = _time(task.get("created"))
+    created = as_time(task.get("created"))
     expires = created + URL_LIFETIME if created else None
-    model = _text(task.get("model"))
+    model = as_text(task.get("model"))
     items = task.get("result_data")
     if items:
         if not isinstance(items, list):
@@ -448,20 +391,20 @@ def _tracks(task_id: str, task: dict[str, Any]) -> list[Track]:
 def _track(task_id: str, item: Any, model: str, expires: datetime | None) -> Track:
     if not isinstance(item, dict):
         raise MalformedResponse("an entry of result_data is not an object")
-    track_id = _code(item.get("result_id"))
+    track_id = as_code(item.get("result_id"))
     if track_id is None:
         raise MalformedResponse("an entry of result_data has no result_id")
     return Track(
         vendor_task_id=task_id,
         vendor_track_id=track_id,
-        audio_url=_text(item.get("audio_url")),
-        stream_url=_text(item.get("stream_audio_url")),
-        image_url=_text(item.get("image_url")),
-        title=_text(item.get("title")),
-        tags=_text(item.get("tags")),
+        audio_url=as_text(item.get("audio_url")),
+        stream_url=as_text(item.get("stream_audio_url")),
+        image_url=as_text(item.get("image_url")),
+        title=as_text(item.get("title")),
+        tags=as_text(item.get("tags")),
         # Not in the seed; kie-style answers call the lyrics "prompt".
-        lyrics=_text(item.get("lyrics") or item.get("prompt")),
-        duration=_number(item.get("duration")),
+        lyrics=as_text(item.get("lyrics") or item.get("prompt")),
+        duration=as_number(item.get("duration")),
         model=model,
         expires_at=expires,
     )
@@ -478,63 +421,3 @@ def _url_track(task_id: str, n: int, url: Any, model: str, expires: datetime | N
         model=model,
         expires_at=expires,
     )
-
-
-def _all_audio(tracks: list[Track]) -> bool:
-    return bool(tracks) and all(track.audio_url for track in tracks)
-
-
-def _progress(value: Any) -> int | None:
-    number = _number(value)
-    return None if number is None else min(100, round(number))
-
-
-def _code(value: Any) -> str | None:
-    if value is None or isinstance(value, bool | dict | list):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _number(value: Any) -> float | None:
-    """A finite, non-negative number (seconds, percent, epoch time), or None."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) and number >= 0 else None
-
-
-def _time(value: Any) -> datetime | None:
-    """Evolink's ``created``: epoch seconds (milliseconds and ISO text accepted too)."""
-    if isinstance(value, str) and value.strip() and not _is_number(value):
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    number = _number(value)
-    if number is None:
-        return None
-    if number > 1e11:  # milliseconds (seconds would be past the year 5000)
-        number /= 1000
-    try:
-        return datetime.fromtimestamp(number, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

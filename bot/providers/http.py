@@ -136,12 +136,18 @@ class VendorHttp:
         Raises ``TransientProviderError`` when the retries are spent, or at
         once when the vendor asks to wait longer than the policy allows, and
         ``ProviderError`` when a non-idempotent request lost its answer after
-        it was sent (the vendor may have acted on it, so it is not repeated).
+        it was sent (the vendor may have acted on it, so it is not repeated),
+        or when any attempt of a retried POST did (its task may exist).
         """
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         where = httpx.URL(path).path  # for logs: never the query or host
+        # A non-safe method (a submit) whose answer was lost after sending may
+        # have made a task; even when retries are allowed (an Idempotency-Key),
+        # giving up must then not say "nothing was made" (TransientProviderError),
+        # or the runner would move the job to another vendor and run it twice.
+        lost_after_send: str | None = None
         attempt = 0
         while True:
             retry_after: float | None = None
@@ -171,6 +177,8 @@ class VendorHttp:
                 failure = Transient(
                     FailureReason.PROVIDER_ERROR, type(exc).__name__, "no answer from the vendor"
                 )
+                if method not in IDEMPOTENT_METHODS:
+                    lost_after_send = type(exc).__name__
             except httpx.HTTPError as exc:
                 raise ProviderError(
                     FailureReason.PROVIDER_ERROR, type(exc).__name__, "the request failed"
@@ -192,6 +200,13 @@ class VendorHttp:
                     attempt + 1,
                     f" (vendor asked to wait {retry_after:.0f}s)" if delay is None else "",
                 )
+                if lost_after_send is not None:
+                    raise ProviderError(
+                        FailureReason.PROVIDER_ERROR,
+                        lost_after_send,
+                        "an earlier attempt lost its answer after it was sent; the vendor may "
+                        "have acted on it",
+                    )
                 raise TransientProviderError(
                     failure.reason, failure.code, failure.detail, retry_after
                 )

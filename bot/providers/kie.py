@@ -13,16 +13,13 @@ import base64
 import binascii
 import json
 import logging
-import math
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
-from bot import media
 from bot.config import KieSettings
 from bot.errors import MalformedResponse, ProviderError
 from bot.providers.base import (
@@ -32,13 +29,23 @@ from bot.providers.base import (
     GenerateRequest,
     JobState,
     PollPolicy,
-    Provider,
     TaskStatus,
     Track,
 )
 from bot.providers.errors_table import ErrorTable
-from bot.providers.http import RetryPolicy, Transient, VendorHttp
+from bot.providers.http import Transient
+from bot.providers.parsing import (
+    VISIBLE_ID,
+    all_audio,
+    as_code,
+    as_number,
+    as_text,
+    as_time,
+    json_body,
+    json_object,
+)
 from bot.providers.signing import hmac_sha256, require_fresh, require_match
+from bot.providers.vendor import VendorProvider
 
 log = logging.getLogger(__name__)
 
@@ -92,16 +99,15 @@ _STATES = {
     "SUCCESS": JobState.SUCCEEDED,
 }
 _FAILED_WITH_CODE = frozenset({"CREATE_TASK_FAILED", "GENERATE_AUDIO_FAILED"})
-_DETAIL_LIMIT = 300
 
 # Callback signing, when enabled on the kie account (receivers see headers lower-cased).
 TIMESTAMP_HEADER = "x-webhook-timestamp"
 SIGNATURE_HEADER = "x-webhook-signature"
-# The task id ends up in lookups and logs: visible ASCII only, and bounded.
-_TASK_ID = re.compile(r"[\x21-\x7e]{1,128}")
 
 
-class KieProvider(Provider):
+class KieProvider(VendorProvider):
+    vendor = "kie"
+
     def __init__(
         self,
         settings: KieSettings,
@@ -109,38 +115,20 @@ class KieProvider(Provider):
         transport: httpx.AsyncBaseTransport | None = None,
         media_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.name = settings.name
-        self.models = {
-            key: vendor
-            for key, vendor in KIE_MODELS.items()
-            if not settings.models or key in settings.models
-        }
-        self.poll_policy = settings.poll_policy(DEFAULT_POLL)
-        self._settings = settings
-        self._key = settings.api_key.get_secret_value()
-        self._errors = KIE_ERRORS.merged(settings.error_reasons)
-        self._client = httpx.AsyncClient(
-            base_url=settings.base_url,
-            headers={"Authorization": f"Bearer {self._key}"},
-            timeout=settings.timeout_seconds,
+        super().__init__(
+            settings,
+            KIE_MODELS,
+            DEFAULT_POLL,
+            KIE_ERRORS,
             transport=transport,
+            media_transport=media_transport,
         )
-        # Media lives on vendor CDNs: this client never carries the API key.
-        self._media = httpx.AsyncClient(
-            timeout=settings.timeout_seconds, follow_redirects=True, transport=media_transport
-        )
-        self._http = VendorHttp(
-            self._client, RetryPolicy.from_settings(settings), classify=self._classify
-        )
+        self._callback_url = settings.callback_url
 
     async def submit(
         self, request: GenerateRequest, job_id: str, callback_url: str | None = None
     ) -> str:
-        model = self.models.get(request.model)
-        if model is None:
-            raise ProviderError(
-                FailureReason.INVALID_INPUT, "model", f"{self.name} does not offer {request.model}"
-            )
+        model = self._vendor_model(request)
         # Description mode: kie takes style and title only in custom mode, so
         # vendor_prompt() has already folded the style into the prompt.
         body = {
@@ -149,7 +137,7 @@ class KieProvider(Provider):
             "instrumental": request.instrumental,
             "model": model,
             # kie requires a callback URL; without the receiver a placeholder goes.
-            "callBackUrl": callback_url or self._settings.callback_url,
+            "callBackUrl": callback_url or self._callback_url,
         }
         data = self._unwrap(await self._http.request("POST", SUBMIT_PATH, json=body))
         task_id = data.get("taskId") if isinstance(data, dict) else None
@@ -165,9 +153,6 @@ class KieProvider(Provider):
             raise MalformedResponse("record-info data is not an object")
         return self._task_status(task_id, data)
 
-    async def download(self, url: str, dest: Path, max_bytes: int) -> int:
-        return await media.download(self._media, url, dest, max_bytes)
-
     def read_callback(self, headers: Mapping[str, str], body: bytes, now: float) -> CallbackEvent:
         """The task a callback names, once its shape and (if configured) signature hold.
 
@@ -177,22 +162,15 @@ class KieProvider(Provider):
         event id, so ``event_id`` is None.
         """
         task_id = _callback_task_id(body)
-        secret = self._settings.webhook_secret.get_secret_value()
-        if secret:
-            _require_signature(secret, task_id, headers, now)
+        if self._secret:
+            _require_signature(self._secret, task_id, headers, now)
         return CallbackEvent(task_id=task_id, event_id=None)
-
-    async def aclose(self) -> None:
-        try:
-            await self._client.aclose()
-        finally:
-            await self._media.aclose()
 
     # -- answers -------------------------------------------------------------
 
     def _classify(self, response: httpx.Response) -> Transient | None:
         """Retry transient codes whether they came as an HTTP status or in a 200 body."""
-        error = _error_of(response, _json(response))
+        error = _error_of(response, json_body(response))
         if error is None:
             return None
         code, msg = error
@@ -202,32 +180,20 @@ class KieProvider(Provider):
 
     def _unwrap(self, response: httpx.Response) -> Any:
         """The envelope's ``data``, or the vendor's refusal as a ``ProviderError``."""
-        body = _json(response)
+        body = json_body(response)
         error = _error_of(response, body)
         if error is not None:
             raise self._refusal(*error)
-        if not isinstance(body, dict):
-            kind = "not a JSON object" if body is not None else "not JSON"
-            raise MalformedResponse(f"answer is {kind} (HTTP {response.status_code})")
+        body = json_object(response, body)
         if body.get("data") is None:
             raise MalformedResponse("answer has no data")
         return body["data"]
 
     def _refusal(self, code: str, msg: str) -> ProviderError:
         reason = self._reason(code, msg)
-        detail = self._clean(msg)
-        if code == "401":
-            # Loud, for the admin: every job on this provider fails until the key is fixed.
-            log.error(
-                "%s: kie rejected the API key (code 401); check the %s environment variable",
-                self.name,
-                self._settings.api_key_env,
-            )
-        elif reason is FailureReason.INSUFFICIENT_CREDITS:
-            log.error("%s: kie account is out of credits (code %s)", self.name, code)
-        else:
-            log.warning("%s: kie refused (code %s): %s", self.name, code, detail)
-        return ProviderError(reason, code, detail)
+        return self._refused(
+            reason, code, self._clean(msg), where=f"code {code}", bad_key=code == "401"
+        )
 
     def _reason(self, code: str, msg: str) -> FailureReason:
         reason = self._errors.reason(code)
@@ -235,20 +201,14 @@ class KieProvider(Provider):
             return FailureReason.CONTENT_POLICY
         return reason
 
-    def _clean(self, text: str) -> str:
-        """Vendor text fit for logs and exceptions: bounded, and never the key."""
-        if self._key:
-            text = text.replace(self._key, "***")
-        return text[:_DETAIL_LIMIT]
-
     # -- record-info ---------------------------------------------------------
 
     def _task_status(self, task_id: str, data: dict[str, Any]) -> TaskStatus:
         raw = data.get("status")
         if not isinstance(raw, str) or not raw:
             raise MalformedResponse("record-info answer has no status")
-        error_code = _code(data.get("errorCode")) or ""
-        detail = self._clean(_text(data.get("errorMessage")))
+        error_code = as_code(data.get("errorCode")) or ""
+        detail = self._clean(as_text(data.get("errorMessage")))
         tracks = _tracks(task_id, data)
         code = f"{raw}:{error_code}" if error_code else raw
 
@@ -256,7 +216,7 @@ class KieProvider(Provider):
             return TaskStatus(state=state, tracks=tracks, failure=failure, code=code, detail=detail)
 
         state = _STATES.get(raw)
-        if state is JobState.SUCCEEDED and not _all_audio(tracks):
+        if state is JobState.SUCCEEDED and not all_audio(tracks):
             raise MalformedResponse("SUCCESS without an audio URL for every track")
         if state is not None:
             return result(state)
@@ -264,7 +224,7 @@ class KieProvider(Provider):
             return result(JobState.FAILED, FailureReason.CONTENT_POLICY)
         if raw == "CALLBACK_EXCEPTION":
             # kie could not reach our callback URL; the songs themselves may be fine.
-            if _all_audio(tracks):
+            if all_audio(tracks):
                 return result(JobState.SUCCEEDED)
             return result(JobState.FAILED, FailureReason.PROVIDER_ERROR)
         if raw in _FAILED_WITH_CODE:
@@ -285,7 +245,7 @@ def _callback_task_id(body: bytes) -> str:
         raise CallbackRejected("callback body is not JSON") from None
     data = payload.get("data") if isinstance(payload, dict) else None
     task_id = data.get("task_id") if isinstance(data, dict) else None
-    if not isinstance(task_id, str) or not _TASK_ID.fullmatch(task_id):
+    if not isinstance(task_id, str) or not VISIBLE_ID.fullmatch(task_id):
         raise CallbackRejected("callback has no usable data.task_id")
     return task_id
 
@@ -309,38 +269,17 @@ def _require_signature(secret: str, task_id: str, headers: Mapping[str, str], no
     require_match(hmac_sha256(secret, message), signature)
 
 
-def _json(response: httpx.Response) -> Any:
-    """The parsed body, or None when it is not JSON (an HTML error page, a cut-off body)."""
-    try:
-        return json.loads(response.content)
-    except ValueError:
-        return None
-
-
 def _error_of(response: httpx.Response, body: Any) -> tuple[str, str] | None:
     """(code, msg) when the answer is an error, by body code or by HTTP status; else None."""
     body_code = msg = None
     if isinstance(body, dict):
-        body_code = _code(body.get("code"))
-        msg = _text(body.get("msg"))
+        body_code = as_code(body.get("code"))
+        msg = as_text(body.get("msg"))
     if body_code is not None and body_code != "200":
         return body_code, msg or ""
     if response.is_error:
         return str(response.status_code), msg or response.reason_phrase
     return None
-
-
-def _code(value: Any) -> str | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
 
 
 def _tracks(task_id: str, data: dict[str, Any]) -> list[Track]:
@@ -352,62 +291,26 @@ def _tracks(task_id: str, data: dict[str, Any]) -> list[Track]:
     items = response.get("sunoData") or []
     if not isinstance(items, list):
         raise MalformedResponse("record-info sunoData is not a list")
-    task_created = _time(data.get("createTime"))
+    task_created = as_time(data.get("createTime"))
     return [_track(task_id, item, task_created) for item in items]
 
 
 def _track(task_id: str, item: Any, task_created: datetime | None) -> Track:
     if not isinstance(item, dict) or not item.get("id"):
         raise MalformedResponse("a track in sunoData has no id")
-    known = [t for t in (_time(item.get("createTime")), task_created) if t is not None]
+    known = [t for t in (as_time(item.get("createTime")), task_created) if t is not None]
     # The earlier time is the conservative one: better re-fetch early than post a dead link.
     created = min(known) if known else None
     return Track(
         vendor_task_id=task_id,
         vendor_track_id=str(item["id"]),
-        audio_url=_text(item.get("audioUrl")),
-        stream_url=_text(item.get("streamAudioUrl")),
-        image_url=_text(item.get("imageUrl")),
-        title=_text(item.get("title")),
-        tags=_text(item.get("tags")),
-        lyrics=_text(item.get("prompt")),
-        duration=_seconds(item.get("duration")),
-        model=_text(item.get("modelName")),
+        audio_url=as_text(item.get("audioUrl")),
+        stream_url=as_text(item.get("streamAudioUrl")),
+        image_url=as_text(item.get("imageUrl")),
+        title=as_text(item.get("title")),
+        tags=as_text(item.get("tags")),
+        lyrics=as_text(item.get("prompt")),
+        duration=as_number(item.get("duration")),
+        model=as_text(item.get("modelName")),
         expires_at=created + URL_LIFETIME if created else None,
     )
-
-
-def _all_audio(tracks: list[Track]) -> bool:
-    return bool(tracks) and all(track.audio_url for track in tracks)
-
-
-def _seconds(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) and number >= 0 else None
-
-
-def _time(value: Any) -> datetime | None:
-    """kie's createTime: epoch milliseconds, or "YYYY-MM-DD HH:MM:SS" (taken as UTC)."""
-    if isinstance(value, bool) or value is None or value == "":
-        return None
-    if isinstance(value, str) and not value.strip().isdigit():
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-        # The zone is undocumented; hours of error are harmless against 14 days.
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    number = _seconds(value)
-    if number is None:
-        return None
-    if number > 1e11:  # milliseconds (seconds would be past the year 5000)
-        number /= 1000
-    try:
-        return datetime.fromtimestamp(number, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None

@@ -17,19 +17,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
-from bot import media
 from bot.config import KunavoSettings
-from bot.errors import MalformedResponse, ProviderError, TransientProviderError
+from bot.errors import MalformedResponse, ProviderError
 from bot.providers.base import (
     CallbackEvent,
     CallbackRejected,
@@ -37,13 +34,24 @@ from bot.providers.base import (
     GenerateRequest,
     JobState,
     PollPolicy,
-    Provider,
     TaskStatus,
     Track,
 )
 from bot.providers.errors_table import ErrorTable
-from bot.providers.http import RetryPolicy, Transient, VendorHttp
+from bot.providers.http import Transient
+from bot.providers.parsing import (
+    VISIBLE_ID,
+    all_audio,
+    as_number,
+    as_progress,
+    as_text,
+    as_time,
+    json_body,
+    json_object,
+    webhook_allowed,
+)
 from bot.providers.signing import hmac_sha256, require_fresh, require_match
+from bot.providers.vendor import VendorProvider
 
 log = logging.getLogger(__name__)
 
@@ -124,17 +132,12 @@ _STATES = {
 }
 # Undocumented; other vendors' job APIs have it, and waiting on it would be pointless.
 _CANCELLED = frozenset({"cancelled", "canceled"})
-# Errors VendorHttp raises before a byte left: the only transport failures that
-# prove a submit created no task.
-_NOT_SENT = frozenset({"ConnectError", "ConnectTimeout", "PoolTimeout"})
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _SAFE_KEY = re.compile(rf"[A-Za-z0-9._:-]{{1,{MAX_IDEMPOTENCY_KEY}}}")
-_DETAIL_LIMIT = 300
-# Ids from a callback end up in lookups and logs: visible ASCII only, and bounded.
-_CALLBACK_ID = re.compile(r"[\x21-\x7e]{1,128}")
 
 
-class KunavoProvider(Provider):
+class KunavoProvider(VendorProvider):
+    vendor = "kunavo"
+
     def __init__(
         self,
         settings: KunavoSettings,
@@ -142,39 +145,19 @@ class KunavoProvider(Provider):
         transport: httpx.AsyncBaseTransport | None = None,
         media_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.name = settings.name
-        self.models = {
-            key: vendor
-            for key, vendor in KUNAVO_MODELS.items()
-            if not settings.models or key in settings.models
-        }
-        self.poll_policy = settings.poll_policy(DEFAULT_POLL)
-        self._settings = settings
-        self._key = settings.api_key.get_secret_value()
-        self._secret = settings.webhook_secret.get_secret_value()
-        self._errors = KUNAVO_ERRORS.merged(settings.error_reasons)
-        self._client = httpx.AsyncClient(
-            base_url=settings.base_url,
-            headers={"Authorization": f"Bearer {self._key}"},
-            timeout=settings.timeout_seconds,
+        super().__init__(
+            settings,
+            KUNAVO_MODELS,
+            DEFAULT_POLL,
+            KUNAVO_ERRORS,
             transport=transport,
-        )
-        # Media lives on Kunavo's (or Suno's) CDN: this client never carries the API key.
-        self._media = httpx.AsyncClient(
-            timeout=settings.timeout_seconds, follow_redirects=True, transport=media_transport
-        )
-        self._http = VendorHttp(
-            self._client, RetryPolicy.from_settings(settings), classify=self._classify
+            media_transport=media_transport,
         )
 
     async def submit(
         self, request: GenerateRequest, job_id: str, callback_url: str | None = None
     ) -> str:
-        model = self.models.get(request.model)
-        if model is None:
-            raise ProviderError(
-                FailureReason.INVALID_INPUT, "model", f"{self.name} does not offer {request.model}"
-            )
+        model = self._vendor_model(request)
         body = self._submit_body(request, model, callback_url)
         headers = {"Idempotency-Key": idempotency_key(job_id)}
         response = await self._post_job(body, headers)
@@ -196,9 +179,6 @@ class KunavoProvider(Provider):
             raise MalformedResponse("answer is about another task")
         return self._task_status(task_id, job)
 
-    async def download(self, url: str, dest: Path, max_bytes: int) -> int:
-        return await media.download(self._media, url, dest, max_bytes)
-
     def read_callback(self, headers: Mapping[str, str], body: bytes, now: float) -> CallbackEvent:
         """Verify a signed ``music.completed`` / ``music.failed`` event and name its task."""
         if not self._secret:
@@ -211,12 +191,6 @@ class KunavoProvider(Provider):
         # Signed over the header's text exactly as sent, then the raw body.
         require_match(hmac_sha256(self._secret, timestamp.encode() + b"." + body), given)
         return _event(body)
-
-    async def aclose(self) -> None:
-        try:
-            await self._client.aclose()
-        finally:
-            await self._media.aclose()
 
     # -- submit ----------------------------------------------------------------
 
@@ -242,13 +216,12 @@ class KunavoProvider(Provider):
         return body
 
     async def _post_job(self, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
-        try:
-            # The key makes a repeat return the original task: safe to retry after a timeout.
-            return await self._http.request(
-                "POST", JOBS_PATH, json=body, headers=headers, idempotent=True
-            )
-        except TransientProviderError as exc:
-            raise _maybe_created(exc) from None
+        # The key makes a repeat return the original task: safe to retry after a
+        # timeout. Should the retries run out after such a timeout, VendorHttp
+        # says the task may exist, so the job never moves to a second vendor.
+        return await self._http.request(
+            "POST", JOBS_PATH, json=body, headers=headers, idempotent=True
+        )
 
     def _accepted(self, response: httpx.Response, job_id: str) -> str:
         """The task id of a submit answer."""
@@ -269,38 +242,26 @@ class KunavoProvider(Provider):
         status = str(response.status_code)
         if not self._errors.is_transient(status):
             return None
-        code, message = _error_of(_json(response))
+        code, message = _error_of(json_body(response))
         return Transient(
             self._http_reason(status, code, message), status, self._detail(code, message)
         )
 
     def _job_object(self, response: httpx.Response) -> dict[str, Any]:
         """The answer's job object, or Kunavo's refusal as a ``ProviderError``."""
-        body = _json(response)
+        body = json_body(response)
         if response.is_error:
             raise self._refusal(response, body)
-        if not isinstance(body, dict):
-            kind = "not a JSON object" if body is not None else "not JSON"
-            raise MalformedResponse(f"answer is {kind} (HTTP {response.status_code})")
-        return body
+        return json_object(response, body)
 
     def _refusal(self, response: httpx.Response, body: Any) -> ProviderError:
         status = str(response.status_code)
         code, message = _error_of(body)
         reason = self._http_reason(status, code, message)
         detail = self._detail(code, message or response.reason_phrase)
-        if status == "401":
-            # Loud, for the admin: every job on this provider fails until the key is fixed.
-            log.error(
-                "%s: kunavo rejected the API key (HTTP 401); check the %s environment variable",
-                self.name,
-                self._settings.api_key_env,
-            )
-        elif reason is FailureReason.INSUFFICIENT_CREDITS:
-            log.error("%s: kunavo account is out of credits (HTTP %s)", self.name, status)
-        else:
-            log.warning("%s: kunavo refused (HTTP %s): %s", self.name, status, detail)
-        return ProviderError(reason, status, detail)
+        return self._refused(
+            reason, status, detail, where=f"HTTP {status}", bad_key=status == "401"
+        )
 
     def _http_reason(self, status: str, code: str, message: str) -> FailureReason:
         reason = self._errors.reason(status)
@@ -325,13 +286,6 @@ class KunavoProvider(Provider):
         text = f"{code}: {message}" if code and message else code or message
         return self._clean(text)
 
-    def _clean(self, text: str) -> str:
-        """Vendor text fit for logs and exceptions: bounded, and never the key or secret."""
-        for secret in (self._key, self._secret):
-            if secret:
-                text = text.replace(secret, "***")
-        return text[:_DETAIL_LIMIT]
-
     # -- the job object ------------------------------------------------------------
 
     def _task_status(self, task_id: str, job: dict[str, Any]) -> TaskStatus:
@@ -341,7 +295,7 @@ class KunavoProvider(Provider):
         tracks = _tracks(task_id, job)
         code, message = _error_of({"error": job.get("error")})
         detail = self._clean(message)
-        progress = _progress(job.get("progress"))
+        progress = as_progress(job.get("progress"))
 
         def result(state: JobState, failure: FailureReason | None = None) -> TaskStatus:
             shown = f"{raw}:{code}" if code else raw
@@ -355,7 +309,7 @@ class KunavoProvider(Provider):
             )
 
         state = _STATES.get(raw)
-        if state is JobState.SUCCEEDED and not _all_audio(tracks):
+        if state is JobState.SUCCEEDED and not all_audio(tracks):
             raise MalformedResponse("completed without an audio URL for every track")
         if state is JobState.RUNNING and any(track.stream_url for track in tracks):
             state = JobState.PARTIAL  # undocumented, but streamable is what partial means
@@ -381,38 +335,6 @@ def idempotency_key(job_id: str) -> str:
     return hashlib.sha256(job_id.encode()).hexdigest()
 
 
-def webhook_allowed(url: str) -> bool:
-    """HTTPS as Kunavo requires, or plain HTTP to loopback (local runs and tests)."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return False
-    if not host:
-        return False
-    return parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK)
-
-
-def _maybe_created(exc: TransientProviderError) -> ProviderError:
-    """The retries are spent; say "no task" (transient) only when none can exist.
-
-    After a lost answer the task may exist at Kunavo even though the last
-    attempt failed; a transient error would let the job move to another
-    vendor and run twice.
-    """
-    if exc.code.isdigit() or exc.code in _NOT_SENT:
-        return exc
-    return ProviderError(exc.reason, exc.code, "no answer after sending; the task may exist")
-
-
-def _json(response: httpx.Response) -> Any:
-    """The parsed body, or None when it is not JSON (an HTML error page, a cut-off body)."""
-    try:
-        return json.loads(response.content)
-    except (ValueError, RecursionError):  # RecursionError: absurdly nested
-        return None
-
-
 def _error_of(body: Any) -> tuple[str, str]:
     """(code, message) of ``{error: {code, message}}``, ``{error: "..."}`` or ``{code, message}``.
 
@@ -434,9 +356,8 @@ def _hint(text: str) -> FailureReason | None:
 
 
 def _text(value: Any) -> str:
-    if value is None or isinstance(value, dict | list):
-        return ""
-    return str(value).strip()
+    # Stripped: the codes and ids read with it are compared and looked up.
+    return as_text(value).strip()
 
 
 def _tracks(task_id: str, job: dict[str, Any]) -> list[Track]:
@@ -463,10 +384,10 @@ def _expiry(job: dict[str, Any], *, archived: bool) -> datetime | None:
     if archived:
         return None
     known: list[datetime] = []
-    pruned = _time(job.get("expires_at"))
+    pruned = as_time(job.get("expires_at"))
     if pruned is not None:
         known.append(pruned)
-    done = _time(job.get("completed_at")) or _time(job.get("created_at"))
+    done = as_time(job.get("completed_at")) or as_time(job.get("created_at"))
     if done is not None:
         known.append(done + SUNO_URL_LIFETIME)
     return min(known) if known else None
@@ -486,50 +407,10 @@ def _track(task_id: str, n: int, item: Any, expires: datetime | None, model: str
         title=_text(item.get("title")),
         tags=_text(item.get("tags") or item.get("style")),
         lyrics=_text(item.get("lyrics")),
-        duration=_seconds(item.get("duration")),
+        duration=as_number(item.get("duration")),
         model=_text(item.get("model")) or model,
-        expires_at=_time(item.get("expires_at")) or expires,
+        expires_at=as_time(item.get("expires_at")) or expires,
     )
-
-
-def _all_audio(tracks: list[Track]) -> bool:
-    return bool(tracks) and all(track.audio_url for track in tracks)
-
-
-def _progress(value: Any) -> int | None:
-    number = _seconds(value)
-    return None if number is None else min(100, int(number))
-
-
-def _seconds(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) and number >= 0 else None
-
-
-def _time(value: Any) -> datetime | None:
-    """Unix seconds as documented; epoch milliseconds and ISO 8601 are accepted too."""
-    if isinstance(value, bool) or value is None or value == "":
-        return None
-    if isinstance(value, str) and not value.strip().replace(".", "", 1).isdigit():
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    number = _seconds(value)
-    if number is None:
-        return None
-    if number > 1e11:  # milliseconds (seconds would be past the year 5000)
-        number /= 1000
-    try:
-        return datetime.fromtimestamp(number, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 # -- webhooks -------------------------------------------------------------------------
@@ -557,12 +438,12 @@ def _event(body: bytes) -> CallbackEvent:
     if not isinstance(event, dict):
         raise CallbackRejected("event is not an object")
     event_id, kind, data = event.get("id"), event.get("type"), event.get("data")
-    if not isinstance(event_id, str) or not _CALLBACK_ID.fullmatch(event_id):
+    if not isinstance(event_id, str) or not VISIBLE_ID.fullmatch(event_id):
         raise CallbackRejected("event has no usable id")
     # Any music.* type wakes the job: the runner's status fetch tells what happened.
     if not isinstance(kind, str) or not kind.startswith("music."):
         raise CallbackRejected("not a music event")
     task_id = data.get("id") if isinstance(data, dict) else None
-    if not isinstance(task_id, str) or not _CALLBACK_ID.fullmatch(task_id):
+    if not isinstance(task_id, str) or not VISIBLE_ID.fullmatch(task_id):
         raise CallbackRejected("event names no usable task")
     return CallbackEvent(task_id=task_id, event_id=event_id)

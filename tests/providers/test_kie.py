@@ -22,7 +22,7 @@ from pydantic import SecretStr
 
 from bot.errors import MalformedResponse, MediaError, ProviderError, TransientProviderError
 from bot.providers.base import FailureReason, GenerateRequest, JobState, TaskStatus
-from bot.providers.http import RetryPolicy, parse_retry_after
+from bot.providers.http import RetryPolicy, VendorHttp, parse_retry_after
 from bot.providers.kie import DEFAULT_POLL, KieProvider
 from tests.fakes.kie import KieEmulator
 from tests.providers.conftest import API_KEY, FakeClock
@@ -493,6 +493,42 @@ async def test_submit_read_timeout_is_not_retried(make_kie: MakeKie, emu: KieEmu
     assert error.code == "ReadTimeout"
     assert len(emu.submits) == 1
     assert emu.hits[SUBMIT] == 1
+
+
+async def test_retried_submit_that_lost_an_answer_never_ends_transient(
+    emu: KieEmulator,
+) -> None:
+    """A POST retried under an idempotency promise: a ReadTimeout, then only 503s.
+
+    The last answer alone says "overloaded, nothing made", but the first
+    attempt reached the vendor: a TransientProviderError would let the runner
+    move the job to another vendor while this one may run it.
+    """
+
+    async def arm_503s(_delay: float) -> None:
+        emu.fail_requests(503, count=50)  # every attempt after the timed-out one
+
+    client = httpx.AsyncClient(
+        base_url=emu.base_url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=0.2
+    )
+    http = VendorHttp(client, RetryPolicy(retries=2, base_seconds=0.01), sleep=arm_503s)
+    emu.delay_requests(1.0, path_prefix=SUBMIT)
+    body = {
+        "prompt": "p",
+        "customMode": False,
+        "instrumental": False,
+        "model": "V4_5",
+        "callBackUrl": "https://example.invalid/cb",
+    }
+    try:
+        with pytest.raises(ProviderError) as caught:
+            await http.request("POST", SUBMIT, json=body, idempotent=True)
+    finally:
+        await client.aclose()
+    assert type(caught.value) is ProviderError
+    assert (caught.value.reason, caught.value.code) == (R.PROVIDER_ERROR, "ReadTimeout")
+    assert emu.hits[SUBMIT] == 3
+    assert len(emu.submits) == 1  # the timed-out attempt made a task
 
 
 async def test_poll_read_timeout_is_retried(make_kie: MakeKie, emu: KieEmulator) -> None:

@@ -1,0 +1,115 @@
+"""Reading vendor answers defensively: one copy of what every dialect needs.
+
+Vendors send numbers as strings, ids as numbers, nulls where the docs promise
+text, and error pages instead of JSON. These helpers turn such values into
+the bot's types or None, never raising on odd input, so each dialect module
+only says which field means what.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from bot.errors import MalformedResponse
+from bot.providers.base import Track
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# Ids from a vendor end up in lookups and logs: visible ASCII only, and bounded.
+VISIBLE_ID = re.compile(r"[\x21-\x7e]{1,128}")
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The parsed body, or None when it is not JSON (an HTML error page, a cut-off body)."""
+    try:
+        return json.loads(response.content)
+    except (ValueError, RecursionError):  # RecursionError: absurdly nested
+        return None
+
+
+def json_object(response: httpx.Response, body: Any) -> dict[str, Any]:
+    """``body`` when it is a JSON object; else the answer is malformed."""
+    if not isinstance(body, dict):
+        kind = "not a JSON object" if body is not None else "not JSON"
+        raise MalformedResponse(f"answer is {kind} (HTTP {response.status_code})")
+    return body
+
+
+def as_code(value: Any) -> str | None:
+    """A vendor code as text (``402``, ``402.0`` and ``"402"`` alike); None when absent."""
+    if value is None or isinstance(value, bool | dict | list):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def as_text(value: Any) -> str:
+    """A text field; "" for null and for a nested object where text was expected."""
+    if value is None or isinstance(value, dict | list):
+        return ""
+    return str(value)
+
+
+def as_number(value: Any) -> float | None:
+    """A finite, non-negative number (seconds, percent, epoch time), or None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        return None
+    return result if math.isfinite(result) and result >= 0 else None
+
+
+def as_progress(value: Any) -> int | None:
+    """A 0-100 progress figure, or None."""
+    result = as_number(value)
+    return None if result is None else min(100, round(result))
+
+
+def as_time(value: Any) -> datetime | None:
+    """Epoch seconds or milliseconds, or ISO 8601 text (naive taken as UTC); else None.
+
+    Zero is "unset" rather than 1970: a URL lifetime counted from it would
+    make every link look dead.
+    """
+    if isinstance(value, str) and value.strip() and as_number(value.strip()) is None:
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        # Zones are undocumented; hours of error are harmless against URL lifetimes of days.
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    seconds = as_number(value)
+    if not seconds:
+        return None
+    if seconds > 1e11:  # milliseconds (seconds would be past the year 5000)
+        seconds /= 1000
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def all_audio(tracks: list[Track]) -> bool:
+    return bool(tracks) and all(track.audio_url for track in tracks)
+
+
+def webhook_allowed(url: str) -> bool:
+    """HTTPS, or plain HTTP to loopback (local runs and tests): where vendors call back."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. a malformed IPv6 literal
+        return False
+    if not host:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and host in LOOPBACK_HOSTS)

@@ -1,0 +1,118 @@
+"""What every hosted-vendor adapter shares: clients, retries, refusals, downloads.
+
+A dialect module subclasses ``VendorProvider`` and keeps only what is its
+own: paths, body shapes, state maps, error tables and callback checks.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+
+from bot import media
+from bot.config import HttpProviderSettings
+from bot.errors import ProviderError
+from bot.providers.base import FailureReason, GenerateRequest, PollPolicy, Provider
+from bot.providers.errors_table import ErrorTable
+from bot.providers.http import RetryPolicy, Transient, VendorHttp
+
+log = logging.getLogger(__name__)
+
+DETAIL_LIMIT = 300  # vendor text kept in logs and exceptions
+
+
+class VendorProvider(Provider):
+    """A vendor account reached over HTTPS with a Bearer key."""
+
+    vendor = "vendor"  # the dialect's name in log lines, e.g. "kie"
+
+    def __init__(
+        self,
+        settings: HttpProviderSettings,
+        models: Mapping[str, str],
+        default_poll: PollPolicy,
+        errors: ErrorTable,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        media_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = settings.name
+        self.models = {
+            key: vendor
+            for key, vendor in models.items()
+            if not settings.models or key in settings.models
+        }
+        self.poll_policy = settings.poll_policy(default_poll)
+        self._settings = settings
+        self._key = settings.api_key.get_secret_value()
+        self._secret = settings.webhook_secret.get_secret_value()
+        self._errors = errors.merged(settings.error_reasons)
+        self._client = httpx.AsyncClient(
+            base_url=settings.base_url,
+            headers={"Authorization": f"Bearer {self._key}"},
+            timeout=settings.timeout_seconds,
+            transport=transport,
+        )
+        # Media lives on vendor CDNs: this client never carries the API key.
+        self._media = httpx.AsyncClient(
+            timeout=settings.timeout_seconds, follow_redirects=True, transport=media_transport
+        )
+        self._http = VendorHttp(
+            self._client, RetryPolicy.from_settings(settings), classify=self._classify
+        )
+
+    @abc.abstractmethod
+    def _classify(self, response: httpx.Response) -> Transient | None:
+        """Why an answer deserves another attempt (``VendorHttp``'s hook), or None."""
+
+    async def download(self, url: str, dest: Path, max_bytes: int) -> int:
+        return await media.download(self._media, url, dest, max_bytes)
+
+    async def aclose(self) -> None:
+        try:
+            await self._client.aclose()
+        finally:
+            await self._media.aclose()
+
+    def _vendor_model(self, request: GenerateRequest) -> str:
+        """The vendor's name for the requested model; refused before any request if none."""
+        model = self.models.get(request.model)
+        if model is None:
+            raise ProviderError(
+                FailureReason.INVALID_INPUT, "model", f"{self.name} does not offer {request.model}"
+            )
+        return model
+
+    def _clean(self, text: str) -> str:
+        """Vendor text fit for logs and exceptions: bounded, and never the key or secret."""
+        for secret in (self._key, self._secret):
+            if secret:
+                text = text.replace(secret, "***")
+        return text[:DETAIL_LIMIT]
+
+    def _refused(
+        self, reason: FailureReason, code: str, detail: str, *, where: str, bad_key: bool
+    ) -> ProviderError:
+        """Log a refusal at the level its audience needs and return it as a ``ProviderError``.
+
+        ``where`` names the code for the log ("code 401", "HTTP 401"); ``detail``
+        must already be cleaned.
+        """
+        if bad_key:
+            # Loud, for the admin: every job on this provider fails until the key is fixed.
+            log.error(
+                "%s: %s rejected the API key (%s); check the %s environment variable",
+                self.name,
+                self.vendor,
+                where,
+                self._settings.api_key_env,
+            )
+        elif reason is FailureReason.INSUFFICIENT_CREDITS:
+            log.error("%s: %s account is out of credits (%s)", self.name, self.vendor, where)
+        else:
+            log.warning("%s: %s refused (%s): %s", self.name, self.vendor, where, detail)
+        return ProviderError(reason, code, detail)
