@@ -152,7 +152,9 @@ class JobRunner:
         """
         while True:
             try:
-                task_id = await provider.submit(job.request, job.id, self._callback_url(job))
+                task_id = await provider.submit(
+                    job.request, job.id, self._callback_for(job, provider)
+                )
             except ProviderError as exc:
                 fallback = self._next_provider(job, provider) if _no_task_made(exc) else None
                 if fallback is None:
@@ -172,6 +174,11 @@ class JobRunner:
             await self._store.update(job, "vendor_task_id", "submitted_at", "state")
             log.info("job %s submitted to %s as %s", job.id, provider.name, task_id)
             return provider
+
+    def _callback_for(self, job: Job, provider: Provider) -> str | None:
+        """The callback URL ``provider`` will pass on for ``job``, if any."""
+        url = self._callback_url(job)
+        return url if url is not None and provider.accepts_callbacks(url) else None
 
     def _next_provider(self, job: Job, current: Provider) -> Provider | None:
         later = self._ordered[self._ordered.index(current) + 1 :]
@@ -212,7 +219,7 @@ class JobRunner:
         since = job.last_poll_at or job.submitted_at or job.created_at
         waiting_on_callbacks = (
             self._callback_stall is not None
-            and self._callback_url(job) is not None
+            and self._callback_for(job, provider) is not None
             and job.id not in self._stalled
         )
         if waiting_on_callbacks:

@@ -156,6 +156,14 @@ class Provider(abc.ABC):
         Raises ``MediaError`` when it cannot be fetched or exceeds ``max_bytes``.
         """
 
+    def accepts_callbacks(self, url: str) -> bool:
+        """Whether this provider will hand ``url`` to its vendor and so hear callbacks.
+
+        A job whose provider says no is polled from the start instead of
+        waiting for callbacks that cannot come.
+        """
+        return False
+
     def read_callback(self, headers: Mapping[str, str], body: bytes, now: float) -> CallbackEvent:
         """Check a callback's signature (where the dialect signs) and freshness.
 

@@ -224,6 +224,9 @@ class EvolinkProvider(VendorProvider):
 
     # -- submit helpers --------------------------------------------------------
 
+    def accepts_callbacks(self, url: str) -> bool:
+        return _callback_allowed(url)
+
     def _callback_url(self, url: str | None) -> str | None:
         """``url`` when Evolink may be given it (see the module docstring), else None."""
         if not url:

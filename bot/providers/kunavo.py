@@ -194,6 +194,10 @@ class KunavoProvider(VendorProvider):
 
     # -- submit ----------------------------------------------------------------
 
+    def accepts_callbacks(self, url: str) -> bool:
+        # Without the signing secret every webhook would be refused as unverifiable.
+        return webhook_allowed(url) and bool(self._settings.webhook_secret.get_secret_value())
+
     def _submit_body(
         self, request: GenerateRequest, model: str, callback_url: str | None
     ) -> dict[str, Any]:

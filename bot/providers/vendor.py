@@ -30,6 +30,9 @@ class VendorProvider(Provider):
 
     vendor = "vendor"  # the dialect's name in log lines, e.g. "kie"
 
+    def accepts_callbacks(self, url: str) -> bool:
+        return True
+
     def __init__(
         self,
         settings: HttpProviderSettings,

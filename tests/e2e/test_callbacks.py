@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import socket
 
-from tests.e2e.botproc import kie_provider
+from tests.e2e.botproc import kie_provider, vendor_provider
 from tests.e2e.conftest import Launcher
 from tests.e2e.helpers import generate, result_messages
 from tests.fakes.discord import FakeDiscord
+from tests.fakes.evolink import EvolinkEmulator
 from tests.fakes.kie import KieEmulator
 
 
@@ -55,3 +56,23 @@ async def test_stalled_callbacks_fall_back_to_polling(
     [task] = kie.task_ids()
     assert kie.polls[task] >= 1
     assert "polling instead" in bot.log
+
+
+async def test_provider_that_cannot_take_the_callback_url_is_polled_at_once(
+    bots: Launcher, discord_fake: FakeDiscord, member: int
+) -> None:
+    # Evolink calls back to HTTPS only: with a plain-http public address the
+    # bot must poll this job from the start, not wait out stall_minutes.
+    evolink = EvolinkEmulator(generation_seconds=1.0)
+    await evolink.start()
+    try:
+        port = free_port()
+        section = callbacks_section(port).replace(
+            f"http://127.0.0.1:{port}", f"http://bot.example.test:{port}"
+        )
+        await bots.start(extra=section, providers=vendor_provider("evolink", evolink.base_url))
+        await generate(discord_fake, member, prompt="a song polled despite callbacks")
+        await discord_fake.wait_for(lambda: len(result_messages(discord_fake)) == 1, timeout=20)
+        assert "callback_url" not in evolink.submits[0]
+    finally:
+        await evolink.stop()
