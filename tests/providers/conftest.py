@@ -1,32 +1,24 @@
-"""Fixtures for adapter contract tests: a kie.ai emulator and a provider pointed at it."""
+"""Fixtures for the adapter contract tests: an emulator per dialect and providers pointed at it.
+
+Each dialect module names its vendor with a module-level ``VENDOR`` (see
+``helpers.Vendor``); ``test_common.py`` overrides ``vendor`` to run on all four.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
-from pydantic import SecretStr
 
-from bot.config import KieSettings
-from bot.providers.kie import KieProvider
-from tests.fakes.kie import KieEmulator
-
-API_KEY = "kie-test-key"
+from tests.providers.helpers import GENERATION, FakeClock, Receiver, Vendor
 
 
-class FakeClock:
-    """Wall time the tests move by hand, so stage tests never race the emulator."""
-
-    def __init__(self, start: float = 1_750_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+@pytest.fixture
+def vendor(request: pytest.FixtureRequest) -> Vendor:
+    return request.module.VENDOR
 
 
 @pytest.fixture
@@ -35,37 +27,32 @@ def clock() -> FakeClock:
 
 
 @pytest_asyncio.fixture
-async def emu(clock: FakeClock) -> AsyncIterator[KieEmulator]:
-    emulator = KieEmulator(api_key=API_KEY, generation_seconds=100.0, clock=clock)
+async def emu(vendor: Vendor, clock: FakeClock) -> AsyncIterator[Any]:
+    emulator = vendor.emulator(api_key=vendor.api_key, generation_seconds=GENERATION, clock=clock)
     await emulator.start()
     yield emulator
     await emulator.stop()
 
 
 @pytest.fixture
-def make_settings(emu: KieEmulator) -> Callable[..., KieSettings]:
-    def make(**overrides: Any) -> KieSettings:
-        fields: dict[str, Any] = {
-            "kind": "kie",
-            "name": "kie",
-            "base_url": emu.base_url,
-            "api_key": SecretStr(API_KEY),
-            "retry_base_seconds": 0.01,
-        }
-        fields.update(overrides)
-        return KieSettings(**fields)
+def make_settings(vendor: Vendor, emu: Any) -> Callable[..., Any]:
+    """Settings for ``vendor`` pointed at the emulator; keyword arguments override fields."""
+
+    def make(**overrides: Any) -> Any:
+        return vendor.settings(**{"base_url": emu.base_url, **overrides})
 
     return make
 
 
 @pytest_asyncio.fixture
-async def make_kie(
-    make_settings: Callable[..., KieSettings],
-) -> AsyncIterator[Callable[..., KieProvider]]:
-    made: list[KieProvider] = []
+async def make_provider(
+    vendor: Vendor, make_settings: Callable[..., Any]
+) -> AsyncIterator[Callable[..., Any]]:
+    """Providers for ``vendor``, closed after the test; keywords override settings."""
+    made: list[Any] = []
 
-    def make(**overrides: Any) -> KieProvider:
-        provider = KieProvider(make_settings(**overrides))
+    def make(*, transport: httpx.AsyncBaseTransport | None = None, **overrides: Any) -> Any:
+        provider = vendor.provider_cls(make_settings(**overrides), transport=transport)
         made.append(provider)
         return provider
 
@@ -75,5 +62,13 @@ async def make_kie(
 
 
 @pytest.fixture
-def kie(make_kie: Callable[..., KieProvider]) -> KieProvider:
-    return make_kie()
+def provider(make_provider: Callable[..., Any]) -> Any:
+    return make_provider()
+
+
+@pytest_asyncio.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    hook = Receiver()
+    await hook.start()
+    yield hook
+    await hook.stop()

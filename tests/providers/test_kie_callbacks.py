@@ -10,25 +10,31 @@ import asyncio
 import base64
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from aiohttp import web
 from pydantic import SecretStr
 
 from bot.config import KieSettings
 from bot.providers.base import CallbackRejected, FailureReason, GenerateRequest, JobState
 from bot.providers.kie import KieProvider
 from tests.fakes.kie import KieEmulator, webhook_signature
-from tests.providers.conftest import API_KEY, FakeClock
+from tests.providers.helpers import KIE, FakeClock, Receiver, provider_fixtures
 
 MakeKie = Callable[..., KieProvider]
 Headers = dict[str, str]
 REQUEST = GenerateRequest(prompt="a calm piano piece", model="v4.5")
 SECRET = "kie-webhook-secret-0123456789"
 OTHER_SECRET = "some-other-webhook-secret"
+VENDOR = KIE
+API_KEY = KIE.api_key
+
+
+make_kie_fixture, kie_fixture = provider_fixtures("kie")
+
+
 TRACK_FIELDS = {
     "id",
     "audio_url",
@@ -46,52 +52,6 @@ TRACK_FIELDS = {
 TO_TEXT, TO_FIRST, TO_DONE = 30.0, 30.0, 40.0
 
 
-class Receiver:
-    """Stands in for the bot's webhook endpoint: records each POST, answers 200."""
-
-    def __init__(self) -> None:
-        self.url = ""
-        self.received: list[tuple[Headers, bytes]] = []
-        self._runner: web.AppRunner | None = None
-        self._arrived = asyncio.Condition()
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/callbacks/kie", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/callbacks/kie"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        # The bot's receiver lower-cases header names before read_callback; so does this one.
-        headers = {name.lower(): value for name, value in request.headers.items()}
-        self.received.append((headers, await request.read()))
-        async with self._arrived:
-            self._arrived.notify_all()
-        return web.json_response({"status": "received"})
-
-    def types(self) -> list[str]:
-        return [json.loads(body)["data"]["callbackType"] for _, body in self.received]
-
-    async def wait_for(self, count: int) -> None:
-        """Until ``count`` callbacks have arrived; the caller bounds the wait."""
-        async with self._arrived:
-            await self._arrived.wait_for(lambda: len(self.received) >= count)
-
-
-@pytest_asyncio.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    server = Receiver()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 async def advance(emu: KieEmulator, clock: FakeClock, seconds: float) -> None:
     """Move the timeline and deliver whatever became due."""
     clock.advance(seconds)
@@ -101,6 +61,10 @@ async def advance(emu: KieEmulator, clock: FakeClock, seconds: float) -> None:
 async def run_to_done(emu: KieEmulator, clock: FakeClock) -> None:
     for step in (TO_TEXT, TO_FIRST, TO_DONE):
         await advance(emu, clock, step)
+
+
+def types(receiver: Receiver) -> list[str]:
+    return [json.loads(body)["data"]["callbackType"] for _, body in receiver.received]
 
 
 def payload(body: bytes) -> Any:
@@ -132,11 +96,11 @@ async def test_stages_arrive_in_order_and_name_the_task(
     await advance(emu, clock, TO_TEXT - 1)
     assert receiver.received == []  # nothing before the stage is due
     await advance(emu, clock, 1)
-    assert receiver.types() == ["text"]
+    assert types(receiver) == ["text"]
     await advance(emu, clock, TO_FIRST)
-    assert receiver.types() == ["text", "first"]
+    assert types(receiver) == ["text", "first"]
     await advance(emu, clock, TO_DONE)
-    assert receiver.types() == ["text", "first", "complete"]
+    assert types(receiver) == ["text", "first", "complete"]
     await advance(emu, clock, 100)
     assert len(receiver.received) == 3  # each stage exactly once
 
@@ -172,7 +136,7 @@ async def test_signed_callbacks_are_accepted_with_the_secret_on_both_sides(
     kie = make_kie(webhook_secret=SecretStr(SECRET))
     task_id = await kie.submit(REQUEST, "job-1", receiver.url)
     await run_to_done(emu, clock)
-    assert receiver.types() == ["text", "first", "complete"]
+    assert types(receiver) == ["text", "first", "complete"]
     for headers, body in receiver.received:
         stamp = headers["x-webhook-timestamp"]
         assert headers["x-webhook-signature"] == webhook_signature(SECRET, task_id, stamp)
@@ -199,7 +163,7 @@ async def test_a_sensitive_prompt_sends_one_error_callback(
     emu.plan("sensitive")
     task_id = await kie.submit(REQUEST, "job-1", receiver.url)
     await run_to_done(emu, clock)
-    assert receiver.types() == ["error"]
+    assert types(receiver) == ["error"]
     headers, body = receiver.received[0]
     assert payload(body)["code"] == 400
     assert payload(body)["data"]["data"] == []
@@ -214,7 +178,7 @@ async def test_an_audio_failure_sends_text_then_error_with_the_vendor_code(
     emu.plan("audio_failed", error_code=531)
     await kie.submit(REQUEST, "job-1", receiver.url)
     await run_to_done(emu, clock)
-    assert receiver.types() == ["text", "error"]
+    assert types(receiver) == ["text", "error"]
     assert payload(receiver.received[1][1])["code"] == 531
 
 
@@ -224,7 +188,7 @@ async def test_skipped_stages_are_never_sent(
     emu.skip_callback_stages = {"text", "first"}
     task_id = await kie.submit(REQUEST, "job-1", receiver.url)
     await run_to_done(emu, clock)
-    assert receiver.types() == ["complete"]
+    assert types(receiver) == ["complete"]
     headers, body = receiver.received[0]
     assert kie.read_callback(headers, body, clock()).task_id == task_id
 
@@ -236,7 +200,7 @@ async def test_stalled_callbacks_stop_after_the_named_stage(
     task_id = await kie.submit(REQUEST, "job-1", receiver.url)
     await run_to_done(emu, clock)
     await advance(emu, clock, 600)
-    assert receiver.types() == ["text", "first"]
+    assert types(receiver) == ["text", "first"]
     # Only the callbacks went quiet: polling still sees the task finish.
     assert (await kie.status(task_id)).state is JobState.SUCCEEDED
 
@@ -286,7 +250,7 @@ async def test_the_scheduler_sends_signed_callbacks_in_real_time(receiver: Recei
         task_id = await kie.submit(REQUEST, "job-1", receiver.url)
         async with asyncio.timeout(5):
             await receiver.wait_for(3)
-        assert receiver.types() == ["text", "first", "complete"]
+        assert types(receiver) == ["text", "first", "complete"]
         for headers, body in receiver.received:
             assert kie.read_callback(headers, body, time.time()).task_id == task_id
     finally:

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import collections
-import io
 import json
 import logging
-import socket
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-import miniaudio
 import pytest
-import pytest_asyncio
-from aiohttp import web
-from PIL import Image
 from pydantic import SecretStr
 
-from bot.config import KunavoSettings
-from bot.errors import MalformedResponse, MediaError, ProviderError, TransientProviderError
+from bot.errors import MalformedResponse, ProviderError
 from bot.providers.base import (
     CallbackEvent,
     CallbackRejected,
@@ -35,146 +25,46 @@ from bot.providers.base import (
 )
 from bot.providers.kunavo import DEFAULT_POLL, KunavoProvider, idempotency_key, webhook_allowed
 from tests.fakes.kunavo import FAILURE_CODES, KunavoEmulator
-from tests.providers.conftest import FakeClock
+from tests.providers.helpers import (
+    GENERATION,
+    KUNAVO,
+    KUNAVO_OTHER_KEY,
+    KUNAVO_SECRET,
+    FakeClock,
+    Receiver,
+    polls_until,
+    provider_fixtures,
+)
+from tests.providers.helpers import assert_no_secret as assert_none_of
+from tests.providers.helpers import submit_error as vendor_submit_error
 
 R = FailureReason
-API_KEY = "kunavo-test-key-0123456789"
-SECRET = "kunavo-webhook-secret-9876543210"
-OTHER_KEY = "kunavo-other-account-key"
+VENDOR = KUNAVO
+API_KEY = KUNAVO.api_key
+SECRET = KUNAVO_SECRET
+OTHER_KEY = KUNAVO_OTHER_KEY
 MakeKunavo = Callable[..., KunavoProvider]
 REQUEST = GenerateRequest(prompt="a calm piano piece", model="v5")
 JOBS = "/v1/audio/music/jobs"
 ATTEMPTS = 5  # KunavoSettings.retries defaults to 4 retries after the first attempt
-GENERATION = 100.0  # emulated seconds: queued for 25, in_progress until 100
+# GENERATION: emulated seconds: queued for 25, in_progress until 100
 
 
 # -- fixtures ------------------------------------------------------------------------
 
 
-@pytest_asyncio.fixture
-async def kunavo_emu(clock: FakeClock) -> AsyncIterator[KunavoEmulator]:
-    emulator = KunavoEmulator(
-        api_key=API_KEY,
-        webhook_secret=SECRET,
-        generation_seconds=GENERATION,
-        clock=clock,
-        other_api_key=OTHER_KEY,
-    )
-    await emulator.start()
-    yield emulator
-    await emulator.stop()
+make_kunavo_fixture, kunavo_fixture = provider_fixtures("kunavo")
 
 
-@pytest.fixture
-def kunavo_settings(kunavo_emu: KunavoEmulator) -> Callable[..., KunavoSettings]:
-    def make(**overrides: Any) -> KunavoSettings:
-        fields: dict[str, Any] = {
-            "kind": "kunavo",
-            "name": "kunavo",
-            "base_url": kunavo_emu.base_url,
-            "api_key": SecretStr(API_KEY),
-            "webhook_secret": SecretStr(SECRET),
-            "retry_base_seconds": 0.01,
-        }
-        fields.update(overrides)
-        return KunavoSettings(**fields)
-
-    return make
-
-
-@pytest_asyncio.fixture
-async def make_kunavo(
-    kunavo_settings: Callable[..., KunavoSettings],
-) -> AsyncIterator[MakeKunavo]:
-    made: list[KunavoProvider] = []
-
-    def make(*, transport: httpx.AsyncBaseTransport | None = None, **overrides: Any) -> Any:
-        provider = KunavoProvider(kunavo_settings(**overrides), transport=transport)
-        made.append(provider)
-        return provider
-
-    yield make
-    for provider in made:
-        await provider.aclose()
-
-
-@pytest.fixture
-def kunavo(make_kunavo: MakeKunavo) -> KunavoProvider:
-    return make_kunavo()
-
-
-class Receiver:
-    """A webhook endpoint on 127.0.0.1 that records what arrives and answers ``statuses``."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.statuses: collections.deque[int] = collections.deque()
-        self.url = ""
-        self._arrived = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/hook/{job}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/hook"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def wait_for(self, count: int, seconds: float = 5.0) -> None:
-        async with asyncio.timeout(seconds):
-            while len(self.received) < count:
-                self._arrived.clear()
-                await self._arrived.wait()
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        headers = {name.lower(): value for name, value in request.headers.items()}
-        self.received.append((headers, await request.read()))
-        self._arrived.set()
-        return web.Response(status=self.statuses.popleft() if self.statuses else 200)
-
-
-@pytest_asyncio.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    hook = Receiver()
-    await hook.start()
-    yield hook
-    await hook.stop()
+def assert_no_secret(exc: BaseException, *secrets: str) -> None:
+    assert_none_of(exc, *(secrets or KUNAVO.all_secrets))
 
 
 # -- helpers --------------------------------------------------------------------------
 
 
-def assert_no_secret(exc: BaseException, *secrets: str) -> None:
-    """No key or secret in any text an exception carries, chained ones included."""
-    secrets = secrets or (API_KEY, SECRET)
-    seen: BaseException | None = exc
-    while seen is not None:
-        texts = [str(seen), repr(seen), *map(str, seen.args)]
-        texts += [str(getattr(seen, name, "")) for name in ("code", "detail")]
-        assert not any(s in text for s in secrets for text in texts), texts
-        seen = seen.__cause__ or seen.__context__
-
-
 async def submit_error(kunavo: KunavoProvider, job_id: str = "job-1") -> ProviderError:
-    with pytest.raises(ProviderError) as info:
-        await kunavo.submit(REQUEST, job_id)
-    assert_no_secret(info.value)
-    return info.value
-
-
-def polls_until(done_at: float, policy: Any) -> int:
-    """Polls a job runner following ``policy`` spends to see a task done at ``done_at``."""
-    t, polls = 0.0, 0
-    while True:
-        t += policy.delay(polls)
-        polls += 1
-        if t >= done_at:
-            return polls
+    return await vendor_submit_error(kunavo, REQUEST, *KUNAVO.all_secrets, job_id=job_id)
 
 
 # -- policy and catalogue ---------------------------------------------------------------
@@ -201,20 +91,11 @@ def test_models_are_the_documented_slugs(make_kunavo: MakeKunavo) -> None:
     assert make_kunavo(models=["v4"]).models == {}
 
 
-async def test_model_not_offered_is_refused_without_a_request(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator
-) -> None:
-    with pytest.raises(ProviderError) as info:
-        await kunavo.submit(GenerateRequest(prompt="x", model="v4.5"), "job-1")
-    assert info.value.reason is R.INVALID_INPUT
-    assert kunavo_emu.hits[JOBS] == 0
-
-
 # -- submit, idempotency, webhook URL ------------------------------------------------------
 
 
 async def test_submit_sends_the_job_body_and_the_job_id_as_idempotency_key(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator, caplog: pytest.LogCaptureFixture
+    kunavo: KunavoProvider, emu: KunavoEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     request = GenerateRequest(
         prompt="rainy night", model="v5", instrumental=True, style="lofi", title="Rain"
@@ -222,8 +103,8 @@ async def test_submit_sends_the_job_body_and_the_job_id_as_idempotency_key(
     with caplog.at_level(logging.INFO, logger="bot.providers.kunavo"):
         task_id = await kunavo.submit(request, "job-abc")
     assert task_id.startswith("msc_")
-    assert kunavo_emu.task_ids() == [task_id]
-    assert kunavo_emu.submits == [
+    assert emu.task_ids() == [task_id]
+    assert emu.submits == [
         {
             "model": "suno-v5",
             "prompt": "rainy night\nStyle: lofi",
@@ -231,56 +112,56 @@ async def test_submit_sends_the_job_body_and_the_job_id_as_idempotency_key(
             "title": "Rain",
         }
     ]
-    assert kunavo_emu.idempotency_keys == ["job-abc"]
+    assert emu.idempotency_keys == ["job-abc"]
     assert "(created)" in caplog.text
 
 
 async def test_same_job_id_twice_is_one_task_and_the_replay_is_logged(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator, caplog: pytest.LogCaptureFixture
+    kunavo: KunavoProvider, emu: KunavoEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="bot.providers.kunavo"):
         first = await kunavo.submit(REQUEST, "job-1")
         again = await kunavo.submit(REQUEST, "job-1")
     other = await kunavo.submit(REQUEST, "job-2")
     assert first == again != other
-    assert kunavo_emu.task_ids() == [first, other]
-    assert kunavo_emu.idempotency_replays == 1
+    assert emu.task_ids() == [first, other]
+    assert emu.idempotency_replays == 1
     assert "(replayed)" in caplog.text
 
 
 async def test_submit_read_timeout_is_retried_and_makes_one_task(
-    make_kunavo: MakeKunavo, kunavo_emu: KunavoEmulator
+    make_kunavo: MakeKunavo, emu: KunavoEmulator
 ) -> None:
     kunavo = make_kunavo(timeout_seconds=0.3)
-    kunavo_emu.delay_requests(1.0, path_prefix=JOBS)  # processed, then answered too late
+    emu.delay_requests(1.0, path_prefix=JOBS)  # processed, then answered too late
     task_id = await kunavo.submit(REQUEST, "job-1")
-    assert kunavo_emu.task_ids() == [task_id]
-    assert kunavo_emu.hits[JOBS] == 2
-    assert kunavo_emu.idempotency_replays == 1
+    assert emu.task_ids() == [task_id]
+    assert emu.hits[JOBS] == 2
+    assert emu.idempotency_replays == 1
 
 
 async def test_connection_cut_mid_answer_is_retried_on_submit_and_poll(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator
+    kunavo: KunavoProvider, emu: KunavoEmulator
 ) -> None:
-    kunavo_emu.malformed_next("disconnect")
+    emu.malformed_next("disconnect")
     task_id = await kunavo.submit(REQUEST, "job-1")
-    assert kunavo_emu.task_ids() == [task_id]
-    assert kunavo_emu.idempotency_replays == 1
-    kunavo_emu.malformed_next("disconnect")
+    assert emu.task_ids() == [task_id]
+    assert emu.idempotency_replays == 1
+    emu.malformed_next("disconnect")
     assert (await kunavo.status(task_id)).state is JobState.QUEUED
-    assert kunavo_emu.polls[task_id] == 2
+    assert emu.polls[task_id] == 2
 
 
 async def test_submit_unanswered_every_time_is_not_transient(
-    make_kunavo: MakeKunavo, kunavo_emu: KunavoEmulator
+    make_kunavo: MakeKunavo, emu: KunavoEmulator
 ) -> None:
     kunavo = make_kunavo(timeout_seconds=0.2, retries=1)
-    kunavo_emu.delay_requests(1.0, count=2, path_prefix=JOBS)
+    emu.delay_requests(1.0, count=2, path_prefix=JOBS)
     error = await submit_error(kunavo)
     # The task exists at Kunavo: a transient error would move the job to another vendor.
     assert type(error) is ProviderError
     assert error.code == "ReadTimeout"
-    assert len(kunavo_emu.task_ids()) == 1
+    assert len(emu.task_ids()) == 1
 
 
 @pytest.mark.parametrize(
@@ -297,17 +178,17 @@ async def test_submit_unanswered_every_time_is_not_transient(
 )
 async def test_webhook_url_only_when_https_or_loopback(
     kunavo: KunavoProvider,
-    kunavo_emu: KunavoEmulator,
+    emu: KunavoEmulator,
     caplog: pytest.LogCaptureFixture,
     url: str | None,
     sent: bool,
 ) -> None:
-    kunavo_emu.callbacks_enabled = False
+    emu.callbacks_enabled = False
     with caplog.at_level(logging.WARNING, logger="bot.providers.kunavo"):
         await kunavo.submit(REQUEST, "job-1", url)
-    assert ("webhook_url" in kunavo_emu.submits[0]) is sent
+    assert ("webhook_url" in emu.submits[0]) is sent
     if sent:
-        assert kunavo_emu.submits[0]["webhook_url"] == url
+        assert emu.submits[0]["webhook_url"] == url
     assert ("not https" in caplog.text) is (url is not None and not sent)
     assert url is None or url not in caplog.text
 
@@ -326,7 +207,7 @@ def test_long_or_odd_job_ids_become_a_stable_digest() -> None:
 
 
 async def test_task_walks_through_every_state(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator, clock: FakeClock
+    kunavo: KunavoProvider, emu: KunavoEmulator, clock: FakeClock
 ) -> None:
     task_id = await kunavo.submit(REQUEST, "job-1")
     queued = await kunavo.status(task_id)
@@ -351,19 +232,19 @@ async def test_task_walks_through_every_state(
     assert len({t.vendor_track_id for t in done.tracks}) == 2
     for track in done.tracks:
         assert track.vendor_task_id == task_id
-        assert track.audio_url.startswith(kunavo_emu.base_url)
+        assert track.audio_url.startswith(emu.base_url)
         assert track.stream_url
         assert track.image_url
         assert track.model == "suno-v5"
         assert track.expires_at is None  # archived: Kunavo's CDN links never expire
-    assert kunavo_emu.polls[task_id] == 3
-    assert kunavo_emu.completed_at[task_id] == pytest.approx(clock.now)
+    assert emu.polls[task_id] == 3
+    assert emu.completed_at[task_id] == pytest.approx(clock.now)
 
 
 async def test_unarchived_links_expire_a_day_after_completion(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator, clock: FakeClock
+    kunavo: KunavoProvider, emu: KunavoEmulator, clock: FakeClock
 ) -> None:
-    kunavo_emu.archived = False
+    emu.archived = False
     task_id = await kunavo.submit(REQUEST, "job-1")
     clock.advance(GENERATION)
     done = await kunavo.status(task_id)
@@ -390,12 +271,12 @@ def test_every_emulated_failure_code_is_covered() -> None:
 @pytest.mark.parametrize(("code", "reason"), FAILURES)
 async def test_failure_codes_map_to_reasons(
     kunavo: KunavoProvider,
-    kunavo_emu: KunavoEmulator,
+    emu: KunavoEmulator,
     clock: FakeClock,
     code: str,
     reason: FailureReason,
 ) -> None:
-    kunavo_emu.plan(code)
+    emu.plan(code)
     task_id = await kunavo.submit(REQUEST, "job-1")
     clock.advance(GENERATION)
     status = await kunavo.status(task_id)
@@ -418,47 +299,17 @@ async def test_failure_codes_map_to_reasons(
 )
 async def test_unknown_failure_codes(
     kunavo: KunavoProvider,
-    kunavo_emu: KunavoEmulator,
+    emu: KunavoEmulator,
     clock: FakeClock,
     code: str | None,
     message: str,
     reason: FailureReason,
 ) -> None:
-    kunavo_emu.plan("failed", error_code=code, error_message=message)
+    emu.plan("failed", error_code=code, error_message=message)
     task_id = await kunavo.submit(REQUEST, "job-1")
     clock.advance(GENERATION)
     status = await kunavo.status(task_id)
     assert (status.state, status.failure) == (JobState.FAILED, reason)
-
-
-async def test_never_stays_queued(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator, clock: FakeClock
-) -> None:
-    kunavo_emu.plan("never")
-    task_id = await kunavo.submit(REQUEST, "job-1")
-    clock.advance(10_000)
-    assert (await kunavo.status(task_id)).state is JobState.QUEUED
-    assert task_id not in kunavo_emu.completed_at
-
-
-async def test_real_time_run_to_completion(kunavo_settings: Callable[..., Any]) -> None:
-    emu = KunavoEmulator(api_key=API_KEY, generation_seconds=0.3)
-    await emu.start()
-    kunavo = KunavoProvider(kunavo_settings(base_url=emu.base_url))
-    try:
-        task_id = await kunavo.submit(REQUEST, "job-1")
-        seen: list[JobState] = []
-        status = TaskStatus(state=JobState.QUEUED)
-        while not status.state.terminal:
-            status = await kunavo.status(task_id)
-            seen.append(status.state)
-            await asyncio.sleep(0.02)
-        assert status.state is JobState.SUCCEEDED
-        assert JobState.RUNNING in seen
-        assert time.time() >= emu.completed_at[task_id]
-    finally:
-        await kunavo.aclose()
-        await emu.stop()
 
 
 # -- HTTP errors -------------------------------------------------------------------------
@@ -479,106 +330,42 @@ TRANSIENT = [409, 429, 500, 502, 503, 504]
 @pytest.mark.parametrize(("status", "code", "reason"), REFUSALS)
 async def test_refusals_are_not_retried_and_keep_the_raw_code(
     kunavo: KunavoProvider,
-    kunavo_emu: KunavoEmulator,
+    emu: KunavoEmulator,
     status: int,
     code: str,
     reason: FailureReason,
 ) -> None:
-    kunavo_emu.fail_submit(status, code, f"vendor says {status}")
+    emu.fail_submit(status, code, f"vendor says {status}")
     error = await submit_error(kunavo)
     assert type(error) is ProviderError
     assert (error.reason, error.code) == (reason, str(status))
     assert error.detail == f"{code}: vendor says {status}"
-    assert kunavo_emu.hits[JOBS] == 1
-    assert kunavo_emu.task_ids() == []
+    assert emu.hits[JOBS] == 1
+    assert emu.task_ids() == []
 
 
 @pytest.mark.parametrize("status", TRANSIENT)
 async def test_transient_statuses_are_retried_then_succeed(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator, status: int
+    kunavo: KunavoProvider, emu: KunavoEmulator, status: int
 ) -> None:
-    kunavo_emu.fail_submit(status, "busy", "try again", count=2)
+    emu.fail_submit(status, "busy", "try again", count=2)
     task_id = await kunavo.submit(REQUEST, "job-1")
-    assert kunavo_emu.task_ids() == [task_id]
-    assert kunavo_emu.hits[JOBS] == 3
-
-
-async def test_429_with_retry_after_is_honoured(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator
-) -> None:
-    kunavo_emu.fail_requests(429, count=1, retry_after=0.3)
-    started = time.monotonic()
-    await kunavo.submit(REQUEST, "job-1")
-    assert time.monotonic() - started >= 0.3
-    assert kunavo_emu.hits[JOBS] == 2
-
-
-async def test_429_with_retry_after_as_http_date(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator
-) -> None:
-    when = datetime.now(UTC) + timedelta(seconds=1)
-    kunavo_emu.fail_requests(429, count=1, retry_after=format_datetime(when, usegmt=True))
-    await kunavo.submit(REQUEST, "job-1")
-    assert kunavo_emu.hits[JOBS] == 2
-
-
-async def test_429_without_retry_after_backs_off_and_succeeds(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator
-) -> None:
-    kunavo_emu.fail_requests(429, count=2)
-    await kunavo.submit(REQUEST, "job-1")
-    assert kunavo_emu.hits[JOBS] == 3
-    assert len(kunavo_emu.submits) == 1
-
-
-async def test_retry_after_beyond_the_cap_gives_up_at_once(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator
-) -> None:
-    kunavo_emu.fail_requests(429, count=1, retry_after=120)
-    error = await submit_error(kunavo)
-    assert isinstance(error, TransientProviderError)
-    assert (error.reason, error.retry_after) == (R.RATE_LIMITED, 120)
-
-
-async def test_gateway_html_502_is_retried(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator
-) -> None:
-    kunavo_emu.fail_requests(502, count=1, html=True)
-    await kunavo.submit(REQUEST, "job-1")
-    assert kunavo_emu.hits[JOBS] == 2
-
-
-@pytest.mark.parametrize("retries", [0, 4])
-async def test_503_beyond_the_retry_budget(
-    make_kunavo: MakeKunavo, kunavo_emu: KunavoEmulator, retries: int
-) -> None:
-    kunavo = make_kunavo(retries=retries)
-    kunavo_emu.fail_requests(503, count=50)
-    error = await submit_error(kunavo)
-    assert isinstance(error, TransientProviderError)
-    assert (error.reason, error.code) == (R.PROVIDER_ERROR, "503")
-    assert kunavo_emu.hits[JOBS] == retries + 1
+    assert emu.task_ids() == [task_id]
+    assert emu.hits[JOBS] == 3
 
 
 async def test_poll_errors_are_retried_like_submits(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator
+    kunavo: KunavoProvider, emu: KunavoEmulator
 ) -> None:
     task_id = await kunavo.submit(REQUEST, "job-1")
-    kunavo_emu.fail_requests(503, count=2, path_prefix=f"{JOBS}/")
+    emu.fail_requests(503, count=2, path_prefix=f"{JOBS}/")
     assert (await kunavo.status(task_id)).state is JobState.QUEUED
-    assert kunavo_emu.polls[task_id] == 1  # the two 503s never reached the handler
-    assert kunavo_emu.hits[f"{JOBS}/{task_id}"] == 3
-
-
-async def test_unknown_task_is_a_404_provider_error(kunavo: KunavoProvider) -> None:
-    with pytest.raises(ProviderError) as info:
-        await kunavo.status("msc_nope")
-    assert type(info.value) is ProviderError
-    assert (info.value.reason, info.value.code) == (R.PROVIDER_ERROR, "404")
+    assert emu.polls[task_id] == 1  # the two 503s never reached the handler
+    assert emu.hits[f"{JOBS}/{task_id}"] == 3
 
 
 async def test_another_accounts_task_is_a_404(
-    make_kunavo: MakeKunavo, kunavo: KunavoProvider, kunavo_emu: KunavoEmulator
+    make_kunavo: MakeKunavo, kunavo: KunavoProvider, emu: KunavoEmulator
 ) -> None:
     other = make_kunavo(api_key=SecretStr(OTHER_KEY))
     theirs = await other.submit(REQUEST, "job-1")
@@ -590,82 +377,36 @@ async def test_another_accounts_task_is_a_404(
     assert await kunavo.submit(REQUEST, "job-1") != theirs
 
 
-async def test_wrong_key_is_logged_for_the_admin_and_never_echoed(
-    make_kunavo: MakeKunavo, kunavo_emu: KunavoEmulator, caplog: pytest.LogCaptureFixture
+async def test_a_key_echoed_by_the_vendor_is_masked(
+    kunavo: KunavoProvider, emu: KunavoEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    secret = "sk-wrong-secret-0123456789"
-    kunavo = make_kunavo(api_key=SecretStr(secret))
     with caplog.at_level(logging.DEBUG):
+        emu.fail_submit(402, "insufficient_credits", f"no credits for {API_KEY}")
         error = await submit_error(kunavo)
-        with pytest.raises(ProviderError):
-            await kunavo.status("msc_any")
-    assert (error.reason, error.code) == (R.PROVIDER_ERROR, "401")
-    assert_no_secret(error, secret)
-    assert any(
-        r.levelno == logging.ERROR and "KUNAVO_API_KEY" in r.getMessage() for r in caplog.records
-    )
-    assert secret not in caplog.text
-    assert kunavo_emu.hits[JOBS] == 1
-
-
-async def test_connection_refused_is_retried_then_transient(make_kunavo: MakeKunavo) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    kunavo = make_kunavo(base_url=f"http://127.0.0.1:{port}")
-    error = await submit_error(kunavo)
-    # Nothing was sent, so no task can exist: another vendor may take the job.
-    assert isinstance(error, TransientProviderError)
-    assert (error.reason, error.code) == (R.PROVIDER_ERROR, "ConnectError")
-
-
-async def test_no_log_line_carries_the_key(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator, caplog: pytest.LogCaptureFixture
-) -> None:
-    with caplog.at_level(logging.DEBUG):
-        kunavo_emu.fail_requests(503, count=2)
-        kunavo_emu.fail_submit(402, "insufficient_credits", f"no credits for {API_KEY}")
-        with pytest.raises(ProviderError) as info:
-            await kunavo.submit(REQUEST, "job-1")
-        kunavo_emu.fail_requests(429, count=50)
-        with pytest.raises(TransientProviderError):
-            await kunavo.submit(REQUEST, "job-2")
-    assert_no_secret(info.value)
+    assert (error.reason, error.code) == (R.INSUFFICIENT_CREDITS, "402")
     assert API_KEY not in caplog.text
-    assert SECRET not in caplog.text
 
 
 # -- reseller tables ------------------------------------------------------------------------
 
 
-async def test_reseller_override_makes_429_mean_out_of_credits(
-    make_kunavo: MakeKunavo, kunavo_emu: KunavoEmulator
-) -> None:
-    kunavo = make_kunavo(error_reasons={"429": "insufficient_credits"})
-    kunavo_emu.fail_submit(429, "too_many", "credits exhausted", count=5)
-    error = await submit_error(kunavo)
-    assert type(error) is ProviderError
-    assert (error.reason, error.code) == (R.INSUFFICIENT_CREDITS, "429")
-    assert kunavo_emu.hits[JOBS] == 1
-
-
 async def test_reseller_override_of_a_task_error_code(
-    make_kunavo: MakeKunavo, kunavo_emu: KunavoEmulator, clock: FakeClock
+    make_kunavo: MakeKunavo, emu: KunavoEmulator, clock: FakeClock
 ) -> None:
     kunavo = make_kunavo(error_reasons={"generation_failed": "content_policy"})
-    kunavo_emu.plan("generation_failed")
+    emu.plan("generation_failed")
     task_id = await kunavo.submit(REQUEST, "job-1")
     clock.advance(GENERATION)
     assert (await kunavo.status(task_id)).failure is R.CONTENT_POLICY
 
 
 async def test_reseller_can_make_a_status_retryable(
-    make_kunavo: MakeKunavo, kunavo_emu: KunavoEmulator
+    make_kunavo: MakeKunavo, emu: KunavoEmulator
 ) -> None:
     kunavo = make_kunavo(error_reasons={"403": "rate_limited"})
-    kunavo_emu.fail_submit(403, "slow_down", "slow down")
+    emu.fail_submit(403, "slow_down", "slow down")
     await kunavo.submit(REQUEST, "job-1")
-    assert kunavo_emu.hits[JOBS] == 2
+    assert emu.hits[JOBS] == 2
 
 
 # -- malformed answers -------------------------------------------------------------------------
@@ -673,36 +414,25 @@ async def test_reseller_can_make_a_status_retryable(
 
 @pytest.mark.parametrize("kind", ["not_json", "truncated", "no_id"])
 async def test_unreadable_submit_answer_is_asked_again_with_the_same_key(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator, kind: str
+    kunavo: KunavoProvider, emu: KunavoEmulator, kind: str
 ) -> None:
-    kunavo_emu.malformed_next(kind)
+    emu.malformed_next(kind)
     task_id = await kunavo.submit(REQUEST, "job-1")
-    assert kunavo_emu.task_ids() == [task_id]
-    assert kunavo_emu.idempotency_replays == 1
+    assert emu.task_ids() == [task_id]
+    assert emu.idempotency_replays == 1
 
 
 @pytest.mark.parametrize("kind", ["not_json", "truncated", "no_id"])
 async def test_unreadable_submit_answer_twice_is_malformed(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator, kind: str
+    kunavo: KunavoProvider, emu: KunavoEmulator, kind: str
 ) -> None:
-    kunavo_emu.malformed_next(kind)
-    kunavo_emu.malformed_next(kind)
+    emu.malformed_next(kind)
+    emu.malformed_next(kind)
     with pytest.raises(MalformedResponse) as info:
         await kunavo.submit(REQUEST, "job-1")
     assert_no_secret(info.value)
-    assert len(kunavo_emu.task_ids()) == 1
-    assert kunavo_emu.hits[JOBS] == 2
-
-
-@pytest.mark.parametrize("kind", ["not_json", "truncated", "no_id"])
-async def test_malformed_poll_answer(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator, kind: str
-) -> None:
-    task_id = await kunavo.submit(REQUEST, "job-1")
-    kunavo_emu.malformed_next(kind)
-    with pytest.raises(MalformedResponse):
-        await kunavo.status(task_id)
-    assert (await kunavo.status(task_id)).state is JobState.QUEUED
+    assert len(emu.task_ids()) == 1
+    assert emu.hits[JOBS] == 2
 
 
 # -- parsing edge cases, without the emulator ----------------------------------------------------
@@ -837,36 +567,16 @@ async def finished(kunavo: KunavoProvider, clock: FakeClock) -> TaskStatus:
     return await kunavo.status(task_id)
 
 
-async def test_download_fetches_real_media_without_the_key(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator, clock: FakeClock, tmp_path: Path
+async def test_stream_url_downloads_without_the_key(
+    kunavo: KunavoProvider, emu: KunavoEmulator, clock: FakeClock, tmp_path: Path
 ) -> None:
+    # Audio and cover downloads are covered for every dialect in test_common.py.
     track = (await finished(kunavo, clock)).tracks[0]
-    audio, cover = tmp_path / "a.mp3", tmp_path / "a.png"
-    assert await kunavo.download(track.audio_url, audio, 10_000_000) == len(kunavo_emu.audio_bytes)
-    assert await kunavo.download(track.image_url, cover, 10_000_000) == len(kunavo_emu.image_bytes)
     assert await kunavo.download(track.stream_url, tmp_path / "s.mp3", 10_000_000) > 0
-    assert miniaudio.mp3_get_info(audio.read_bytes()).duration == pytest.approx(2.0, abs=0.2)
-    assert Image.open(io.BytesIO(cover.read_bytes())).format == "PNG"
-    assert len(kunavo_emu.download_headers) == 3
-    for headers in kunavo_emu.download_headers:
+    assert len(emu.download_headers) == 1
+    for headers in emu.download_headers:
         assert "authorization" not in {name.lower() for name in headers}
         assert API_KEY not in json.dumps(headers)
-
-
-@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
-async def test_download_over_the_cap_fails_and_leaves_no_file(
-    kunavo: KunavoProvider,
-    kunavo_emu: KunavoEmulator,
-    clock: FakeClock,
-    tmp_path: Path,
-    chunked: bool,
-) -> None:
-    kunavo_emu.chunked_media = chunked
-    track = (await finished(kunavo, clock)).tracks[0]
-    dest = tmp_path / "big.mp3"
-    with pytest.raises(MediaError):
-        await kunavo.download(track.audio_url, dest, 5000)
-    assert not dest.exists()
 
 
 # -- webhooks ------------------------------------------------------------------------------------
@@ -884,7 +594,7 @@ async def webhook_for(
 
 
 async def test_a_real_completed_webhook_is_accepted(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator, receiver: Receiver, clock: FakeClock
+    kunavo: KunavoProvider, emu: KunavoEmulator, receiver: Receiver, clock: FakeClock
 ) -> None:
     task_id, headers, body = await webhook_for(kunavo, receiver, clock)
     event = kunavo.read_callback(headers, body, clock.now)
@@ -894,14 +604,14 @@ async def test_a_real_completed_webhook_is_accepted(
     assert (payload["type"], payload["object"]) == ("music.completed", "event")
     assert payload["data"]["status"] == "completed"
     assert headers["x-kunavo-webhook-signature"].startswith("sha256=")
-    await kunavo_emu.webhooks_idle()  # it records a delivery once the answer is in
-    assert [sent.status for sent in kunavo_emu.callbacks_sent] == [200]
+    await emu.webhooks_idle()  # it records a delivery once the answer is in
+    assert [sent.status for sent in emu.callbacks_sent] == [200]
 
 
 async def test_a_real_failed_webhook_is_accepted(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator, receiver: Receiver, clock: FakeClock
+    kunavo: KunavoProvider, emu: KunavoEmulator, receiver: Receiver, clock: FakeClock
 ) -> None:
-    kunavo_emu.plan("content_policy_violation")
+    emu.plan("content_policy_violation")
     task_id, headers, body = await webhook_for(kunavo, receiver, clock)
     assert kunavo.read_callback(headers, body, clock.now).task_id == task_id
     payload = json.loads(body)
@@ -910,28 +620,28 @@ async def test_a_real_failed_webhook_is_accepted(
 
 
 async def test_webhook_delivery_is_retried_and_can_be_switched_off(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator, receiver: Receiver, clock: FakeClock
+    kunavo: KunavoProvider, emu: KunavoEmulator, receiver: Receiver, clock: FakeClock
 ) -> None:
     receiver.statuses.append(500)
     await webhook_for(kunavo, receiver, clock)
     await receiver.wait_for(2)
-    await kunavo_emu.webhooks_idle()
-    assert [sent.status for sent in kunavo_emu.callbacks_sent] == [500, 200]
+    await emu.webhooks_idle()
+    assert [sent.status for sent in emu.callbacks_sent] == [500, 200]
     assert receiver.received[0][1] == receiver.received[1][1]  # the same event again
 
-    kunavo_emu.callbacks_enabled = False
+    emu.callbacks_enabled = False
     await kunavo.submit(REQUEST, "job-2", f"{receiver.url}/job-2")
     clock.advance(GENERATION)
-    await kunavo_emu.webhooks_idle()
+    await emu.webhooks_idle()
     assert len(receiver.received) == 2
 
 
 async def test_stop_cancels_pending_webhooks(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator, receiver: Receiver
+    kunavo: KunavoProvider, emu: KunavoEmulator, receiver: Receiver
 ) -> None:
     await kunavo.submit(REQUEST, "job-1", f"{receiver.url}/job-1")
-    await asyncio.wait_for(kunavo_emu.stop(), 1)
-    assert kunavo_emu.callbacks_sent == []
+    await asyncio.wait_for(emu.stop(), 1)
+    assert emu.callbacks_sent == []
 
 
 EVENT = json.dumps(
@@ -950,14 +660,14 @@ def signed(emu: KunavoEmulator, body: bytes, timestamp: int) -> dict[str, str]:
 
 
 def test_a_forged_event_signed_with_the_secret_is_accepted(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator, clock: FakeClock
+    kunavo: KunavoProvider, emu: KunavoEmulator, clock: FakeClock
 ) -> None:
     now = int(clock.now)
-    event = kunavo.read_callback(signed(kunavo_emu, EVENT, now), EVENT, now)
+    event = kunavo.read_callback(signed(emu, EVENT, now), EVENT, now)
     assert event == CallbackEvent(task_id="msc_1", event_id="evt_1")
     # Up to five minutes late or early is still fresh.
-    assert kunavo.read_callback(signed(kunavo_emu, EVENT, now - 300), EVENT, now).task_id
-    assert kunavo.read_callback(signed(kunavo_emu, EVENT, now + 300), EVENT, now).task_id
+    assert kunavo.read_callback(signed(emu, EVENT, now - 300), EVENT, now).task_id
+    assert kunavo.read_callback(signed(emu, EVENT, now + 300), EVENT, now).task_id
 
 
 def rejections(emu: KunavoEmulator, now: int) -> dict[str, tuple[dict[str, str], bytes]]:
@@ -1035,19 +745,19 @@ def rejections(emu: KunavoEmulator, now: int) -> dict[str, tuple[dict[str, str],
     ],
 )
 def test_bad_callbacks_are_rejected(
-    kunavo: KunavoProvider, kunavo_emu: KunavoEmulator, clock: FakeClock, case: str
+    kunavo: KunavoProvider, emu: KunavoEmulator, clock: FakeClock, case: str
 ) -> None:
     now = int(clock.now)
-    headers, body = rejections(kunavo_emu, now)[case]
+    headers, body = rejections(emu, now)[case]
     with pytest.raises(CallbackRejected) as info:
         kunavo.read_callback(headers, body, now)
     assert_no_secret(info.value)
 
 
 def test_callbacks_are_rejected_without_a_secret(
-    make_kunavo: MakeKunavo, kunavo_emu: KunavoEmulator, clock: FakeClock
+    make_kunavo: MakeKunavo, emu: KunavoEmulator, clock: FakeClock
 ) -> None:
     kunavo = make_kunavo(webhook_secret=SecretStr(""))
     now = int(clock.now)
     with pytest.raises(CallbackRejected, match="no webhook secret configured"):
-        kunavo.read_callback(signed(kunavo_emu, EVENT, now), EVENT, now)
+        kunavo.read_callback(signed(emu, EVENT, now), EVENT, now)
