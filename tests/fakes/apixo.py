@@ -19,18 +19,18 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
+import functools
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
-from tests.fakes.kie import cover_png, sine_mp3
+from tests.fakes.vendor.base import VendorEmulator
+from tests.fakes.vendor.faults import COMMON_MALFORMED, Answer, FaultQueue
 
 # outcome -> (failCode, failMsg, fraction of generation_seconds at which the task fails)
 FAILURES: dict[str, tuple[str, str, float]] = {
@@ -44,7 +44,7 @@ FAILURES: dict[str, tuple[str, str, float]] = {
     "timeout": ("PROCESSING_TIMEOUT", "Processing timed out", 1.0),
 }
 OUTCOMES = frozenset({"success", "never", *FAILURES})
-MALFORMED = frozenset({"not_json", "truncated", "no_data", "bad_result_json", "disconnect"})
+MALFORMED = COMMON_MALFORMED | {"no_data", "bad_result_json"}
 VALID_MODES = frozenset({"V4", "V4_5", "V4_5PLUS", "V4_5ALL", "V5", "V5_5"})
 ROUTINGS = frozenset({"auto", "value", "official"})
 # Callback stages in the order a task reaches them; a failure ends the task like complete does.
@@ -52,8 +52,6 @@ STAGES = {"text": 1, "first": 2, "complete": 3, "failed": 3}
 TERMINAL = frozenset({"complete", "failed"})
 _CALLBACK_TICK = 0.01  # seconds between a sender's looks at the clock
 _CALLBACK_TIMEOUT = 5.0
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass
@@ -67,26 +65,20 @@ class _Task:
     fail_msg: str
 
 
-@dataclass
-class _Fault:
-    status: int
-    remaining: int
-    path_prefix: str
-    retry_after: float | str | None = None
-    code: int | None = None
-    message: str = ""
-    error: str = ""
-    html: bool = False
-
-
-class ApixoEmulator:
+class ApixoEmulator(VendorEmulator):
     """APIXO on a loopback port. Script faults before a call; inspect counters after.
 
     ``generation_seconds`` is read at each submit, so changing it affects later
     tasks only. ``clock`` (default ``time.time``) drives every stage decision,
     ``completed_at`` and the callbacks. ``plain_urls``, ``result_ids`` and
     ``result_as_object`` change how later answers spell ``resultJson``.
+    ``malformed_next`` also takes ``no_data`` (the envelope without ``data``)
+    and ``bad_result_json`` (``data.resultJson`` a cut-off JSON string).
     """
+
+    API_PREFIX = "/api/"
+    MALFORMED = MALFORMED
+    CALLBACK_TIMEOUT = _CALLBACK_TIMEOUT
 
     def __init__(
         self,
@@ -95,64 +87,21 @@ class ApixoEmulator:
         generation_seconds: float = 2.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.api_key = api_key
-        self.generation_seconds = generation_seconds
-        self.clock = clock
-        self.base_url = ""
-        self.audio_bytes: bytes = sine_mp3()
-        self.image_bytes: bytes = cover_png()
+        super().__init__(api_key=api_key, generation_seconds=generation_seconds, clock=clock)
         self.plain_urls = False  # resultUrls as a list of URL strings
         self.result_ids = False  # give each resultUrls item an "id" (undocumented; seen)
         self.result_as_object = False  # resultJson as an object instead of a JSON string
-        self.chunked_media = False  # serve media without Content-Length
         self.callbacks_enabled = True
-        self.submits: list[dict[str, Any]] = []
-        self.polls: collections.Counter[str] = collections.Counter()
-        self.completed_at: dict[str, float] = {}
-        self.downloads: collections.Counter[str] = collections.Counter()
-        self.download_headers: list[dict[str, str]] = []  # headers of every media GET
-        self.hits: collections.Counter[str] = collections.Counter()  # path -> requests seen
         self.callbacks_sent: list[tuple[str, dict[str, Any]]] = []  # (stage, body)
         self._tasks: dict[str, _Task] = {}
         self._plans: collections.deque[tuple[str, str | None, str | None]] = collections.deque()
-        self._request_faults: list[_Fault] = []
-        self._submit_faults: list[_Fault] = []
-        self._status_faults: list[_Fault] = []
-        self._malformed: collections.deque[str] = collections.deque()
+        self._submit_faults: FaultQueue[Answer] = FaultQueue()
+        self._status_faults: FaultQueue[Answer] = FaultQueue()
         self._drop_after: str | None = None
-        self._senders: set[asyncio.Task[None]] = set()
-        self._session: aiohttp.ClientSession | None = None
-        self._runner: web.AppRunner | None = None
 
-    # -- lifecycle -------------------------------------------------------------
-
-    async def start(self) -> None:
-        app = web.Application(middlewares=[self._fault_mw, self._auth_mw, self._malformed_mw])
-        app.router.add_post("/api/v1/generateTask/suno", self._submit)
-        app.router.add_get("/api/v1/statusTask/suno", self._status)
-        app.router.add_get("/files/{task_id}/{name}", self._file)
-        # A short shutdown: a deliberately cut answer must not hold up stop().
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}"
-        self._session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=_CALLBACK_TIMEOUT)
-        )
-
-    async def stop(self) -> None:
-        for sender in self._senders:
-            sender.cancel()
-        await asyncio.gather(*self._senders, return_exceptions=True)
-        self._senders.clear()
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/api/v1/generateTask/suno", self._submit)
+        router.add_get("/api/v1/statusTask/suno", self._status)
 
     # -- scripting -------------------------------------------------------------
 
@@ -182,7 +131,7 @@ class ApixoEmulator:
         Sent with HTTP ``code`` as the docs show, or with ``http_status`` (200
         puts the error code in an otherwise successful answer).
         """
-        self._submit_faults.append(_error_fault(code, message, http_status, count, error))
+        self._submit_faults.add(_error_answer(code, message, http_status, error), count=count)
 
     def fail_status(
         self,
@@ -194,37 +143,7 @@ class ApixoEmulator:
         error: str = "",
     ) -> None:
         """Like ``fail_submit``, for the next ``count`` status polls."""
-        self._status_faults.append(_error_fault(code, message, http_status, count, error))
-
-    def fail_requests(
-        self,
-        status: int,
-        *,
-        count: int,
-        retry_after: float | str | None = None,
-        path_prefix: str = "/api/",
-        html: bool = False,
-    ) -> None:
-        """The next ``count`` requests under ``path_prefix`` get HTTP ``status``.
-
-        ``retry_after`` may be seconds or a preformatted HTTP date; ``html``
-        answers the way a gateway does, with an HTML page instead of JSON.
-        """
-        self._request_faults.append(
-            _Fault(status, count, path_prefix, retry_after=retry_after, html=html)
-        )
-
-    def malformed_next(self, kind: str) -> None:
-        """Spoil the next API answer (after it was processed, as a broken proxy would).
-
-        ``not_json``: an HTML page with HTTP 200; ``truncated``: the JSON cut in
-        half; ``no_data``: the envelope without ``data``; ``bad_result_json``:
-        ``data.resultJson`` is a cut-off JSON string; ``disconnect``: the
-        connection drops half-way through the declared body.
-        """
-        if kind not in MALFORMED:
-            raise ValueError(f"unknown kind {kind!r}; known: {sorted(MALFORMED)}")
-        self._malformed.append(kind)
+        self._status_faults.add(_error_answer(code, message, http_status, error), count=count)
 
     def drop_callbacks_after(self, stage: str | None) -> None:
         """Send no callback for stages later than ``stage`` (None: send them all again)."""
@@ -235,57 +154,27 @@ class ApixoEmulator:
     def task_ids(self) -> list[str]:
         return list(self._tasks)
 
-    # -- middlewares -----------------------------------------------------------
+    # -- dialect errors --------------------------------------------------------
 
-    @web.middleware
-    async def _fault_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        self.hits[request.path] += 1
-        fault = _take(self._request_faults, request.path)
-        if fault is None:
-            return await handler(request)
-        headers = {}
-        if fault.retry_after is not None:
-            headers["Retry-After"] = str(fault.retry_after)
-        if fault.html:
-            page = f"<html><body><h1>{fault.status}</h1>nginx</body></html>"
-            return web.Response(
-                status=fault.status, text=page, content_type="text/html", headers=headers
-            )
-        return _error(fault.status, f"HTTP {fault.status}", "", fault.status, headers)
+    def _http_error(self, status: int, headers: dict[str, str]) -> web.Response:
+        return _error(status, f"HTTP {status}", "", status, headers)
 
-    @web.middleware
-    async def _auth_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        authorized = request.headers.get("Authorization") == f"Bearer {self.api_key}"
-        if request.path.startswith("/api/") and not authorized:
-            return _error(401, "Invalid or missing API key", "unauthorized", 401)
-        return await handler(request)
+    def _unauthorized(self) -> web.Response:
+        return _error(401, "Invalid or missing API key", "unauthorized", 401)
 
-    @web.middleware
-    async def _malformed_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        response = await handler(request)
-        if not request.path.startswith("/api/") or not self._malformed:
-            return response
-        kind = self._malformed.popleft()
-        body = response.body if isinstance(response, web.Response) else b""
-        raw = body if isinstance(body, bytes) else b""
-        if kind == "not_json":
-            return web.Response(text="<html>upstream error</html>", content_type="text/html")
-        if kind == "truncated":
-            return web.Response(body=raw[: len(raw) // 2], content_type="application/json")
+    def _spoiled(self, kind: str, raw: bytes, status: int) -> web.Response:
         if kind == "no_data":
             return web.json_response({"code": 200, "message": "success"})
-        if kind == "bad_result_json":
-            answer = json.loads(raw)
-            answer["data"]["resultJson"] = '{"resultUrls": [{"audio_url": "http'
-            return web.json_response(answer)
-        return await _cut_off(request, raw)
+        answer = json.loads(raw)  # bad_result_json
+        answer["data"]["resultJson"] = '{"resultUrls": [{"audio_url": "http'
+        return web.json_response(answer)
 
     # -- API -------------------------------------------------------------------
 
     async def _submit(self, request: web.Request) -> web.StreamResponse:
-        fault = _take(self._submit_faults, "")
+        fault = self._submit_faults.take()
         if fault is not None:
-            return _error(fault.code or fault.status, fault.message, fault.error, fault.status)
+            return fault()
         try:
             body = await request.json()
         except ValueError:
@@ -299,15 +188,15 @@ class ApixoEmulator:
         if task.outcome == "success":
             self.completed_at[task.task_id] = task.submitted + task.generation_seconds
         if body["request_type"] == "callback":
-            self._start_sender(task, str(body["callback_url"]))
+            self._spawn(self._send_callbacks(task, str(body["callback_url"])))
         return web.json_response(
             {"code": 200, "message": "success", "data": {"taskId": task.task_id}}
         )
 
     async def _status(self, request: web.Request) -> web.StreamResponse:
-        fault = _take(self._status_faults, "")
+        fault = self._status_faults.take()
         if fault is not None:
-            return _error(fault.code or fault.status, fault.message, fault.error, fault.status)
+            return fault()
         task_id = request.query.get("taskId", "")
         if not task_id:
             return _error(400, "Invalid parameters", "taskId is required")
@@ -385,11 +274,6 @@ class ApixoEmulator:
 
     # -- callbacks -------------------------------------------------------------
 
-    def _start_sender(self, task: _Task, url: str) -> None:
-        sender = asyncio.get_running_loop().create_task(self._send_callbacks(task, url))
-        self._senders.add(sender)
-        sender.add_done_callback(self._senders.discard)
-
     async def _send_callbacks(self, task: _Task, url: str) -> None:
         """Post once per stage reached; a jump over stages skips them, as the vendor may."""
         sent: str | None = None
@@ -402,7 +286,7 @@ class ApixoEmulator:
                 await asyncio.sleep(_CALLBACK_TICK)
 
     async def _callback(self, task: _Task, url: str, stage: str) -> None:
-        if not self.callbacks_enabled or self._session is None:
+        if not self.callbacks_enabled or self._runner is None:
             return
         if self._drop_after is not None and STAGES[stage] > STAGES[self._drop_after]:
             return
@@ -414,35 +298,14 @@ class ApixoEmulator:
         }
         self.callbacks_sent.append((stage, body))
         # Fire and forget, like the vendor: an unreachable receiver loses the callback.
-        with contextlib.suppress(aiohttp.ClientError, TimeoutError, OSError):
-            async with self._session.post(url, json=body) as response:
-                await response.read()
+        headers = {"Content-Type": "application/json"}
+        await self._post(url, json.dumps(body).encode(), headers)
 
     # -- media -----------------------------------------------------------------
 
-    async def _file(self, request: web.Request) -> web.StreamResponse:
-        task = self._tasks.get(request.match_info["task_id"])
-        stem, _, ext = request.match_info["name"].partition(".")
-        if task is None or stem not in ("1", "2") or ext not in ("mp3", "png"):
-            raise web.HTTPNotFound()
-        if self._stage(task) != "complete":
-            raise web.HTTPNotFound()
-        if ext == "mp3":
-            return await self._media(request, self.audio_bytes, "audio/mpeg")
-        return await self._media(request, self.image_bytes, "image/png")
-
-    async def _media(self, request: web.Request, data: bytes, kind: str) -> web.StreamResponse:
-        self.downloads[request.path] += 1
-        self.download_headers.append(dict(request.headers))
-        if not self.chunked_media:
-            return web.Response(body=data, content_type=kind)
-        response = web.StreamResponse(headers={"Content-Type": kind})
-        response.enable_chunked_encoding()
-        await response.prepare(request)
-        for start in range(0, len(data), 4096):
-            await response.write(data[start : start + 4096])
-        await response.write_eof()
-        return response
+    def _file_ready(self, task_id: str, stem: str, ext: str) -> bool:
+        task = self._tasks.get(task_id)
+        return task is not None and stem in ("1", "2") and self._stage(task) == "complete"
 
 
 def _error(
@@ -457,33 +320,10 @@ def _error(
     return web.json_response(body, status=http_status, headers=headers)
 
 
-def _error_fault(
-    code: int, message: str, http_status: int | None, count: int, error: str
-) -> _Fault:
+def _error_answer(code: int, message: str, http_status: int | None, error: str) -> Answer:
+    """A scripted error: sent with HTTP ``code`` as the docs show, unless told otherwise."""
     status = code if http_status is None else http_status
-    return _Fault(status, count, "", code=code, message=message, error=error)
-
-
-async def _cut_off(request: web.Request, raw: bytes) -> web.StreamResponse:
-    """Promise the whole body, send half, hang up."""
-    cut = web.StreamResponse(headers={"Content-Type": "application/json"})
-    cut.content_length = len(raw)
-    await cut.prepare(request)
-    await cut.write(raw[: len(raw) // 2])
-    if request.transport is not None:
-        request.transport.close()
-    return cut
-
-
-def _take(faults: list[_Fault], path: str) -> _Fault | None:
-    """Consume one use of the first fault whose prefix matches ``path``."""
-    for fault in faults:
-        if path.startswith(fault.path_prefix):
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                faults.remove(fault)
-            return fault
-    return None
+    return functools.partial(_error, code or status, message, error, status)
 
 
 def _validate(body: Any) -> str | None:

@@ -22,19 +22,20 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
+import functools
 import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
 from aiohttp import web
 
-from tests.fakes.kie import cover_png, sine_mp3
+from tests.fakes.vendor.base import loopback
+from tests.fakes.vendor.faults import COMMON_MALFORMED, Answer, FaultQueue
+from tests.fakes.vendor.pumped import PumpedEmulator
 
 TASK_ERRORS = {
     "content_policy_violation": "The prompt violates the content policy.",
@@ -43,7 +44,7 @@ TASK_ERRORS = {
 }
 # "failed" takes any error_code, for codes the adapter's table does not list.
 OUTCOMES = frozenset({"success", "never", "failed", *TASK_ERRORS})
-MALFORMED = frozenset({"not_json", "truncated", "empty_object", "disconnect"})
+MALFORMED = COMMON_MALFORMED | {"empty_object"}
 BASE_MODELS = frozenset({"suno-v4", "suno-v4.5", "suno-v4.5plus", "suno-v4.5all", "suno-v5"})
 BETA_SUFFIX = "-beta"
 # The seed's error type for each HTTP status.
@@ -64,11 +65,8 @@ CALLBACK_TIMEOUT = 10.0  # Evolink's documented callback timeout
 CALLBACK_RETRIES = 3  # Evolink's documented retries after a failed delivery
 CALLBACK_TICK = 0.05  # seconds between real-time checks while callbacks are still to come
 MAX_CALLBACK_URL = 2048
-_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _RUNNING = frozenset({"pending", "processing"})
 _TAGS = ("emulated, piano, calm", "emulated, synth, upbeat")
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass
@@ -85,28 +83,24 @@ class _Task:
     callback_done: bool = False
 
 
-@dataclass
-class _Fault:
-    status: int
-    remaining: int
-    path_prefix: str
-    retry_after: float | str | None = None
-    error: dict[str, Any] = field(default_factory=dict)
-    html: bool = False
-
-
-class EvolinkEmulator:
+class EvolinkEmulator(PumpedEmulator):
     """Evolink on a loopback port. Script faults before a call; inspect counters after.
 
     ``generation_seconds`` is read at each submit, so changing it affects later
     tasks only. ``clock`` (default ``time.time``) drives every state decision
     and ``completed_at``. ``beta`` makes answers name models ``...-beta``;
     ``omit_result_data`` answers completed tasks with ``results`` URLs only.
+    ``malformed_next("empty_object")`` answers ``{}``.
 
     Callbacks are flushed every ``CALLBACK_TICK`` in real time by a background
     task; with a fake clock, call ``flush_callbacks`` after moving it.
     ``callbacks_sent`` holds every delivery attempt as (url, headers, body).
     """
+
+    API_PREFIX = "/v1/"
+    MALFORMED = MALFORMED
+    CALLBACK_TIMEOUT = CALLBACK_TIMEOUT
+    CALLBACK_TICK = CALLBACK_TICK
 
     def __init__(
         self,
@@ -115,65 +109,21 @@ class EvolinkEmulator:
         generation_seconds: float = 2.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.api_key = api_key
-        self.generation_seconds = generation_seconds
-        self.clock = clock  # tests may pass a fake clock to step through states
-        self.base_url = ""
+        super().__init__(api_key=api_key, generation_seconds=generation_seconds, clock=clock)
         self.beta = False
         self.omit_result_data = False
-        self.audio_bytes: bytes = sine_mp3()
-        self.image_bytes: bytes = cover_png()
         self.track_durations: tuple[float, float] = (2.0, 2.04)  # match audio_bytes roughly
-        self.chunked_media = False  # serve media without Content-Length
         self.callbacks_enabled = True  # read at each submit
         self.callback_retry_seconds = 0.05  # Evolink's own delay is undocumented
         self.callbacks_sent: list[tuple[str, dict[str, str], bytes]] = []
         self.callback_errors: list[str] = []  # attempts the receiver failed or refused
-        self.submits: list[dict[str, Any]] = []
-        self.polls: collections.Counter[str] = collections.Counter()
-        self.completed_at: dict[str, float] = {}
-        self.downloads: collections.Counter[str] = collections.Counter()
-        self.download_headers: list[dict[str, str]] = []  # headers of every media GET
-        self.hits: collections.Counter[str] = collections.Counter()  # path -> requests seen
         self._tasks: dict[str, _Task] = {}
         self._plans: collections.deque[tuple[str, str | None, str]] = collections.deque()
-        self._request_faults: list[_Fault] = []
-        self._submit_faults: list[_Fault] = []
-        self._delays: list[_Fault] = []  # status unused; retry_after holds the delay
-        self._malformed: collections.deque[str] = collections.deque()
-        self._runner: web.AppRunner | None = None
-        self._callback_session: aiohttp.ClientSession | None = None
-        self._callback_pump: asyncio.Task[None] | None = None
-        # One flush at a time: when flush_callbacks returns, what was due has been delivered.
-        self._callback_lock = asyncio.Lock()
+        self._submit_faults: FaultQueue[Answer] = FaultQueue()
 
-    # -- lifecycle -------------------------------------------------------------
-
-    async def start(self) -> None:
-        app = web.Application(middlewares=[self._fault_mw, self._auth_mw, self._malformed_mw])
-        app.router.add_post("/v1/audios/generations", self._submit)
-        app.router.add_get("/v1/tasks/{task_id}", self._task)
-        app.router.add_get("/files/{task_id}/{name}", self._file)
-        # A short shutdown: a deliberately slow answer must not hold up stop().
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}"
-
-    async def stop(self) -> None:
-        if self._callback_pump is not None:
-            self._callback_pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._callback_pump
-            self._callback_pump = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        if self._callback_session is not None:
-            await self._callback_session.close()
-            self._callback_session = None
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/v1/audios/generations", self._submit)
+        router.add_get("/v1/tasks/{task_id}", self._task)
 
     # -- scripting -------------------------------------------------------------
 
@@ -204,96 +154,33 @@ class EvolinkEmulator:
     ) -> None:
         """The next ``count`` submits answer HTTP ``http_status`` with this error object."""
         error = _error_object(code, message, error_type, param, fallback_suggestion)
-        self._submit_faults.append(_Fault(http_status, count, "", error=error))
-
-    def fail_requests(
-        self,
-        status: int,
-        *,
-        count: int,
-        retry_after: float | str | None = None,
-        path_prefix: str = "/v1/",
-        html: bool = False,
-    ) -> None:
-        """The next ``count`` requests under ``path_prefix`` get HTTP ``status``.
-
-        The body is Evolink's error object with the seed's type for ``status``;
-        ``html`` answers like a gateway instead, with an HTML page.
-        """
-        error = _error_object(status, f"HTTP {status}", ERROR_TYPES.get(status, "api_error"))
-        self._request_faults.append(
-            _Fault(status, count, path_prefix, retry_after=retry_after, error=error, html=html)
-        )
-
-    def delay_requests(self, seconds: float, *, count: int = 1, path_prefix: str = "/v1/") -> None:
-        """The next ``count`` requests are processed at once but answered ``seconds`` later."""
-        self._delays.append(_Fault(0, count, path_prefix, retry_after=seconds))
-
-    def malformed_next(self, kind: str) -> None:
-        """Spoil the next API answer (after it was processed, as a broken proxy would).
-
-        ``not_json``: an HTML page with HTTP 200; ``truncated``: the JSON cut in
-        half; ``empty_object``: ``{}``; ``disconnect``: the connection drops
-        half-way through the declared body.
-        """
-        if kind not in MALFORMED:
-            raise ValueError(f"unknown kind {kind!r}; known: {sorted(MALFORMED)}")
-        self._malformed.append(kind)
+        answer = functools.partial(web.json_response, {"error": error}, status=http_status)
+        self._submit_faults.add(answer, count=count)
 
     def task_ids(self) -> list[str]:
         return list(self._tasks)
 
-    # -- middlewares -----------------------------------------------------------
+    # -- dialect errors --------------------------------------------------------
 
-    @web.middleware
-    async def _fault_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        self.hits[request.path] += 1
-        fault = _take(self._request_faults, request.path)
-        if fault is not None:
-            return _fault_response(fault)
-        delay = _take(self._delays, request.path)
-        response = await handler(request)
-        if delay is not None and isinstance(delay.retry_after, float | int):
-            await asyncio.sleep(delay.retry_after)
-        return response
+    def _http_error(self, status: int, headers: dict[str, str]) -> web.Response:
+        # The body is Evolink's error object with the seed's type for ``status``.
+        error = _error_object(status, f"HTTP {status}", ERROR_TYPES.get(status, "api_error"))
+        return web.json_response({"error": error}, status=status, headers=headers)
 
-    @web.middleware
-    async def _auth_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        authorized = request.headers.get("Authorization") == f"Bearer {self.api_key}"
-        if request.path.startswith("/v1/") and not authorized:
-            error = _error_object(401, "Invalid authentication credentials", ERROR_TYPES[401])
-            return web.json_response({"error": error}, status=401)
-        return await handler(request)
+    def _unauthorized(self) -> web.Response:
+        error = _error_object(401, "Invalid authentication credentials", ERROR_TYPES[401])
+        return web.json_response({"error": error}, status=401)
 
-    @web.middleware
-    async def _malformed_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        response = await handler(request)
-        if not request.path.startswith("/v1/") or not self._malformed:
-            return response
-        kind = self._malformed.popleft()
-        body = response.body if isinstance(response, web.Response) else b""
-        raw = body if isinstance(body, bytes) else b""
-        if kind == "not_json":
-            return web.Response(text="<html>upstream error</html>", content_type="text/html")
-        if kind == "truncated":
-            return web.Response(body=raw[: len(raw) // 2], content_type="application/json")
-        if kind == "empty_object":
-            return web.json_response({})
-        # disconnect: promise the whole body, send half, hang up.
-        cut = web.StreamResponse(headers={"Content-Type": "application/json"})
-        cut.content_length = len(raw)
-        await cut.prepare(request)
-        await cut.write(raw[: len(raw) // 2])
-        if request.transport is not None:
-            request.transport.close()
-        return cut
+    def _spoiled(self, kind: str, raw: bytes, status: int) -> web.Response:
+        assert kind == "empty_object"
+        return web.json_response({})
 
     # -- API -------------------------------------------------------------------
 
     async def _submit(self, request: web.Request) -> web.StreamResponse:
-        fault = _take(self._submit_faults, "")
+        fault = self._submit_faults.take()
         if fault is not None:
-            return _fault_response(fault)
+            return fault()
         try:
             body = await request.json()
         except ValueError:
@@ -388,20 +275,17 @@ class EvolinkEmulator:
 
     # -- callbacks -------------------------------------------------------------
 
-    async def flush_callbacks(self) -> None:
-        """Deliver the callback of every task that has ended by ``clock`` now, and wait."""
-        async with self._callback_lock:
-            if self._runner is None:
-                return  # stopped: the session is gone and nothing may be sent any more
-            due = [task for task in self._tasks.values() if self._callback_due(task)]
-            for task in due:
-                task.callback_done = True
-            await asyncio.gather(*(self._deliver(task) for task in due))
+    def _due_callbacks(self) -> list[Awaitable[None]]:
+        """Mark every task that has ended by ``clock`` now as called back; deliver each."""
+        due = [task for task in self._tasks.values() if self._callback_due(task)]
+        for task in due:
+            task.callback_done = True
+        return [self._deliver(task) for task in due]
 
     def _arm_callback(self, task: _Task) -> bool:
         """Remember the task's callback URL; True when it will be called back."""
         url = task.body.get("callback_url")
-        if not self.callbacks_enabled or not isinstance(url, str) or not _loopback(url):
+        if not self.callbacks_enabled or not isinstance(url, str) or not loopback(url):
             return False
         task.callback_url = url
         return True
@@ -411,15 +295,8 @@ class EvolinkEmulator:
             return False
         return self._state(task)[0] in ("completed", "failed")
 
-    def _start_callback_pump(self) -> None:
-        if self._callback_pump is None or self._callback_pump.done():
-            self._callback_pump = asyncio.create_task(self._pump_callbacks())
-
-    async def _pump_callbacks(self) -> None:
-        """Real-time delivery: check every tick while any task still has a callback to come."""
-        while any(t.callback_url and not t.callback_done for t in self._tasks.values()):
-            await self.flush_callbacks()
-            await asyncio.sleep(CALLBACK_TICK)
+    def _callbacks_open(self) -> bool:
+        return any(t.callback_url and not t.callback_done for t in self._tasks.values())
 
     async def _deliver(self, task: _Task) -> None:
         """POST the task object; retry up to ``CALLBACK_RETRIES`` times unless answered 2xx."""
@@ -428,51 +305,27 @@ class EvolinkEmulator:
         for attempt in range(1 + CALLBACK_RETRIES):
             if attempt:
                 await asyncio.sleep(self.callback_retry_seconds)
-            if await self._post(task.callback_url, body):
+            if await self._attempt(task.callback_url, body):
                 return
 
-    async def _post(self, url: str, body: bytes) -> bool:
+    async def _attempt(self, url: str, body: bytes) -> bool:
         """One delivery attempt; True when the receiver answered 2xx."""
         headers = {"Content-Type": "application/json"}
         self.callbacks_sent.append((url, headers, body))
-        if self._callback_session is None:
-            timeout = aiohttp.ClientTimeout(total=CALLBACK_TIMEOUT)
-            self._callback_session = aiohttp.ClientSession(timeout=timeout)
-        try:
-            async with self._callback_session.post(url, data=body, headers=headers) as response:
-                await response.read()
-                if 200 <= response.status < 300:
-                    return True
-                self.callback_errors.append(f"{url}: HTTP {response.status}")
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            self.callback_errors.append(f"{url}: {exc!r}")
-        return False
+        outcome = await self._post(url, body, headers)
+        if isinstance(outcome, Exception):
+            self.callback_errors.append(f"{url}: {outcome!r}")
+            return False
+        delivered = 200 <= outcome < 300
+        if not delivered:
+            self.callback_errors.append(f"{url}: HTTP {outcome}")
+        return delivered
 
     # -- media -----------------------------------------------------------------
 
-    async def _file(self, request: web.Request) -> web.StreamResponse:
-        task = self._tasks.get(request.match_info["task_id"])
-        stem, _, ext = request.match_info["name"].partition(".")
-        if task is None or stem not in ("0", "1") or ext not in ("mp3", "png"):
-            raise web.HTTPNotFound()
-        if self._state(task)[0] != "completed":
-            raise web.HTTPNotFound()
-        if ext == "mp3":
-            return await self._media(request, self.audio_bytes, "audio/mpeg")
-        return await self._media(request, self.image_bytes, "image/png")
-
-    async def _media(self, request: web.Request, data: bytes, kind: str) -> web.StreamResponse:
-        self.downloads[request.path] += 1
-        self.download_headers.append(dict(request.headers))
-        if not self.chunked_media:
-            return web.Response(body=data, content_type=kind)
-        response = web.StreamResponse(headers={"Content-Type": kind})
-        response.enable_chunked_encoding()
-        await response.prepare(request)
-        for start in range(0, len(data), 4096):
-            await response.write(data[start : start + 4096])
-        await response.write_eof()
-        return response
+    def _file_ready(self, task_id: str, stem: str, ext: str) -> bool:
+        task = self._tasks.get(task_id)
+        return task is not None and stem in ("0", "1") and self._state(task)[0] == "completed"
 
 
 def _error_object(
@@ -495,38 +348,6 @@ def _error(
 ) -> web.Response:
     error = _error_object(status, message, ERROR_TYPES.get(status, "api_error"), param, suggestion)
     return web.json_response({"error": error}, status=status)
-
-
-def _fault_response(fault: _Fault) -> web.Response:
-    headers = {}
-    if fault.retry_after is not None:
-        headers["Retry-After"] = str(fault.retry_after)
-    if fault.html:
-        page = f"<html><body><h1>{fault.status}</h1>nginx</body></html>"
-        return web.Response(
-            status=fault.status, text=page, content_type="text/html", headers=headers
-        )
-    return web.json_response({"error": fault.error}, status=fault.status, headers=headers)
-
-
-def _take(faults: list[_Fault], path: str) -> _Fault | None:
-    """Consume one use of the first fault whose prefix matches ``path``."""
-    for fault in faults:
-        if path.startswith(fault.path_prefix):
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                faults.remove(fault)
-            return fault
-    return None
-
-
-def _loopback(url: str) -> bool:
-    """Only loopback receivers get callbacks: tests must never reach out of the machine."""
-    try:
-        parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and parts.hostname in _LOOPBACK_HOSTS
-    except ValueError:
-        return False
 
 
 def _validate(body: Any) -> web.Response | None:

@@ -18,32 +18,27 @@ kie signs them when an account enables it.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import collections
-import contextlib
 import functools
 import hashlib
 import hmac
-import io
 import json
-import math
 import time
 import uuid
-from array import array
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-import aiohttp
-import lameenc
 from aiohttp import web
-from PIL import Image
+
+from tests.fakes.vendor.base import loopback
+from tests.fakes.vendor.faults import COMMON_MALFORMED, Answer, FaultQueue
+from tests.fakes.vendor.pumped import PumpedEmulator
 
 OUTCOMES = frozenset({"success", "sensitive", "audio_failed", "never", "callback_exception"})
-MALFORMED = frozenset({"not_json", "truncated", "no_data", "disconnect"})
+MALFORMED = COMMON_MALFORMED | {"no_data"}
 VALID_MODELS = frozenset({"V3_5", "V4", "V4_5", "V4_5PLUS", "V4_5ALL", "V5", "V5_5"})
 # Suno's internal model names as they show up in modelName (seen in client code; a guess
 # for the newest ones). Only cosmetic here.
@@ -91,34 +86,8 @@ _CALLBACK_FIELDS = {
     "createTime": "createTime",
     "duration": "duration",
 }
-_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 CALLBACK_TICK = 0.1  # seconds between real-time flushes while callbacks are still to come
 CALLBACK_TIMEOUT = 15.0  # kie waits this long for the receiver's answer
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@functools.cache
-def sine_mp3(seconds: float = 2.0, rate: int = 22050, freq: float = 440.0) -> bytes:
-    """A real, decodable mono MP3 of a sine tone (generated once per process)."""
-    n = int(seconds * rate)
-    pcm = array("h", (int(12000 * math.sin(2 * math.pi * freq * i / rate)) for i in range(n)))
-    encoder = lameenc.Encoder()
-    encoder.set_bit_rate(32)
-    encoder.set_in_sample_rate(rate)
-    encoder.set_channels(1)
-    encoder.set_quality(7)
-    return bytes(encoder.encode(pcm.tobytes()) + encoder.flush())
-
-
-@functools.cache
-def cover_png(size: int = 64) -> bytes:
-    """A real PNG cover: a two-colour square."""
-    image = Image.new("RGB", (size, size), (40, 90, 160))
-    image.paste((230, 180, 40), (size // 4, size // 4, 3 * size // 4, 3 * size // 4))
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
 
 
 @dataclass
@@ -138,30 +107,26 @@ class _Task:
     callbacks_done: set[str] = field(default_factory=set)  # stages sent or skipped
 
 
-@dataclass
-class _Fault:
-    status: int
-    remaining: int
-    path_prefix: str
-    retry_after: float | str | None = None
-    code: int | None = None
-    msg: str = ""
-    html: bool = False
-
-
-class KieEmulator:
+class KieEmulator(PumpedEmulator):
     """kie.ai on a loopback port. Script faults before a call; inspect counters after.
 
     ``generation_seconds`` is read at each submit, so changing it affects later
     tasks only. ``clock`` (default ``time.time``) drives every stage decision
-    and ``completed_at``.
+    and ``completed_at``. ``malformed_next("no_data")`` sends the envelope
+    without ``data``.
 
     Callbacks go only to loopback ``callBackUrl``s. ``callbacks_enabled``,
     ``skip_callback_stages`` and ``stall_callbacks_after`` are read at each
     submit like ``generation_seconds``; ``webhook_secret`` (signing) at each
     send. A background task flushes due callbacks every ``CALLBACK_TICK`` in
     real time; with a fake clock, call ``flush_callbacks`` after moving it.
+    Stages of one task go out in order; different tasks' go out concurrently.
     """
+
+    API_PREFIX = "/api/"
+    MALFORMED = MALFORMED
+    CALLBACK_TIMEOUT = CALLBACK_TIMEOUT
+    CALLBACK_TICK = CALLBACK_TICK
 
     def __init__(
         self,
@@ -174,9 +139,7 @@ class KieEmulator:
         skip_callback_stages: Iterable[str] = (),
         stall_callbacks_after: str | None = None,
     ) -> None:
-        self.api_key = api_key
-        self.generation_seconds = generation_seconds
-        self.clock = clock  # tests may pass a fake clock to step through stages
+        super().__init__(api_key=api_key, generation_seconds=generation_seconds, clock=clock)
         self.webhook_secret = webhook_secret
         self.callbacks_enabled = callbacks_enabled
         self.skip_callback_stages: set[str] = set(skip_callback_stages)
@@ -184,61 +147,18 @@ class KieEmulator:
         _check_stages([*self.skip_callback_stages, *filter(None, [stall_callbacks_after])])
         self.callbacks_sent: list[tuple[str, dict[str, str], bytes]] = []  # url, headers, body
         self.callback_errors: list[str] = []  # deliveries the receiver failed or refused
-        self.base_url = ""
-        self.audio_bytes: bytes = sine_mp3()
-        self.image_bytes: bytes = cover_png()
         self.track_durations: tuple[float, float] = (2.0, 2.04)  # match audio_bytes roughly
         self.credits: float = 1000.0
-        self.chunked_media = False  # serve media without Content-Length
-        self.submits: list[dict[str, Any]] = []
-        self.polls: collections.Counter[str] = collections.Counter()
-        self.completed_at: dict[str, float] = {}
-        self.downloads: collections.Counter[str] = collections.Counter()
-        self.download_headers: list[dict[str, str]] = []  # headers of every media GET
-        self.hits: collections.Counter[str] = collections.Counter()  # path -> requests seen
         self._tasks: dict[str, _Task] = {}
         self._plans: collections.deque[tuple[str, int | None, str]] = collections.deque()
-        self._request_faults: list[_Fault] = []
-        self._submit_faults: list[_Fault] = []
-        self._record_faults: list[_Fault] = []
-        self._delays: list[_Fault] = []  # status unused; retry_after holds the delay
-        self._malformed: collections.deque[str] = collections.deque()
-        self._runner: web.AppRunner | None = None
-        self._callback_session: aiohttp.ClientSession | None = None
-        self._callback_pump: asyncio.Task[None] | None = None
-        # One flush at a time: when flush_callbacks returns, what was due has been delivered,
-        # even if the background pump had started sending it.
-        self._callback_lock = asyncio.Lock()
+        self._submit_faults: FaultQueue[Answer] = FaultQueue()
+        self._record_faults: FaultQueue[Answer] = FaultQueue()
 
-    # -- lifecycle -------------------------------------------------------------
-
-    async def start(self) -> None:
-        app = web.Application(middlewares=[self._fault_mw, self._auth_mw, self._malformed_mw])
-        app.router.add_post("/api/v1/generate", self._submit)
-        app.router.add_get("/api/v1/generate/record-info", self._record_info)
-        app.router.add_get("/api/v1/chat/credit", self._credit)
-        app.router.add_get("/files/{task_id}/{name}", self._file)
-        app.router.add_get("/stream/{task_id}/{index}", self._stream)
-        # A short shutdown: a deliberately slow answer must not hold up stop().
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}"
-
-    async def stop(self) -> None:
-        if self._callback_pump is not None:
-            self._callback_pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._callback_pump
-            self._callback_pump = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        if self._callback_session is not None:
-            await self._callback_session.close()
-            self._callback_session = None
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/api/v1/generate", self._submit)
+        router.add_get("/api/v1/generate/record-info", self._record_info)
+        router.add_get("/api/v1/chat/credit", self._credit)
+        router.add_get("/stream/{task_id}/{index}", self._stream)
 
     # -- scripting -------------------------------------------------------------
 
@@ -258,112 +178,37 @@ class KieEmulator:
         self, code: int, msg: str = "error", *, http_status: int = 200, count: int = 1
     ) -> None:
         """The next ``count`` submits answer ``code`` (in a 200 body, or with that HTTP status)."""
-        self._submit_faults.append(
-            _Fault(status=http_status, remaining=count, path_prefix="", code=code, msg=msg)
-        )
+        answer = functools.partial(_envelope, code or http_status, msg, None, http_status)
+        self._submit_faults.add(answer, count=count)
 
     def fail_record_info(
         self, code: int, msg: str = "error", *, http_status: int = 200, count: int = 1
     ) -> None:
         """Like ``fail_submit``, for the next ``count`` record-info polls."""
-        self._record_faults.append(
-            _Fault(status=http_status, remaining=count, path_prefix="", code=code, msg=msg)
-        )
-
-    def fail_requests(
-        self,
-        status: int,
-        *,
-        count: int,
-        retry_after: float | str | None = None,
-        path_prefix: str = "/api/",
-        html: bool = False,
-    ) -> None:
-        """The next ``count`` requests under ``path_prefix`` get HTTP ``status``.
-
-        ``retry_after`` may be seconds or a preformatted HTTP date; ``html``
-        answers the way a gateway does, with an HTML page instead of an envelope.
-        """
-        self._request_faults.append(
-            _Fault(status, count, path_prefix, retry_after=retry_after, html=html)
-        )
-
-    def delay_requests(self, seconds: float, *, count: int = 1, path_prefix: str = "/api/") -> None:
-        """The next ``count`` requests are processed at once but answered ``seconds`` later."""
-        self._delays.append(_Fault(0, count, path_prefix, retry_after=seconds))
-
-    def malformed_next(self, kind: str) -> None:
-        """Spoil the next API answer (after it was processed, as a broken proxy would).
-
-        ``not_json``: an HTML page with HTTP 200; ``truncated``: the JSON cut in
-        half; ``no_data``: the envelope without ``data``; ``disconnect``: the
-        connection drops half-way through the declared body.
-        """
-        if kind not in MALFORMED:
-            raise ValueError(f"unknown kind {kind!r}; known: {sorted(MALFORMED)}")
-        self._malformed.append(kind)
+        answer = functools.partial(_envelope, code or http_status, msg, None, http_status)
+        self._record_faults.add(answer, count=count)
 
     def task_ids(self) -> list[str]:
         return list(self._tasks)
 
-    # -- middlewares -----------------------------------------------------------
+    # -- dialect errors --------------------------------------------------------
 
-    @web.middleware
-    async def _fault_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        self.hits[request.path] += 1
-        fault = _take(self._request_faults, request.path)
-        if fault is not None:
-            headers = {}
-            if fault.retry_after is not None:
-                headers["Retry-After"] = str(fault.retry_after)
-            if fault.html:
-                page = f"<html><body><h1>{fault.status}</h1>nginx</body></html>"
-                return web.Response(
-                    status=fault.status, text=page, content_type="text/html", headers=headers
-                )
-            return _envelope(fault.status, f"HTTP {fault.status}", None, fault.status, headers)
-        delay = _take(self._delays, request.path)
-        response = await handler(request)
-        if delay is not None and isinstance(delay.retry_after, float | int):
-            await asyncio.sleep(delay.retry_after)
-        return response
+    def _http_error(self, status: int, headers: dict[str, str]) -> web.Response:
+        return _envelope(status, f"HTTP {status}", None, status, headers)
 
-    @web.middleware
-    async def _auth_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        authorized = request.headers.get("Authorization") == f"Bearer {self.api_key}"
-        if request.path.startswith("/api/") and not authorized:
-            return _envelope(401, "You do not have access permissions", None, 401)
-        return await handler(request)
+    def _unauthorized(self) -> web.Response:
+        return _envelope(401, "You do not have access permissions", None, 401)
 
-    @web.middleware
-    async def _malformed_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        response = await handler(request)
-        if not request.path.startswith("/api/") or not self._malformed:
-            return response
-        kind = self._malformed.popleft()
-        body = response.body if isinstance(response, web.Response) else b""
-        raw = body if isinstance(body, bytes) else b""
-        if kind == "not_json":
-            return web.Response(text="<html>upstream error</html>", content_type="text/html")
-        if kind == "truncated":
-            return web.Response(body=raw[: len(raw) // 2], content_type="application/json")
-        if kind == "no_data":
-            return web.json_response({"code": 200, "msg": "success"})
-        # disconnect: promise the whole body, send half, hang up.
-        cut = web.StreamResponse(headers={"Content-Type": "application/json"})
-        cut.content_length = len(raw)
-        await cut.prepare(request)
-        await cut.write(raw[: len(raw) // 2])
-        if request.transport is not None:
-            request.transport.close()
-        return cut
+    def _spoiled(self, kind: str, raw: bytes, status: int) -> web.Response:
+        assert kind == "no_data"
+        return web.json_response({"code": 200, "msg": "success"})
 
     # -- API -------------------------------------------------------------------
 
     async def _submit(self, request: web.Request) -> web.StreamResponse:
-        fault = _take(self._submit_faults, "")
+        fault = self._submit_faults.take()
         if fault is not None:
-            return _envelope(fault.code or fault.status, fault.msg, None, fault.status)
+            return fault()
         try:
             body = await request.json()
         except ValueError:
@@ -393,9 +238,9 @@ class KieEmulator:
         return _envelope(200, "success", {"taskId": task.task_id})
 
     async def _record_info(self, request: web.Request) -> web.StreamResponse:
-        fault = _take(self._record_faults, "")
+        fault = self._record_faults.take()
         if fault is not None:
-            return _envelope(fault.code or fault.status, fault.msg, None, fault.status)
+            return fault()
         task_id = request.query.get("taskId", "")
         if not task_id:
             return _envelope(422, "taskId cannot be empty", None)
@@ -490,38 +335,24 @@ class KieEmulator:
 
     # -- callbacks -------------------------------------------------------------
 
-    async def flush_callbacks(self) -> None:
-        """Send every callback stage that is due by ``clock`` now, and wait for the deliveries.
-
-        Stages of one task go out in order; different tasks' go out concurrently.
-        """
-        async with self._callback_lock:
-            if self._runner is None:
-                return  # stopped: the session is gone and nothing may be sent any more
-            batches = [(task, self._take_due_callbacks(task)) for task in self._tasks.values()]
-            await asyncio.gather(*(self._send_callbacks(task, due) for task, due in batches if due))
+    def _due_callbacks(self) -> list[Awaitable[None]]:
+        batches = [(task, self._take_due_callbacks(task)) for task in self._tasks.values()]
+        return [self._send_callbacks(task, due) for task, due in batches if due]
 
     def _arm_callbacks(self, task: _Task) -> bool:
         """Capture the callback settings for a new task; True when it will send any."""
         url = task.body.get("callBackUrl")
-        if not self.callbacks_enabled or not isinstance(url, str) or not _loopback(url):
+        if not self.callbacks_enabled or not isinstance(url, str) or not loopback(url):
             return False  # e.g. the bot's https://example.invalid placeholder
         task.callback_url = url
         task.callback_skip = frozenset(self.skip_callback_stages)
         task.callback_stall = self.stall_callbacks_after
         return True
 
-    def _start_callback_pump(self) -> None:
-        if self._callback_pump is None or self._callback_pump.done():
-            self._callback_pump = asyncio.create_task(self._pump_callbacks())
+    def _callbacks_open(self) -> bool:
+        return any(self._task_callbacks_open(task) for task in self._tasks.values())
 
-    async def _pump_callbacks(self) -> None:
-        """Real-time delivery: flush every tick while any task still has a callback to come."""
-        while any(self._callbacks_open(task) for task in self._tasks.values()):
-            await self.flush_callbacks()
-            await asyncio.sleep(CALLBACK_TICK)
-
-    def _callbacks_open(self, task: _Task) -> bool:
+    def _task_callbacks_open(self, task: _Task) -> bool:
         return task.callback_url is not None and any(
             name not in task.callbacks_done and not _withheld(name, task.callback_stall)
             for name, _ in _CALLBACK_SCHEDULE[task.outcome]
@@ -558,16 +389,11 @@ class KieEmulator:
                 self.webhook_secret, task.task_id, timestamp
             )
         self.callbacks_sent.append((url, headers, body))
-        if self._callback_session is None:
-            timeout = aiohttp.ClientTimeout(total=CALLBACK_TIMEOUT)
-            self._callback_session = aiohttp.ClientSession(timeout=timeout)
-        try:
-            async with self._callback_session.post(url, data=body, headers=headers) as response:
-                await response.read()
-                if response.status >= 300:
-                    self.callback_errors.append(f"{name} to {url}: HTTP {response.status}")
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            self.callback_errors.append(f"{name} to {url}: {exc!r}")
+        outcome = await self._post(url, body, headers)
+        if isinstance(outcome, Exception):
+            self.callback_errors.append(f"{name} to {url}: {outcome!r}")
+        elif outcome >= 300:
+            self.callback_errors.append(f"{name} to {url}: HTTP {outcome}")
 
     def _callback_payload(self, task: _Task, name: str) -> dict[str, Any]:
         """kie's callback body: snake_case, unlike record-info."""
@@ -589,40 +415,16 @@ class KieEmulator:
 
     # -- media -----------------------------------------------------------------
 
-    async def _file(self, request: web.Request) -> web.StreamResponse:
-        task = self._tasks.get(request.match_info["task_id"])
-        name = request.match_info["name"]
-        stem, _, ext = name.partition(".")
-        if task is None or stem not in ("0", "1") or ext not in ("mp3", "png"):
-            raise web.HTTPNotFound()
-        stage = self._stage(task)
-        ready = task.outcome in ("success", "callback_exception") and stage >= (
-            3 if ext == "mp3" else 2
-        )
-        if not ready:
-            raise web.HTTPNotFound()
-        if ext == "mp3":
-            return await self._media(request, self.audio_bytes, "audio/mpeg")
-        return await self._media(request, self.image_bytes, "image/png")
+    def _file_ready(self, task_id: str, stem: str, ext: str) -> bool:
+        task = self._tasks.get(task_id)
+        if task is None or stem not in ("0", "1"):
+            return False
+        done = task.outcome in ("success", "callback_exception")
+        return done and self._stage(task) >= (3 if ext == "mp3" else 2)
 
-    async def _stream(self, request: web.Request) -> web.StreamResponse:
-        task = self._tasks.get(request.match_info["task_id"])
-        if task is None or request.match_info["index"] not in ("0", "1") or self._stage(task) < 2:
-            raise web.HTTPNotFound()
-        return await self._media(request, self.audio_bytes, "audio/mpeg")
-
-    async def _media(self, request: web.Request, data: bytes, kind: str) -> web.StreamResponse:
-        self.downloads[request.path] += 1
-        self.download_headers.append(dict(request.headers))
-        if not self.chunked_media:
-            return web.Response(body=data, content_type=kind)
-        response = web.StreamResponse(headers={"Content-Type": kind})
-        response.enable_chunked_encoding()
-        await response.prepare(request)
-        for start in range(0, len(data), 4096):
-            await response.write(data[start : start + 4096])
-        await response.write_eof()
-        return response
+    def _stream_ready(self, task_id: str, index: str) -> bool:
+        task = self._tasks.get(task_id)
+        return task is not None and index in ("0", "1") and self._stage(task) >= 2
 
 
 def _envelope(
@@ -654,28 +456,8 @@ def _withheld(name: str, stall_after: str | None) -> bool:
     return stall_after is not None and _CALLBACK_RANK[name] > _CALLBACK_RANK[stall_after]
 
 
-def _loopback(url: str) -> bool:
-    """Only loopback receivers get callbacks: tests must never reach out of the machine."""
-    try:
-        parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and parts.hostname in _LOOPBACK_HOSTS
-    except ValueError:
-        return False
-
-
 def _snake_track(track: dict[str, Any]) -> dict[str, Any]:
     return {name: track[source] for name, source in _CALLBACK_FIELDS.items()}
-
-
-def _take(faults: list[_Fault], path: str) -> _Fault | None:
-    """Consume one use of the first fault whose prefix matches ``path``."""
-    for fault in faults:
-        if path.startswith(fault.path_prefix):
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                faults.remove(fault)
-            return fault
-    return None
 
 
 def _validate(body: Any) -> tuple[int, str] | None:

@@ -20,20 +20,20 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
+import functools
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
 from aiohttp import web
 
 from bot.providers.signing import hmac_sha256
-from tests.fakes.kie import cover_png, sine_mp3
+from tests.fakes.vendor.base import VendorEmulator, loopback
+from tests.fakes.vendor.faults import COMMON_MALFORMED, Answer, FaultQueue
 
 JOBS = "/v1/audio/music/jobs"
 VALID_MODELS = frozenset({"suno-v5", "suno-v5-5"})
@@ -48,13 +48,10 @@ FAILURE_CODES: dict[str, str] = {
     "upstream_error": "Suno returned an error.",
 }
 OUTCOMES = frozenset({"success", "never", "failed", *FAILURE_CODES})
-MALFORMED = frozenset({"not_json", "truncated", "no_id", "disconnect"})
+MALFORMED = COMMON_MALFORMED | {"no_id"}
 RESULT_LIFETIME = 30 * 24 * 3600  # expires_at: when Kunavo prunes a result (~30 days)
 MAX_KEY = 128
 _QUEUED_SHARE = 0.25  # queued for the first quarter of the generation, then in_progress
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass
@@ -85,31 +82,26 @@ class _Task:
 
 
 @dataclass
-class _Fault:
-    status: int
-    remaining: int
-    path_prefix: str
-    retry_after: float | str | None = None
-    code: str = ""
-    message: str = ""
-    html: bool = False
-    seconds: float = 0.0  # for delays
-
-
-@dataclass
 class _Account:
     tasks: dict[str, _Task] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # Idempotency-Key -> task id
 
 
-class KunavoEmulator:
+class KunavoEmulator(VendorEmulator):
     """Kunavo on a loopback port. Script faults before a call; inspect counters after.
 
     ``generation_seconds`` and ``archived`` are read at each submit, so changing
     them affects later tasks only. ``clock`` (default ``time.time``) drives every
     stage decision, ``completed_at`` and the webhook timestamps.
     ``other_api_key`` is a second account, for owner-scoping tests.
+    Spoiled answers keep their HTTP status; ``malformed_next("no_id")`` sends
+    an object without id or status.
     """
+
+    API_PREFIX = "/v1/"
+    MALFORMED = MALFORMED
+    CALLBACK_TIMEOUT = 5.0
+    SPOIL_KEEPS_STATUS = True
 
     def __init__(
         self,
@@ -120,67 +112,24 @@ class KunavoEmulator:
         clock: Callable[[], float] = time.time,
         other_api_key: str = "kunavo-other-account-key",
     ) -> None:
-        self.api_key = api_key
+        super().__init__(api_key=api_key, generation_seconds=generation_seconds, clock=clock)
         self.other_api_key = other_api_key
         self.webhook_secret = webhook_secret
-        self.generation_seconds = generation_seconds
-        self.clock = clock
-        self.base_url = ""
         self.archived = True  # Kunavo archives results to its CDN unless that failed
-        self.audio_bytes: bytes = sine_mp3()
-        self.image_bytes: bytes = cover_png()
-        self.chunked_media = False  # serve media without Content-Length
-        self.submits: list[dict[str, Any]] = []  # bodies of fresh submits only
         self.idempotency_keys: list[str | None] = []  # the header of every submit request
         self.idempotency_replays = 0
-        self.polls: collections.Counter[str] = collections.Counter()
-        self.completed_at: dict[str, float] = {}  # task id -> when it turns terminal
-        self.downloads: collections.Counter[str] = collections.Counter()
-        self.download_headers: list[dict[str, str]] = []
-        self.hits: collections.Counter[str] = collections.Counter()
         self.callbacks_enabled = True
         self.callbacks_sent: list[SentCallback] = []
         self.webhook_attempts = 3  # "delivered with retry-and-backoff"
         self.webhook_retry_seconds = 0.05
         self._accounts = {api_key: _Account(), other_api_key: _Account()}
         self._plans: collections.deque[tuple[str, str | None, str]] = collections.deque()
-        self._request_faults: list[_Fault] = []
-        self._submit_faults: list[_Fault] = []
-        self._delays: list[_Fault] = []
-        self._malformed: collections.deque[str] = collections.deque()
-        self._watchers: set[asyncio.Task[None]] = set()
-        self._session: aiohttp.ClientSession | None = None
-        self._runner: web.AppRunner | None = None
+        self._submit_faults: FaultQueue[Answer] = FaultQueue()
 
-    # -- lifecycle -------------------------------------------------------------
-
-    async def start(self) -> None:
-        app = web.Application(middlewares=[self._fault_mw, self._auth_mw, self._malformed_mw])
-        app.router.add_post(JOBS, self._submit)
-        app.router.add_get(JOBS + "/{task_id}", self._job)
-        app.router.add_get("/files/{task_id}/{name}", self._file)
-        app.router.add_get("/stream/{task_id}/{index}", self._stream)
-        # A short shutdown: a deliberately slow answer must not hold up stop().
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}"
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
-
-    async def stop(self) -> None:
-        for watcher in list(self._watchers):
-            watcher.cancel()
-        for watcher in list(self._watchers):
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post(JOBS, self._submit)
+        router.add_get(JOBS + "/{task_id}", self._job)
+        router.add_get("/stream/{task_id}/{index}", self._stream)
 
     # -- scripting -------------------------------------------------------------
 
@@ -204,40 +153,7 @@ class KunavoEmulator:
         self, status: int, code: str = "error", message: str = "error", *, count: int = 1
     ) -> None:
         """The next ``count`` submits answer HTTP ``status`` with ``{error: {code, message}}``."""
-        self._submit_faults.append(_Fault(status, count, "", code=code, message=message))
-
-    def fail_requests(
-        self,
-        status: int,
-        *,
-        count: int,
-        retry_after: float | str | None = None,
-        path_prefix: str = "/v1/",
-        html: bool = False,
-    ) -> None:
-        """The next ``count`` requests under ``path_prefix`` get HTTP ``status``.
-
-        ``retry_after`` may be seconds or a preformatted HTTP date; ``html``
-        answers the way a gateway does, with an HTML page instead of JSON.
-        """
-        self._request_faults.append(
-            _Fault(status, count, path_prefix, retry_after=retry_after, html=html)
-        )
-
-    def delay_requests(self, seconds: float, *, count: int = 1, path_prefix: str = "/v1/") -> None:
-        """The next ``count`` requests are processed at once but answered ``seconds`` later."""
-        self._delays.append(_Fault(0, count, path_prefix, seconds=seconds))
-
-    def malformed_next(self, kind: str) -> None:
-        """Spoil the next API answer (after it was processed, as a broken proxy would).
-
-        ``not_json``: an HTML page with the original status; ``truncated``: the
-        JSON cut in half; ``no_id``: an object without id or status;
-        ``disconnect``: the connection drops half-way through the declared body.
-        """
-        if kind not in MALFORMED:
-            raise ValueError(f"unknown kind {kind!r}; known: {sorted(MALFORMED)}")
-        self._malformed.append(kind)
+        self._submit_faults.add(functools.partial(_error, status, code, message), count=count)
 
     def task_ids(self) -> list[str]:
         return list(self._accounts[self.api_key].tasks)
@@ -257,65 +173,23 @@ class KunavoEmulator:
         advance it first.
         """
         async with asyncio.timeout(seconds):
-            while self._watchers:
-                await asyncio.gather(*self._watchers)
+            while self._background:
+                await asyncio.gather(*self._background)
 
-    # -- middlewares -----------------------------------------------------------
+    # -- dialect errors and auth ----------------------------------------------
 
-    @web.middleware
-    async def _fault_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        self.hits[request.path] += 1
-        fault = _take(self._request_faults, request.path)
-        if fault is not None:
-            headers = {}
-            if fault.retry_after is not None:
-                headers["Retry-After"] = str(fault.retry_after)
-            if fault.html:
-                page = f"<html><body><h1>{fault.status}</h1>nginx</body></html>"
-                return web.Response(
-                    status=fault.status, text=page, content_type="text/html", headers=headers
-                )
-            return _error(fault.status, f"http_{fault.status}", f"HTTP {fault.status}", headers)
-        delay = _take(self._delays, request.path)
-        response = await handler(request)
-        if delay is not None:
-            await asyncio.sleep(delay.seconds)
-        return response
+    def _http_error(self, status: int, headers: dict[str, str]) -> web.Response:
+        return _error(status, f"http_{status}", f"HTTP {status}", headers)
 
-    @web.middleware
-    async def _auth_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith("/v1/") and self._account_key(request) is None:
-            return _error(401, "invalid_api_key", "Invalid or missing API key.")
-        return await handler(request)
+    def _unauthorized(self) -> web.Response:
+        return _error(401, "invalid_api_key", "Invalid or missing API key.")
 
-    @web.middleware
-    async def _malformed_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        response = await handler(request)
-        if not request.path.startswith("/v1/") or not self._malformed:
-            return response
-        kind = self._malformed.popleft()
-        body = response.body if isinstance(response, web.Response) else b""
-        raw = body if isinstance(body, bytes) else b""
-        if kind == "not_json":
-            return web.Response(
-                status=response.status, text="<html>upstream error</html>", content_type="text/html"
-            )
-        if kind == "truncated":
-            return web.Response(
-                status=response.status, body=raw[: len(raw) // 2], content_type="application/json"
-            )
-        if kind == "no_id":
-            return web.json_response({"object": "music"}, status=response.status)
-        # disconnect: promise the whole body, send half, hang up.
-        cut = web.StreamResponse(
-            status=response.status, headers={"Content-Type": "application/json"}
-        )
-        cut.content_length = len(raw)
-        await cut.prepare(request)
-        await cut.write(raw[: len(raw) // 2])
-        if request.transport is not None:
-            request.transport.close()
-        return cut
+    def _spoiled(self, kind: str, raw: bytes, status: int) -> web.Response:
+        assert kind == "no_id"
+        return web.json_response({"object": "music"}, status=status)
+
+    def _authorized(self, request: web.Request) -> bool:
+        return self._account_key(request) is not None
 
     def _account_key(self, request: web.Request) -> str | None:
         scheme, _, key = request.headers.get("Authorization", "").partition(" ")
@@ -328,9 +202,9 @@ class KunavoEmulator:
         assert owner is not None  # the auth middleware ran
         key = request.headers.get("Idempotency-Key")
         self.idempotency_keys.append(key)
-        fault = _take(self._submit_faults, "")
+        fault = self._submit_faults.take()
         if fault is not None:
-            return _error(fault.status, fault.code, fault.message)
+            return fault()
         if key is not None and not 0 < len(key) <= MAX_KEY:
             return _error(400, "invalid_request", "Idempotency-Key must be 1-128 characters.")
         account = self._accounts[owner]
@@ -352,7 +226,7 @@ class KunavoEmulator:
         if task.ends_at is not None:
             self.completed_at[task.task_id] = task.ends_at
             if body.get("webhook_url"):
-                self._watch(task)
+                self._spawn(self._deliver_when_done(task))
         return web.json_response(self._object(task), status=202)
 
     def _new_task(self, owner: str, body: dict[str, Any]) -> _Task:
@@ -425,11 +299,6 @@ class KunavoEmulator:
 
     # -- webhooks --------------------------------------------------------------
 
-    def _watch(self, task: _Task) -> None:
-        watcher = asyncio.get_running_loop().create_task(self._deliver_when_done(task))
-        self._watchers.add(watcher)
-        watcher.add_done_callback(self._watchers.discard)
-
     async def _deliver_when_done(self, task: _Task) -> None:
         ends = task.ends_at
         assert ends is not None
@@ -451,14 +320,11 @@ class KunavoEmulator:
         await self._deliver(str(task.body["webhook_url"]), body)
 
     async def _deliver(self, url: str, body: bytes) -> None:
-        assert self._session is not None
         for attempt in range(self.webhook_attempts):
             # Each attempt is signed afresh: the timestamp is the delivery time.
             headers = {"Content-Type": "application/json", **self.sign(body, int(self.clock()))}
-            status: int | None = None
-            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                async with self._session.post(url, data=body, headers=headers) as response:
-                    status = response.status
+            outcome = await self._post(url, body, headers)
+            status = None if isinstance(outcome, Exception) else outcome
             self.callbacks_sent.append(SentCallback(url, headers, body, status))
             if status is not None and 200 <= status < 300:
                 return
@@ -466,36 +332,14 @@ class KunavoEmulator:
 
     # -- media -----------------------------------------------------------------
 
-    async def _file(self, request: web.Request) -> web.StreamResponse:
-        task = self._find(request.match_info["task_id"])
-        stem, _, ext = request.match_info["name"].partition(".")
-        if task is None or stem not in ("0", "1") or ext not in ("mp3", "png"):
-            raise web.HTTPNotFound()
-        if self._status(task) != "completed":
-            raise web.HTTPNotFound()
-        if ext == "mp3":
-            return await self._media(request, self.audio_bytes, "audio/mpeg")
-        return await self._media(request, self.image_bytes, "image/png")
+    def _file_ready(self, task_id: str, stem: str, ext: str) -> bool:
+        task = self._find(task_id)
+        return task is not None and stem in ("0", "1") and self._status(task) == "completed"
 
-    async def _stream(self, request: web.Request) -> web.StreamResponse:
-        task = self._find(request.match_info["task_id"])
-        ready = task is not None and self._status(task) in ("in_progress", "completed")
-        if not ready or request.match_info["index"] not in ("0", "1"):
-            raise web.HTTPNotFound()
-        return await self._media(request, self.audio_bytes, "audio/mpeg")
-
-    async def _media(self, request: web.Request, data: bytes, kind: str) -> web.StreamResponse:
-        self.downloads[request.path] += 1
-        self.download_headers.append(dict(request.headers))
-        if not self.chunked_media:
-            return web.Response(body=data, content_type=kind)
-        response = web.StreamResponse(headers={"Content-Type": kind})
-        response.enable_chunked_encoding()
-        await response.prepare(request)
-        for start in range(0, len(data), 4096):
-            await response.write(data[start : start + 4096])
-        await response.write_eof()
-        return response
+    def _stream_ready(self, task_id: str, index: str) -> bool:
+        task = self._find(task_id)
+        live = task is not None and self._status(task) in ("in_progress", "completed")
+        return live and index in ("0", "1")
 
 
 def _error(
@@ -504,17 +348,6 @@ def _error(
     error_type = "invalid_request_error" if status < 500 else "server_error"
     body = {"error": {"code": code, "message": message, "type": error_type}}
     return web.json_response(body, status=status, headers=headers)
-
-
-def _take(faults: list[_Fault], path: str) -> _Fault | None:
-    """Consume one use of the first fault whose prefix matches ``path``."""
-    for fault in faults:
-        if path.startswith(fault.path_prefix):
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                faults.remove(fault)
-            return fault
-    return None
 
 
 def _validate(body: Any) -> str | None:
@@ -538,5 +371,4 @@ def _webhook_ok(url: Any) -> bool:
     """HTTPS as documented; plain HTTP to loopback too, so tests can receive."""
     if not isinstance(url, str):
         return False
-    parts = urlsplit(url)
-    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)
+    return urlsplit(url).scheme == "https" or loopback(url)
