@@ -134,9 +134,9 @@ class DiscordNotifier:
         return self._client.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
 
     def _upload_limit(self, job: Job) -> int:
-        guild = self._client.get_guild(job.guild_id)
         if job.upload_limit:
             return job.upload_limit
+        guild = self._client.get_guild(job.guild_id)
         return guild.filesize_limit if guild is not None else _FALLBACK_UPLOAD_LIMIT
 
     def _result_url(self, job: Job) -> str | None:

@@ -58,9 +58,8 @@ class CallbackReceiver:
         await self._runner_app.setup()
         site = web.TCPSite(self._runner_app, self._settings.listen_host, self._settings.listen_port)
         await site.start()
-        server = site._server  # aiohttp exposes the bound port only here
-        sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else self._settings.listen_port
+        # With listen_port 0 the OS picks the port; the runner knows which.
+        self.port = int(self._runner_app.addresses[0][1])
         log.info("callback receiver listening on port %s", self.port)
 
     async def stop(self) -> None:
