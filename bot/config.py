@@ -67,6 +67,18 @@ class JobSettings(_Section):
         return model
 
 
+class ActionSettings(_Section):
+    """Who may act on finished songs, and what a cover upload may be."""
+
+    # "everyone": any member may remix any song; "requester": only the member
+    # who asked for it and members with Manage Messages (who may always extend
+    # and delete).
+    remix_by: Literal["everyone", "requester"] = "everyone"
+    cover_max_mb: float = Field(20, gt=0)
+    cover_max_minutes: float = Field(8, gt=0)
+    history_size: int = Field(10, ge=1, le=25)
+
+
 class CallbackSettings(_Section):
     """The receiver for vendor callbacks: off unless the bot is reachable from the internet."""
 
@@ -193,6 +205,7 @@ class Settings(_Section):
     discord: DiscordSettings
     storage: StorageSettings = StorageSettings()
     jobs: JobSettings = JobSettings()
+    actions: ActionSettings = ActionSettings()
     callbacks: CallbackSettings = CallbackSettings()
     providers: list[ProviderSettings] = Field(default_factory=_sandbox_only, min_length=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

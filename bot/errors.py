@@ -14,7 +14,20 @@ exception text, vendor URL or secret ever reaches Discord.
 
 from __future__ import annotations
 
-from bot.providers.base import FailureReason
+import enum
+
+
+class FailureReason(enum.StrEnum):
+    """Why a vendor call or a job failed, in words the member is told (see bot.ui.text)."""
+
+    CONTENT_POLICY = "content_policy"
+    INVALID_INPUT = "invalid_input"
+    INSUFFICIENT_CREDITS = "insufficient_credits"
+    RATE_LIMITED = "rate_limited"
+    PROVIDER_ERROR = "provider_error"
+    TIMEOUT = "timeout"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
 
 
 class BotError(Exception):

@@ -12,8 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.errors import FailureReason, ProviderError
+
+__all__ = ["FailureReason"]  # re-exported: the provider-neutral model names it
 
 
 class JobState(enum.StrEnum):
@@ -28,27 +33,87 @@ class JobState(enum.StrEnum):
         return self in (JobState.SUCCEEDED, JobState.FAILED)
 
 
-class FailureReason(enum.StrEnum):
-    CONTENT_POLICY = "content_policy"
-    INVALID_INPUT = "invalid_input"
-    INSUFFICIENT_CREDITS = "insufficient_credits"
-    RATE_LIMITED = "rate_limited"
-    PROVIDER_ERROR = "provider_error"
-    TIMEOUT = "timeout"
-    CANCELLED = "cancelled"
-    UNKNOWN = "unknown"
+class Operation(enum.StrEnum):
+    """What a provider can be asked to do. Every provider makes songs from a description."""
+
+    SONG = "song"  # two songs from a description (or, with ``custom``, from lyrics)
+    CUSTOM = "custom"  # custom mode: own lyrics, style and title
+    TUNING = "tuning"  # negative tags, vocal gender, style/weirdness/audio weights
+    EXTEND = "extend"  # continue a finished track
+    COVER = "cover"  # restyle a member's uploaded audio
+    WAV = "wav"  # a finished track as lossless WAV
+    STEMS = "stems"  # a finished track split into vocals and instrumental
+    VIDEO = "video"  # a finished track as a music video
+    WRITE_LYRICS = "write_lyrics"  # lyrics written from a theme (answered inline)
+    TIMED_LYRICS = "timed_lyrics"  # a track's lyrics with a time for every word (inline)
+
+    @property
+    def makes_tracks(self) -> bool:
+        """Whether a job of this operation ends with two new songs (else with files)."""
+        return self in (Operation.SONG, Operation.EXTEND, Operation.COVER)
+
+    @property
+    def follows_up(self) -> bool:
+        """Whether it works on an existing track, which only its own vendor knows."""
+        return self in (Operation.EXTEND, Operation.WAV, Operation.STEMS, Operation.VIDEO)
 
 
-class GenerateRequest(BaseModel):
-    """What a member asked for, in the bot's own terms (model is a catalog key)."""
+VocalGender = Literal["m", "f"]
+Weight = Annotated[float, Field(ge=0, le=1)]
+
+
+class TrackRef(BaseModel):
+    """A finished track a follow-up works on: the vendor needs both ids."""
 
     model_config = ConfigDict(frozen=True)
 
-    prompt: str
+    task_id: str
+    track_id: str
+    duration: float | None = None
+    title: str = ""
+
+
+class GenerateRequest(BaseModel):
+    """What a member asked for, in the bot's own terms (model is a catalog key).
+
+    ``operation`` says which vendor call it becomes. In custom mode
+    (``custom``) ``lyrics``, ``style`` and ``title`` are sent as they are and
+    ``prompt`` is unused; follow-ups name their ``source`` track.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt: str = ""
     model: str
     instrumental: bool = False
     style: str = ""
     title: str = ""
+    operation: Operation = Operation.SONG
+    custom: bool = False
+    lyrics: str = ""
+    negative_tags: str = ""
+    vocal_gender: VocalGender | None = None
+    style_weight: Weight | None = None
+    weirdness: Weight | None = None
+    audio_weight: Weight | None = None
+    source: TrackRef | None = None  # extend, wav, stems, video
+    continue_at: float | None = None  # extend: seconds into the source; None = its end
+    upload_url: str = ""  # cover: where the vendor fetches the member's audio
+
+    def needs(self) -> frozenset[Operation]:
+        """The operations a provider must offer to take this request."""
+        wanted = {self.operation}
+        if self.custom:
+            wanted.add(Operation.CUSTOM)
+        if self.tuned:
+            wanted.add(Operation.TUNING)
+        return frozenset(wanted)
+
+    @property
+    def tuned(self) -> bool:
+        """Whether any of the finer controls (``Operation.TUNING``) is set."""
+        tuning = (self.vocal_gender, self.style_weight, self.weirdness, self.audio_weight)
+        return bool(self.negative_tags) or any(v is not None for v in tuning)
 
     def vendor_prompt(self) -> str:
         """The description sent in description (non-custom) mode.
@@ -77,15 +142,39 @@ class Track(BaseModel):
     expires_at: datetime | None = None
 
 
+class OutputFile(BaseModel):
+    """A file a follow-up made from a track (a WAV, a stem, a video)."""
+
+    label: str  # what members see: "WAV", "Vocals", "Instrumental", "Video"
+    url: str
+    suffix: str  # ".wav", ".mp3", ".mp4"
+
+
 class TaskStatus(BaseModel):
     """One look at a vendor task."""
 
     state: JobState
     tracks: list[Track] = []
+    files: list[OutputFile] = []  # what a WAV, stems or video task made
     failure: FailureReason | None = None
     code: str = ""  # the vendor's raw status or error code, for the admin log
     detail: str = ""  # the vendor's raw message, for the admin log
     progress: int | None = None  # 0-100 where the vendor reports it
+
+
+class LyricsDraft(BaseModel):
+    """Lyrics a provider wrote from a theme."""
+
+    title: str = ""
+    text: str
+
+
+class TimedWord(BaseModel):
+    """One sung word and when it starts and ends, in seconds into the track."""
+
+    word: str  # may carry the line break that ends its line
+    start: float
+    end: float
 
 
 @dataclass(frozen=True)
@@ -130,24 +219,33 @@ class Provider(abc.ABC):
     name: str
     models: dict[str, str]
     poll_policy: PollPolicy
+    operations: frozenset[Operation] = frozenset({Operation.SONG})
+
+    def can(self, request: GenerateRequest) -> bool:
+        """Whether this provider offers the request's model and every operation it needs."""
+        return request.model in self.models and request.needs() <= self.operations
 
     @abc.abstractmethod
     async def submit(
         self, request: GenerateRequest, job_id: str, callback_url: str | None = None
     ) -> str:
-        """Start a generation and return the vendor task id.
+        """Start ``request.operation`` and return the vendor task id.
 
         ``job_id`` is random and unique across installs: a dialect with an
         idempotency key uses it. ``callback_url`` is where the vendor should
         push progress, or None when the bot polls.
 
         Raises ``TransientProviderError`` when a retry may succeed and
-        ``ProviderError`` when the vendor refused for good.
+        ``ProviderError`` when the vendor refused for good (an operation this
+        provider does not offer is refused before any request).
         """
 
     @abc.abstractmethod
-    async def status(self, task_id: str) -> TaskStatus:
-        """Look at a task once."""
+    async def status(self, task_id: str, operation: Operation = Operation.SONG) -> TaskStatus:
+        """Look at a task once; ``operation`` is the one that created it.
+
+        Song operations report ``tracks``; WAV, stems and video report ``files``.
+        """
 
     @abc.abstractmethod
     async def download(self, url: str, dest: Path, max_bytes: int) -> int:
@@ -155,6 +253,17 @@ class Provider(abc.ABC):
 
         Raises ``MediaError`` when it cannot be fetched or exceeds ``max_bytes``.
         """
+
+    async def write_lyrics(self, theme: str) -> list[LyricsDraft]:
+        """Lyrics written from ``theme`` (``Operation.WRITE_LYRICS``), waiting for them.
+
+        Raises ``ProviderError`` (``TransientProviderError`` when a retry may help).
+        """
+        raise unsupported(self, Operation.WRITE_LYRICS)
+
+    async def timed_lyrics(self, track: TrackRef) -> list[TimedWord]:
+        """The words of ``track`` with their times (``Operation.TIMED_LYRICS``)."""
+        raise unsupported(self, Operation.TIMED_LYRICS)
 
     def accepts_callbacks(self, url: str) -> bool:
         """Whether this provider will hand ``url`` to its vendor and so hear callbacks.
@@ -175,3 +284,10 @@ class Provider(abc.ABC):
     async def aclose(self) -> None:
         """Release connections. Providers without any need not override this."""
         return None
+
+
+def unsupported(provider: Provider, operation: Operation) -> ProviderError:
+    """The refusal for an operation ``provider`` does not offer; no request was made."""
+    return ProviderError(
+        FailureReason.INVALID_INPUT, "unsupported", f"{provider.name} does not offer {operation}"
+    )

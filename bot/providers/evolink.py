@@ -33,6 +33,7 @@ from bot.providers.base import (
     FailureReason,
     GenerateRequest,
     JobState,
+    Operation,
     PollPolicy,
     TaskStatus,
     Track,
@@ -202,7 +203,7 @@ class EvolinkProvider(VendorProvider):
         log.info("%s: job %s is Evolink task %s", self.name, job_id, task_id)
         return task_id
 
-    async def status(self, task_id: str) -> TaskStatus:
+    async def status(self, task_id: str, operation: Operation = Operation.SONG) -> TaskStatus:
         if not _TASK_ID.fullmatch(task_id):
             raise ProviderError(FailureReason.PROVIDER_ERROR, "task_id", "not an Evolink task id")
         task = self._answer(await self._http.request("GET", TASK_PATH + task_id))

@@ -28,6 +28,7 @@ from bot.providers.base import (
     FailureReason,
     GenerateRequest,
     JobState,
+    Operation,
     PollPolicy,
     TaskStatus,
     Track,
@@ -146,7 +147,7 @@ class KieProvider(VendorProvider):
         log.info("%s: job %s is kie task %s", self.name, job_id, task_id)
         return task_id
 
-    async def status(self, task_id: str) -> TaskStatus:
+    async def status(self, task_id: str, operation: Operation = Operation.SONG) -> TaskStatus:
         response = await self._http.request("GET", RECORD_PATH, params={"taskId": task_id})
         data = self._unwrap(response)
         if not isinstance(data, dict):

@@ -33,6 +33,7 @@ from bot.providers.base import (
     FailureReason,
     GenerateRequest,
     JobState,
+    Operation,
     PollPolicy,
     TaskStatus,
     Track,
@@ -171,7 +172,7 @@ class KunavoProvider(VendorProvider):
             log.warning("%s: unreadable submit answer for job %s; asking again", self.name, job_id)
         return self._accepted(await self._post_job(body, headers), job_id)
 
-    async def status(self, task_id: str) -> TaskStatus:
+    async def status(self, task_id: str, operation: Operation = Operation.SONG) -> TaskStatus:
         response = await self._http.request("GET", f"{JOBS_PATH}/{quote(task_id, safe='')}")
         job = self._job_object(response)
         other = job.get("id")

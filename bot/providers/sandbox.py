@@ -28,6 +28,7 @@ from bot.providers.base import (
     FailureReason,
     GenerateRequest,
     JobState,
+    Operation,
     PollPolicy,
     Provider,
     TaskStatus,
@@ -91,7 +92,7 @@ class SandboxProvider(Provider):
         self._remember(task_id, request)
         return task_id
 
-    async def status(self, task_id: str) -> TaskStatus:
+    async def status(self, task_id: str, operation: Operation = Operation.SONG) -> TaskStatus:
         parsed = _parse_task_id(task_id)
         if parsed is None:
             return TaskStatus(
