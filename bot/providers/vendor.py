@@ -16,7 +16,13 @@ import httpx
 from bot import media
 from bot.config import HttpProviderSettings
 from bot.errors import ProviderError
-from bot.providers.base import FailureReason, GenerateRequest, PollPolicy, Provider
+from bot.providers.base import (
+    FailureReason,
+    GenerateRequest,
+    PollPolicy,
+    Provider,
+    unsupported,
+)
 from bot.providers.errors_table import ErrorTable
 from bot.providers.http import RetryPolicy, Transient, VendorHttp
 
@@ -82,7 +88,14 @@ class VendorProvider(Provider):
             await self._media.aclose()
 
     def _vendor_model(self, request: GenerateRequest) -> str:
-        """The vendor's name for the requested model; refused before any request if none."""
+        """The vendor's name for the requested model; refused before any request if none.
+
+        A request needing an operation this provider does not offer is refused
+        here too, so every adapter's ``submit`` starts with this call.
+        """
+        missing = request.needs() - self.operations
+        if missing:
+            raise unsupported(self, min(missing))
         model = self.models.get(request.model)
         if model is None:
             raise ProviderError(
