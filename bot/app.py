@@ -19,7 +19,7 @@ from bot.webhooks import CallbackReceiver, callback_url_for
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.generate",)
+EXTENSIONS = ("cogs.generate", "cogs.compose", "cogs.songs", "cogs.library")
 
 
 class MusicBot(commands.Bot):
@@ -40,7 +40,7 @@ class MusicBot(commands.Bot):
         self.runner = JobRunner(
             store,
             self.providers,
-            DiscordNotifier(self),
+            DiscordNotifier(self, lambda job: self.jobs.operations_of(job)),
             settings.jobs,
             callback_url=lambda job: callback_url_for(callbacks, job),
             callback_stall=callbacks.stall_minutes * 60 if callbacks.enabled else None,

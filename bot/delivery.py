@@ -6,19 +6,22 @@ interaction webhook, whose token dies after 15 minutes.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
 import discord
 
-from bot.audio import fit_mp3
 from bot.jobs.models import Job
-from bot.jobs.notifier import DeliveryError, TrackFiles
+from bot.jobs.notifier import DeliveryError, FetchedFile, TrackFiles
+from bot.providers.base import Operation
+from bot.ui.actions import files_view, reaction_hint, result_view
 from bot.ui.progress import progress_embed
-from bot.ui.results import PostedTrack, result_content, result_embeds, result_marker, safe_filename
+from bot.ui.results import files_embed, result_content, result_embeds, result_marker
+from bot.ui.text import NOUNS
+from bot.uploads import Outgoing, prepare_files, prepare_tracks
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +31,12 @@ _HISTORY_SCAN = 100
 
 
 class DiscordNotifier:
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(
+        self, client: discord.Client, operations: Callable[[Job], frozenset[Operation]]
+    ) -> None:
+        """``operations(job)``: what the provider behind ``job`` offers, for its buttons."""
         self._client = client
+        self._operations = operations
 
     async def show_progress(self, job: Job) -> int:
         try:
@@ -39,8 +46,8 @@ class DiscordNotifier:
 
     async def _post_or_edit_progress(self, job: Job) -> int:
         channel = self._channel(job)
-        embed = progress_embed(job, self._result_url(job))
-        content = f"<@{job.user_id}> asked for a song"
+        embed = progress_embed(job, job.result_link)
+        content = f"<@{job.user_id}> asked for a {NOUNS[job.request.operation]}"
         if job.progress_message_id is not None:
             try:
                 await channel.get_partial_message(job.progress_message_id).edit(
@@ -58,6 +65,34 @@ class DiscordNotifier:
         return message.id
 
     async def deliver(self, job: Job, files: list[TrackFiles], workdir: Path) -> int:
+        ops = self._operations(job)
+
+        async def build(limit: int, link_audio: bool) -> Outgoing:
+            posted, attachments = await prepare_tracks(files, workdir, limit, link_audio=link_audio)
+            return Outgoing(
+                result_content(job, reaction_hint(ops)),
+                result_embeds(job, posted),
+                attachments,
+                result_view(job.id, len(posted), ops),
+            )
+
+        return await self._post_once(job, build)
+
+    async def deliver_files(self, job: Job, files: list[FetchedFile], workdir: Path) -> int:
+        async def build(limit: int, link_all: bool) -> Outgoing:
+            attachments, notes = prepare_files(files, limit, link_all=link_all)
+            return Outgoing(
+                result_content(job), [files_embed(job, notes)], attachments, files_view(job.id)
+            )
+
+        return await self._post_once(job, build)
+
+    async def _post_once(self, job: Job, build: Callable[[int, bool], Awaitable[Outgoing]]) -> int:
+        """Post the result unless an interrupted attempt did; link instead of attach on a 413.
+
+        ``build(limit, link)`` renders the message for an upload limit, linking
+        the large files when ``link`` is set.
+        """
         await self._client.wait_until_ready()
         channel = self._channel(job)
         if job.delivery_started:
@@ -66,26 +101,20 @@ class DiscordNotifier:
                 log.info("job %s: result already posted as %s", job.id, existing)
                 return existing
         limit = self._upload_limit(job)
-        posted, attachments = await _prepare(files, workdir, limit)
         try:
-            return await self._send_result(channel, job, posted, attachments)
+            return await self._send_result(channel, job, await build(limit, False))
         except discord.HTTPException as exc:
             if exc.status != 413:
                 raise _as_delivery_error("result", exc) from None
         # Discord's limit was lower than we knew: attach the covers, link the audio.
-        log.warning("job %s: upload refused as too large; linking the audio instead", job.id)
-        posted, attachments = await _prepare(files, workdir, limit, link_audio=True)
+        log.warning("job %s: upload refused as too large; linking the files instead", job.id)
         try:
-            return await self._send_result(channel, job, posted, attachments)
+            return await self._send_result(channel, job, await build(limit, True))
         except discord.HTTPException as exc:
             raise _as_delivery_error("result", exc) from None
 
     async def _send_result(
-        self,
-        channel: discord.PartialMessageable,
-        job: Job,
-        posted: list[PostedTrack],
-        attachments: list[discord.File],
+        self, channel: discord.PartialMessageable, job: Job, outgoing: Outgoing
     ) -> int:
         reference = None
         if job.progress_message_id is not None:
@@ -96,9 +125,10 @@ class DiscordNotifier:
             )
         try:
             message = await channel.send(
-                result_content(job),
-                embeds=result_embeds(job, posted),
-                files=attachments,
+                outgoing.content,
+                embeds=outgoing.embeds,
+                files=outgoing.files,
+                view=outgoing.view,
                 reference=reference,  # type: ignore[arg-type]
                 # discord.py sends enforce_nonce: Discord answers a repeat of this
                 # nonce within minutes with the message it already made.
@@ -111,7 +141,7 @@ class DiscordNotifier:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise _as_delivery_error("result", exc) from None
         finally:
-            for f in attachments:
+            for f in outgoing.files:
                 f.close()
         return message.id
 
@@ -138,56 +168,6 @@ class DiscordNotifier:
             return job.upload_limit
         guild = self._client.get_guild(job.guild_id)
         return guild.filesize_limit if guild is not None else _FALLBACK_UPLOAD_LIMIT
-
-    def _result_url(self, job: Job) -> str | None:
-        if job.result_message_id is None:
-            return None
-        return (
-            f"https://discord.com/channels/{job.guild_id}/{job.channel_id}/{job.result_message_id}"
-        )
-
-
-async def _prepare(
-    files: list[TrackFiles], workdir: Path, limit: int, *, link_audio: bool = False
-) -> tuple[list[PostedTrack], list[discord.File]]:
-    """Decide per track: attach as is, attach re-encoded to fit, or link with the reason."""
-    posted: list[PostedTrack] = []
-    attachments: list[discord.File] = []
-    for n, item in enumerate(files, start=1):
-        title = item.track.title or "song"
-        audio_name: str | None = None
-        note = ""
-        if item.audio is not None:
-            audio_limit = 0 if link_audio else limit
-            audio, note = await _fit(item.audio, workdir / f"fit-{n}.mp3", audio_limit)
-            if audio is not None:
-                audio_name = safe_filename(title, n, ".mp3")
-                attachments.append(discord.File(audio, filename=audio_name))
-        cover_name = None
-        if item.cover is not None and 0 < _size(item.cover) <= limit:
-            cover_name = f"cover-{n}.png"
-            attachments.append(discord.File(item.cover, filename=cover_name))
-        posted.append(PostedTrack(item.track, audio_name, cover_name, note))
-    return posted, attachments
-
-
-async def _fit(audio: Path, dest: Path, limit: int) -> tuple[Path | None, str]:
-    size = _size(audio)
-    if size <= limit:
-        return audio, ""
-    mib = size / 1024 / 1024
-    limit_mib = limit / 1024 / 1024
-    if limit > 0 and await asyncio.to_thread(fit_mp3, audio, dest, limit):
-        return (
-            dest,
-            f"Re-encoded from {mib:.1f} MB to fit this server's {limit_mib:.0f} MB upload limit.",
-        )
-    return None, f"The MP3 ({mib:.1f} MB) is over this server's upload limit, so it is linked."
-
-
-def _size(path: Path) -> int:
-    # A stat on a local spool file: cheap enough for the event loop.
-    return path.stat().st_size
 
 
 def _snowflake_at(timestamp: float) -> int:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
 import discord
 from discord import app_commands
 
-from bot.errors import BotError, InputError
+from bot.errors import BotError, InputError, ProviderError
+from bot.ui.text import FAILURE_TEXT
 
 log = logging.getLogger(__name__)
 
@@ -17,15 +19,36 @@ class BotTree(app_commands.CommandTree[discord.Client]):
         self, interaction: discord.Interaction[discord.Client], error: app_commands.AppCommandError
     ) -> None:
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-        if isinstance(cause, InputError):
-            message = cause.user_message
-        elif isinstance(cause, app_commands.CheckFailure):
+        if isinstance(cause, app_commands.CheckFailure):
             message = str(cause) or "You cannot use this command here."
         else:
             name = interaction.command.name if interaction.command else "?"
-            log.error("command /%s failed", name, exc_info=cause)
-            message = BotError.user_message
+            message = _explain(cause, f"command /{name}")
         await reply_privately(interaction, message)
+
+
+async def answer_errors(
+    interaction: discord.Interaction[discord.Client], handler: Awaitable[None], what: str
+) -> None:
+    """Run a button, form or reaction handler; turn its failure into a private answer.
+
+    ``what`` names the handler in the admin log.
+    """
+    try:
+        await handler
+    except Exception as exc:  # every failure gets a private answer, then the log
+        await reply_privately(interaction, _explain(exc, what))
+
+
+def _explain(error: BaseException, what: str) -> str:
+    """What the member is told about ``error``; unexpected ones are logged in full."""
+    if isinstance(error, InputError):
+        return error.user_message
+    if isinstance(error, ProviderError):
+        log.warning("%s: provider refused: %s", what, error)
+        return FAILURE_TEXT[error.reason]
+    log.error("%s failed", what, exc_info=error)
+    return BotError.user_message
 
 
 async def reply_privately(interaction: discord.Interaction[discord.Client], message: str) -> None:

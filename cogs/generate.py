@@ -9,16 +9,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import MusicBot
-from bot.errors import InputError
 from bot.providers.base import GenerateRequest
-from bot.ui.text import quote
+from cogs.common import enqueue, model_choices, queued, titled
 
 log = logging.getLogger(__name__)
-
-# What the bot needs in a channel to post progress and results with its own token.
-REQUIRED = discord.Permissions(
-    send_messages=True, embed_links=True, attach_files=True, read_message_history=True
-)
 
 
 class GenerateCog(commands.Cog):
@@ -35,8 +29,7 @@ class GenerateCog(commands.Cog):
     def _build_command(self) -> app_commands.Command[GenerateCog, ..., None]:
         # Choices come from the configured providers, so the command is built
         # per instance rather than declared at class level.
-        models = self.bot.jobs.offered_models()
-        choices = [app_commands.Choice(name=spec.label, value=key) for key, spec in models.items()]
+        choices = model_choices(self.bot.jobs)
 
         @app_commands.command(name="generate", description="Make two songs from a description.")
         @app_commands.guild_only()
@@ -47,7 +40,7 @@ class GenerateCog(commands.Cog):
             style="Genre, mood, instruments",
             title="A title for the songs",
         )
-        @app_commands.choices(model=choices[:25])
+        @app_commands.choices(model=choices)
         async def generate(
             interaction: discord.Interaction,
             prompt: str,
@@ -69,12 +62,6 @@ class GenerateCog(commands.Cog):
         style: str,
         title: str,
     ) -> None:
-        missing = _missing_permissions(interaction)
-        if missing:
-            raise InputError(f"I need these permissions in this channel first: {missing}.")
-        # guild_only() guarantees both.
-        assert interaction.guild_id is not None
-        assert interaction.channel_id is not None
         request = GenerateRequest(
             prompt=prompt.strip(),
             model=model or self.bot.jobs.default_model(),
@@ -82,24 +69,8 @@ class GenerateCog(commands.Cog):
             style=style.strip(),
             title=title.strip(),
         )
-        job = await self.bot.jobs.create(
-            request,
-            guild_id=interaction.guild_id,
-            channel_id=interaction.channel_id,
-            user_id=interaction.user.id,
-            upload_limit=interaction.filesize_limit,
-        )
-        await interaction.response.send_message(
-            f"Queued **{quote(title or 'your song', 80)}** (job `{job.id}`). "
-            "I'll post its progress in this channel and ping you when it's ready.",
-            ephemeral=True,
-        )
-
-
-def _missing_permissions(interaction: discord.Interaction) -> str:
-    have = interaction.app_permissions
-    lacking = [name for name, needed in REQUIRED if needed and not getattr(have, name)]
-    return ", ".join(name.replace("_", " ").title() for name in lacking)
+        job = await enqueue(self.bot.jobs, interaction, request)
+        await interaction.response.send_message(queued(titled(title), job), ephemeral=True)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -10,7 +10,14 @@ import pytest
 
 from bot.jobs.models import Job, Stage
 from bot.jobs.store import MIGRATIONS, JobStore
-from bot.providers.base import FailureReason, GenerateRequest, JobState, Track
+from bot.providers.base import (
+    FailureReason,
+    GenerateRequest,
+    JobState,
+    Operation,
+    OutputFile,
+    Track,
+)
 
 
 def make_job(job_id: str = "j1", user_id: int = 7) -> Job:
@@ -95,4 +102,42 @@ async def test_concurrent_updates_on_one_connection(tmp_path: Path) -> None:
     loaded = {j.id: j for j in await store.unfinished()}
     assert all(loaded[j.id].polls == 3 for j in jobs)
     assert all(loaded[j.id].tracks[0].vendor_track_id == f"{j.id}-3" for j in jobs)
+    await store.close()
+
+
+async def test_lineage_files_and_lookups_by_message(tmp_path: Path) -> None:
+    store = await JobStore.open(tmp_path / "jobs.sqlite3")
+    parent = make_job("p1")
+    parent.result_message_id = 500
+    await store.add(parent)
+    child = make_job("c1").model_copy(
+        update={
+            "request": GenerateRequest(model="v5", operation=Operation.WAV),
+            "parent_job_id": "p1",
+            "parent_track": 2,
+            "parent_link": "https://discord.com/channels/1/2/500",
+            "created_at": 150.0,
+        }
+    )
+    await store.add(child)
+    child.files = [OutputFile(label="WAV", url="https://cdn.example/a.wav", suffix=".wav")]
+    child.deleted_at = 160.0
+    await store.update(child, "files", "deleted_at")
+    await store.add_repost(900, "p1")
+    await store.close()
+
+    store = await JobStore.open(tmp_path / "jobs.sqlite3")
+    loaded = await store.get("c1")
+    assert loaded is not None
+    assert loaded.files == child.files
+    assert (loaded.parent_job_id, loaded.parent_track, loaded.deleted_at) == ("p1", 2, 160.0)
+    assert loaded.lineage == "WAV of track 2 of"
+    for message_id in (500, 900):
+        found = await store.by_message(message_id)
+        assert found is not None
+        assert found.id == "p1"
+    assert await store.by_message(1) is None
+    assert [j.id for j in await store.recent(1, 7, 10)] == ["c1", "p1"]
+    assert [j.id for j in await store.recent(1, 7, 1)] == ["c1"]
+    assert await store.recent(99, 7, 10) == []
     await store.close()

@@ -6,7 +6,14 @@ import enum
 
 from pydantic import BaseModel
 
-from bot.providers.base import FailureReason, GenerateRequest, JobState, Track
+from bot.providers.base import (
+    FailureReason,
+    GenerateRequest,
+    JobState,
+    Operation,
+    OutputFile,
+    Track,
+)
 
 
 class Stage(enum.StrEnum):
@@ -19,6 +26,14 @@ class Stage(enum.StrEnum):
     DELIVERING = "delivering"  # tracks are being downloaded and uploaded
     DONE = "done"
     FAILED = "failed"
+
+
+_LINEAGE = {
+    Operation.EXTEND: "Extension of",
+    Operation.WAV: "WAV of",
+    Operation.STEMS: "Stems of",
+    Operation.VIDEO: "Video of",
+}
 
 
 class Job(BaseModel):
@@ -48,7 +63,33 @@ class Job(BaseModel):
     last_poll_at: float | None = None
     finished_at: float | None = None
     closed_at: float | None = None
+    # Lineage: the job whose result this one remixes, extends or converts, and
+    # which of its tracks (1-based) a follow-up works on.
+    parent_job_id: str | None = None
+    parent_track: int | None = None
+    parent_link: str | None = None  # the parent's result message, for members to jump to
+    files: list[OutputFile] = []  # what a WAV, stems or video job made
+    deleted_at: float | None = None  # its result was deleted by a member
     tracks: list[Track] = []
+
+    @property
+    def result_link(self) -> str | None:
+        if self.result_message_id is None:
+            return None
+        return message_link(self.guild_id, self.channel_id, self.result_message_id)
+
+    @property
+    def lineage(self) -> str | None:
+        """What this job came from, in words ("Remix of", "Extension of track 2 of"), or None."""
+        if self.parent_job_id is None:
+            return None
+        operation = self.request.operation
+        if operation is Operation.SONG:
+            return "Remix of"
+        what = _LINEAGE.get(operation, "Made from")
+        if self.parent_track is not None:
+            what = f"{what} track {self.parent_track}"
+        return f"{what} of"
 
     @property
     def stage(self) -> Stage:
@@ -59,3 +100,7 @@ class Job(BaseModel):
         if self.vendor_task_id is None:
             return Stage.WAITING
         return Stage(self.state.value)
+
+
+def message_link(guild_id: int, channel_id: int, message_id: int) -> str:
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"

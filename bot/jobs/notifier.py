@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.jobs.models import Job
-from bot.providers.base import Track
+from bot.providers.base import OutputFile, Track
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,14 @@ class TrackFiles:
     track: Track
     audio: Path | None
     cover: Path | None
+
+
+@dataclass(frozen=True)
+class FetchedFile:
+    """A WAV, stem or video with its downloaded copy; ``path`` is None when its fetch failed."""
+
+    file: OutputFile
+    path: Path | None
 
 
 class DeliveryError(Exception):
@@ -46,3 +54,6 @@ class Notifier(Protocol):
         already: the implementation finds that message instead of posting again.
         Raises ``DeliveryError``.
         """
+
+    async def deliver_files(self, job: Job, files: list[FetchedFile], workdir: Path) -> int:
+        """Like ``deliver``, for a job that made files (WAV, stems, video), not songs."""

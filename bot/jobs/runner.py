@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import tempfile
 import time
@@ -19,7 +20,7 @@ from typing import TypeVar
 from bot.config import JobSettings
 from bot.errors import MalformedResponse, MediaError, ProviderError, TransientProviderError
 from bot.jobs.models import Job, Stage
-from bot.jobs.notifier import DeliveryError, Notifier, TrackFiles
+from bot.jobs.notifier import DeliveryError, FetchedFile, Notifier, TrackFiles
 from bot.jobs.store import JobStore
 from bot.providers.base import FailureReason, JobState, Provider, Track
 
@@ -181,14 +182,17 @@ class JobRunner:
         return url if url is not None and provider.accepts_callbacks(url) else None
 
     def _next_provider(self, job: Job, current: Provider) -> Provider | None:
+        # A follow-up names a track only its own vendor knows: it never moves.
+        if job.request.operation.follows_up:
+            return None
         later = self._ordered[self._ordered.index(current) + 1 :]
-        return next((p for p in later if job.request.model in p.models), None)
+        return next((p for p in later if p.can(job.request)), None)
 
     async def _poll(self, job: Job, provider: Provider) -> None:
         assert job.vendor_task_id is not None
         await self._wait_for_news(job, provider)
         try:
-            status = await provider.status(job.vendor_task_id)
+            status = await provider.status(job.vendor_task_id, job.request.operation)
         except (TransientProviderError, MalformedResponse) as exc:
             # One bad look is not a verdict: keep polling until the deadline.
             log.warning("job %s: status check failed for now: %s", job.id, exc)
@@ -199,6 +203,8 @@ class JobRunner:
             job.state = status.state
             if status.tracks:
                 job.tracks = status.tracks
+            if status.files:
+                job.files = status.files
             if status.state is JobState.FAILED:
                 await self._fail(
                     job, status.failure or FailureReason.UNKNOWN, status.code, status.detail
@@ -208,7 +214,9 @@ class JobRunner:
         job.last_poll_at = self._clock()
         if job.state is JobState.SUCCEEDED:
             job.finished_at = job.last_poll_at
-        await self._store.update(job, "state", "polls", "last_poll_at", "finished_at", "tracks")
+        await self._store.update(
+            job, "state", "polls", "last_poll_at", "finished_at", "tracks", "files"
+        )
         if not job.state.terminal and self._clock() >= job.deadline_at:
             await self._fail(
                 job, FailureReason.TIMEOUT, "deadline", "no result before the deadline"
@@ -271,28 +279,37 @@ class JobRunner:
     async def _post_result(self, job: Job, provider: Provider) -> int | None:
         with tempfile.TemporaryDirectory(prefix=f"job-{job.id}-") as tmp:
             workdir = Path(tmp)
-            files = [
-                await self._fetch(job, provider, track, n, workdir)
-                for n, track in enumerate(job.tracks, start=1)
-            ]
+            post: Callable[[], Awaitable[int]]
+            if job.request.operation.makes_tracks:
+                tracks = [
+                    await self._fetch(job, provider, track, n, workdir)
+                    for n, track in enumerate(job.tracks, start=1)
+                ]
+                post = functools.partial(self._notifier.deliver, job, tracks, workdir)
+            else:
+                files = [
+                    FetchedFile(
+                        f, await self._download(job, provider, f.url, workdir / f"{n}{f.suffix}")
+                    )
+                    for n, f in enumerate(job.files, start=1)
+                ]
+                post = functools.partial(self._notifier.deliver_files, job, files, workdir)
             if not job.delivery_started:
                 job.delivery_started = True
                 await self._store.update(job, "delivery_started")
-            return await self._until_done(job, lambda: self._notifier.deliver(job, files, workdir))
+            return await self._until_done(job, post)
 
     async def _fetch(
         self, job: Job, provider: Provider, track: Track, n: int, workdir: Path
     ) -> TrackFiles:
-        cap = self._settings.max_media_mb * 1024 * 1024
-        audio = await self._download(job, provider, track.audio_url, workdir / f"{n}.mp3", cap)
-        cover = await self._download(job, provider, track.image_url, workdir / f"{n}.img", cap)
+        audio = await self._download(job, provider, track.audio_url, workdir / f"{n}.mp3")
+        cover = await self._download(job, provider, track.image_url, workdir / f"{n}.img")
         return TrackFiles(track=track, audio=audio, cover=cover)
 
-    async def _download(
-        self, job: Job, provider: Provider, url: str, dest: Path, cap: int
-    ) -> Path | None:
+    async def _download(self, job: Job, provider: Provider, url: str, dest: Path) -> Path | None:
         if not url:
             return None
+        cap = self._settings.max_media_mb * 1024 * 1024
         for attempt in range(1, _DOWNLOAD_ATTEMPTS + 1):
             try:
                 await provider.download(url, dest, cap)

@@ -12,8 +12,15 @@ from bot.errors import InputError
 from bot.jobs.models import Job
 from bot.jobs.runner import JobRunner
 from bot.jobs.store import JobStore
-from bot.jobs.validation import check_generate
-from bot.providers.base import GenerateRequest, Provider
+from bot.jobs.validation import check_generate, check_theme
+from bot.providers.base import (
+    GenerateRequest,
+    LyricsDraft,
+    Operation,
+    Provider,
+    TimedWord,
+    TrackRef,
+)
 from bot.providers.catalog import MODELS, ModelSpec
 
 
@@ -38,6 +45,18 @@ class JobService:
         keys = {key for p in self._providers for key in p.models}
         return {key: spec for key, spec in MODELS.items() if key in keys}
 
+    def offers(self, operation: Operation) -> bool:
+        """Whether any configured provider can do ``operation``."""
+        return any(operation in p.operations for p in self._providers)
+
+    def operations_of(self, job: Job) -> frozenset[Operation]:
+        """What the provider that made ``job`` can do with its tracks (nothing if it is gone)."""
+        provider = self._by_name(job.provider)
+        return provider.operations if provider is not None else frozenset()
+
+    def _by_name(self, name: str) -> Provider | None:
+        return next((p for p in self._providers if p.name == name), None)
+
     def default_model(self) -> str:
         offered = self.offered_models()
         wanted = self._settings.default_model
@@ -51,15 +70,21 @@ class JobService:
         channel_id: int,
         user_id: int,
         upload_limit: int | None,
+        parent: Job | None = None,
+        parent_track: int | None = None,
     ) -> Job:
-        """Store a new job and start it. Raises ``InputError`` and then stores nothing."""
+        """Store a new job and start it. Raises ``InputError`` and then stores nothing.
+
+        ``parent`` is the job a remix, extension or conversion comes from, and
+        ``parent_track`` (1-based) the track a follow-up works on.
+        """
         check_generate(request, self.offered_models())
+        provider = self._provider_for(request, parent)
         limit = self._settings.max_active_per_member
         if await self._store.count_open_for_user(user_id) >= limit:
             raise InputError(
                 f"You already have {limit} songs in progress. Wait for one to finish first."
             )
-        provider = next(p for p in self._providers if request.model in p.models)
         now = self._clock()
         job = Job(
             id=uuid.uuid4().hex[:16],
@@ -72,7 +97,35 @@ class JobService:
             callback_token=secrets.token_urlsafe(24),
             created_at=now,
             deadline_at=now + self._settings.deadline_minutes * 60,
+            parent_job_id=parent.id if parent is not None else None,
+            parent_track=parent_track,
+            parent_link=parent.result_link if parent is not None else None,
         )
         await self._store.add(job)
         self._runner.start(job)
         return job
+
+    def _provider_for(self, request: GenerateRequest, parent: Job | None) -> Provider:
+        """The first provider that can take ``request``; a follow-up stays with its track's."""
+        if request.operation.follows_up:
+            candidates = [p for p in self._providers if parent and p.name == parent.provider]
+        else:
+            candidates = list(self._providers)
+        provider = next((p for p in candidates if p.can(request)), None)
+        if provider is None:
+            raise InputError(
+                f"No music service configured here can do that with model `{request.model}`."
+            )
+        return provider
+
+    async def write_lyrics(self, theme: str) -> list[LyricsDraft]:
+        """Lyrics from the first provider that writes them. Raises ``ProviderError``."""
+        theme = check_theme(theme)
+        provider = next(p for p in self._providers if Operation.WRITE_LYRICS in p.operations)
+        return await provider.write_lyrics(theme)
+
+    async def timed_lyrics(self, job: Job, track: TrackRef) -> list[TimedWord]:
+        provider = self._by_name(job.provider)
+        if provider is None or Operation.TIMED_LYRICS not in provider.operations:
+            raise InputError("The music service that made this song cannot time its lyrics.")
+        return await provider.timed_lyrics(track)

@@ -63,6 +63,19 @@ MIGRATIONS: Sequence[str] = (
         received_at REAL NOT NULL
     );
     """,
+    """
+    ALTER TABLE jobs ADD COLUMN parent_job_id TEXT;
+    ALTER TABLE jobs ADD COLUMN parent_track INTEGER;
+    ALTER TABLE jobs ADD COLUMN parent_link TEXT;
+    ALTER TABLE jobs ADD COLUMN files TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE jobs ADD COLUMN deleted_at REAL;
+    CREATE INDEX jobs_by_result ON jobs (result_message_id);
+    CREATE INDEX jobs_recent ON jobs (guild_id, user_id, created_at);
+    CREATE TABLE reposts (
+        message_id INTEGER PRIMARY KEY,
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE
+    );
+    """,
 )
 
 # One column per Job field; tracks live in their own table.
@@ -148,18 +161,46 @@ class JobStore:
         )
 
     async def get(self, job_id: str) -> Job | None:
+        return await self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+
+    async def _one(self, sql: str, params: tuple[Any, ...]) -> Job | None:
         async with self._lock:
-            async with self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)) as cur:
+            async with self._db.execute(sql, params) as cur:
                 row = await cur.fetchone()
-            if row is None:
-                return None
-            return (await self._with_tracks([row]))[0]
+            return None if row is None else (await self._with_tracks([row]))[0]
 
     async def unfinished(self) -> list[Job]:
         """Jobs not yet closed (delivered, or their failure shown), oldest first."""
         async with self._lock:
             async with self._db.execute(
                 "SELECT * FROM jobs WHERE closed_at IS NULL ORDER BY created_at"
+            ) as cur:
+                rows = await cur.fetchall()
+            return await self._with_tracks(rows)
+
+    async def by_message(self, message_id: int) -> Job | None:
+        """The job whose result (or a re-post of it) is the message ``message_id``."""
+        return await self._one(
+            "SELECT * FROM jobs WHERE result_message_id = ?1 OR id ="
+            " (SELECT job_id FROM reposts WHERE message_id = ?1) LIMIT 1",
+            (message_id,),
+        )
+
+    async def add_repost(self, message_id: int, job_id: str) -> None:
+        async with self._lock:
+            await self._db.execute(
+                "INSERT OR IGNORE INTO reposts (message_id, job_id) VALUES (?, ?)",
+                (message_id, job_id),
+            )
+            await self._db.commit()
+
+    async def recent(self, guild_id: int, user_id: int, limit: int) -> list[Job]:
+        """A member's latest jobs in a guild, newest first."""
+        async with self._lock:
+            async with self._db.execute(
+                "SELECT * FROM jobs WHERE guild_id = ? AND user_id = ?"
+                " ORDER BY created_at DESC LIMIT ?",
+                (guild_id, user_id, limit),
             ) as cur:
                 rows = await cur.fetchall()
             return await self._with_tracks(rows)
@@ -202,6 +243,7 @@ class JobStore:
 def _to_row(job: Job) -> dict[str, Any]:
     row = job.model_dump(mode="json", exclude={"tracks"})
     row["request"] = json.dumps(row["request"])
+    row["files"] = json.dumps(row["files"])
     row["delivery_started"] = int(job.delivery_started)
     return row
 
@@ -210,4 +252,5 @@ def _from_row(row: aiosqlite.Row) -> Job:
     data = dict(zip(row.keys(), tuple(row), strict=True))
     data["request"] = GenerateRequest.model_validate_json(data["request"])
     data["failure"] = data["failure"] or None
+    data["files"] = json.loads(data["files"])
     return Job.model_validate(data)

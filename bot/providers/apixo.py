@@ -7,6 +7,10 @@ instead of ``message``: both are read) and reports errors as HTTP errors with
 task names its cause in ``failCode``, which has a table of its own. Finished
 tracks arrive in ``resultJson``, a JSON *string* (PROVIDERS.md, seeds 003/004).
 
+Custom mode sends the lyrics as ``input.prompt`` with ``style``, ``title`` and
+the finer controls in camelCase (``negativeTags``, ``vocalGender``, the
+weights); description mode sends the description alone, as the docs ask.
+
 Callbacks are unsigned and carry a poll answer, so they are only a wake-up:
 ``read_callback`` takes nothing from them but the task id.
 """
@@ -42,8 +46,10 @@ from bot.providers.parsing import (
     as_number,
     as_text,
     as_time,
+    custom_fields,
     json_body,
     json_object,
+    tuning_fields,
 )
 from bot.providers.vendor import VendorProvider
 
@@ -102,6 +108,14 @@ APIXO_FAIL_CODES = ErrorTable(
     fallback=R.UNKNOWN,
 )
 _AUTH_CODES = frozenset({"401", "403"})
+# GenerateRequest's finer controls -> their camelCase names inside ``input``.
+_TUNING = {
+    "negative_tags": "negativeTags",
+    "vocal_gender": "vocalGender",
+    "style_weight": "styleWeight",
+    "weirdness": "weirdnessConstraint",
+    "audio_weight": "audioWeight",
+}
 
 _STATES = {
     "pending": JobState.QUEUED,
@@ -114,6 +128,7 @@ _STATES = {
 
 class ApixoProvider(VendorProvider):
     vendor = "APIXO"
+    operations = frozenset({Operation.SONG, Operation.CUSTOM, Operation.TUNING})
 
     def __init__(
         self,
@@ -169,18 +184,11 @@ class ApixoProvider(VendorProvider):
     def _submit_body(
         self, request: GenerateRequest, mode: str, callback_url: str | None
     ) -> dict[str, Any]:
-        # Description mode: APIXO wants style and title empty outside custom
-        # mode, so vendor_prompt() has already folded the style into the prompt.
         body: dict[str, Any] = {
             # Without a receiver the bot polls; "async" keeps APIXO from calling anyone.
             "request_type": "callback" if callback_url else "async",
             "provider": self._routing,
-            "input": {
-                "mode": mode,
-                "prompt": request.vendor_prompt(),
-                "customMode": False,
-                "instrumental": request.instrumental,
-            },
+            "input": {"mode": mode, **_input_fields(request)},
         }
         if callback_url:
             body["callback_url"] = callback_url
@@ -245,6 +253,20 @@ class ApixoProvider(VendorProvider):
             code=f"{raw}:{fail_code}" if fail_code else raw,
             detail=detail,
         )
+
+
+def _input_fields(request: GenerateRequest) -> dict[str, Any]:
+    """``input`` besides ``mode``: custom mode with its tuning, or a description."""
+    if request.custom:
+        return custom_fields(request, "customMode") | tuning_fields(request, _TUNING)
+    # Description mode: APIXO wants style, title and the finer controls empty
+    # outside custom mode, so vendor_prompt() has already folded the style into
+    # the prompt and any tuning is left out.
+    return {
+        "prompt": request.vendor_prompt(),
+        "customMode": False,
+        "instrumental": request.instrumental,
+    }
 
 
 def _error_of(response: httpx.Response, body: Any) -> tuple[str, str] | None:

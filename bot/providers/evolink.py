@@ -4,7 +4,9 @@ Evolink speaks an OpenAI-like dialect (seed 002, PROVIDERS.md): snake_case
 task objects with a 0-100 ``progress``, HTTP errors as ``{error: {code,
 message, type, param, fallback_suggestion}}``, task failures as ``error:
 {code, message}`` inside the task object, and unsigned callbacks whose body
-is the task object itself.
+is the task object itself. Custom mode sends the lyrics as ``prompt`` with
+``style``, ``title`` and the finer controls (``negative_tags``, ``vocal_gender``,
+the weights); description mode sends the description alone.
 
 Callback URLs: Evolink only calls back over HTTPS, so any other URL is left
 out of the submit (the bot polls instead) rather than having the vendor refuse
@@ -47,8 +49,10 @@ from bot.providers.parsing import (
     as_progress,
     as_text,
     as_time,
+    custom_fields,
     json_body,
     json_object,
+    tuning_fields,
     webhook_allowed,
 )
 from bot.providers.vendor import VendorProvider
@@ -130,6 +134,14 @@ _STATES = {
 }
 # Not in the seed; task_info.can_cancel suggests a cancelled state exists (a guess).
 _CANCELLED = frozenset({"cancelled", "canceled"})
+# GenerateRequest's finer controls -> Evolink's snake_case fields.
+_TUNING = {
+    "negative_tags": "negative_tags",
+    "vocal_gender": "vocal_gender",
+    "style_weight": "style_weight",
+    "weirdness": "weirdness_constraint",
+    "audio_weight": "audio_weight",
+}
 # Task ids go into a URL path that carries our key: nothing that could climb out of it.
 _TASK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 
@@ -159,6 +171,7 @@ class _ApiError:
 
 class EvolinkProvider(VendorProvider):
     vendor = "Evolink"
+    operations = frozenset({Operation.SONG, Operation.CUSTOM, Operation.TUNING})
 
     def __init__(
         self,
@@ -184,14 +197,7 @@ class EvolinkProvider(VendorProvider):
         self, request: GenerateRequest, job_id: str, callback_url: str | None = None
     ) -> str:
         model = self._vendor_model(request)
-        # Description mode: style and title only count in custom mode, so
-        # vendor_prompt() has already folded the style into the prompt.
-        body: dict[str, Any] = {
-            "model": model,
-            "custom_mode": False,
-            "instrumental": request.instrumental,
-            "prompt": request.vendor_prompt(),
-        }
+        body: dict[str, Any] = {"model": model, **_song_fields(request)}
         url = self._callback_url(callback_url)
         if url is not None:
             body["callback_url"] = url
@@ -347,6 +353,20 @@ class EvolinkProvider(VendorProvider):
             detail=self._clean(message),
             progress=progress,
         )
+
+
+def _song_fields(request: GenerateRequest) -> dict[str, Any]:
+    """The body besides ``model``: custom mode with its tuning, or a description."""
+    if request.custom:
+        return custom_fields(request, "custom_mode") | tuning_fields(request, _TUNING)
+    # Description mode: style and title only count in custom mode, so
+    # vendor_prompt() has already folded the style into the prompt; the finer
+    # controls are for custom mode too and are left out, as they always were.
+    return {
+        "custom_mode": False,
+        "instrumental": request.instrumental,
+        "prompt": request.vendor_prompt(),
+    }
 
 
 def _callback_allowed(url: str) -> bool:

@@ -10,6 +10,10 @@ message}``. The seed documents no error codes, so the table below holds the
 codes seen at OpenAI-style vendors and the words in any other code decide
 (PROVIDERS.md, seed 000). Webhooks are signed with HMAC-SHA256 over
 ``"{timestamp}.{rawBody}"``.
+
+Custom mode (``customMode``, ``style``, ``title``, the lyrics as ``prompt``) is
+documented; negative tags, vocal gender and weights are not, so this provider
+does not offer them.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from bot.providers.parsing import (
     as_progress,
     as_text,
     as_time,
+    custom_fields,
     json_body,
     json_object,
     webhook_allowed,
@@ -138,6 +143,9 @@ _SAFE_KEY = re.compile(rf"[A-Za-z0-9._:-]{{1,{MAX_IDEMPOTENCY_KEY}}}")
 
 class KunavoProvider(VendorProvider):
     vendor = "kunavo"
+    # The seed documents customMode, style and title, but no negative tags,
+    # vocal gender or weights: tuned requests are refused before any request.
+    operations = frozenset({Operation.SONG, Operation.CUSTOM})
 
     def __init__(
         self,
@@ -202,14 +210,7 @@ class KunavoProvider(VendorProvider):
     def _submit_body(
         self, request: GenerateRequest, model: str, callback_url: str | None
     ) -> dict[str, Any]:
-        # Description mode: vendor_prompt() has already folded the style into the prompt.
-        body: dict[str, Any] = {
-            "model": model,
-            "prompt": request.vendor_prompt(),
-            "instrumental": request.instrumental,
-        }
-        if request.title:
-            body["title"] = request.title  # the seed's own job example sends it without customMode
+        body: dict[str, Any] = {"model": model, **_song_fields(request)}
         if callback_url:
             if webhook_allowed(callback_url):
                 body["webhook_url"] = callback_url
@@ -330,6 +331,20 @@ class KunavoProvider(VendorProvider):
 
 
 # -- helpers (module level: no provider state) ------------------------------------------
+
+
+def _song_fields(request: GenerateRequest) -> dict[str, Any]:
+    """The body besides ``model``: custom mode (``customMode``, as the seed spells it) or not."""
+    if request.custom:
+        return custom_fields(request, "customMode")
+    # Description mode: vendor_prompt() has already folded the style into the prompt.
+    fields: dict[str, Any] = {
+        "prompt": request.vendor_prompt(),
+        "instrumental": request.instrumental,
+    }
+    if request.title:
+        fields["title"] = request.title  # the seed's own job example sends it without customMode
+    return fields
 
 
 def idempotency_key(job_id: str) -> str:

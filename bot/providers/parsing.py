@@ -3,7 +3,8 @@
 Vendors send numbers as strings, ids as numbers, nulls where the docs promise
 text, and error pages instead of JSON. These helpers turn such values into
 the bot's types or None, never raising on odd input, so each dialect module
-only says which field means what.
+only says which field means what. The few request fields that every dialect
+spells alike, bar their names, are built here too (see the end).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,7 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.errors import MalformedResponse
-from bot.providers.base import Track
+from bot.providers.base import GenerateRequest, Track
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 # Ids from a vendor end up in lookups and logs: visible ASCII only, and bounded.
@@ -113,3 +115,42 @@ def webhook_allowed(url: str) -> bool:
     if not host:
         return False
     return parts.scheme == "https" or (parts.scheme == "http" and host in LOOPBACK_HOSTS)
+
+
+# -- request fields several dialects share -----------------------------------------------
+
+
+def custom_fields(request: GenerateRequest, flag: str) -> dict[str, Any]:
+    """The custom-mode fields, ``flag`` being the dialect's name for the mode switch.
+
+    ``prompt`` carries the lyrics as they are: empty is the vendor's to refuse
+    unless the song is instrumental.
+    """
+    return {
+        flag: True,
+        "prompt": request.lyrics,
+        "style": request.style,
+        "title": request.title,
+        "instrumental": request.instrumental,
+    }
+
+
+def tuning_fields(request: GenerateRequest, names: Mapping[str, str]) -> dict[str, Any]:
+    """The finer controls that are set, under the dialect's ``names``.
+
+    ``names`` maps each of ``negative_tags``, ``vocal_gender``, ``style_weight``,
+    ``weirdness`` and ``audio_weight`` to the vendor's field. Weights go with
+    two decimals, as the vendors document; unset controls are left out.
+    """
+    values: dict[str, str | float | None] = {
+        "negative_tags": request.negative_tags or None,
+        "vocal_gender": request.vocal_gender,
+        "style_weight": _weight(request.style_weight),
+        "weirdness": _weight(request.weirdness),
+        "audio_weight": _weight(request.audio_weight),
+    }
+    return {names[key]: value for key, value in values.items() if value is not None}
+
+
+def _weight(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)

@@ -5,7 +5,16 @@ from __future__ import annotations
 import discord
 
 from bot.jobs.models import Job, Stage
-from bot.ui.text import FAILURE_TEXT, STAGE_LABELS, STAGE_STEP, STAGE_STEPS, job_marker, quote
+from bot.providers.base import GenerateRequest, Operation
+from bot.ui.text import (
+    FAILURE_TEXT,
+    NOUNS,
+    STAGE_LABELS,
+    STAGE_STEP,
+    STAGE_STEPS,
+    job_marker,
+    quote,
+)
 from bot.ui.text import duration as fmt_duration
 
 _COLOURS: dict[Stage, discord.Colour] = {
@@ -22,8 +31,8 @@ def progress_bar(stage: Stage) -> str:
 def progress_embed(job: Job, result_url: str | None = None) -> discord.Embed:
     request = job.request
     embed = discord.Embed(
-        title=quote(request.title, 200) if request.title else "New song",
-        description=f">>> {quote(request.prompt, 1000)}",
+        title=_title(job),
+        description=_description(request),
         colour=_COLOURS.get(job.stage, discord.Colour.blurple()),
     )
     status = STAGE_LABELS[job.stage]
@@ -42,6 +51,22 @@ def progress_embed(job: Job, result_url: str | None = None) -> discord.Embed:
     embed.add_field(name="Time", value=_elapsed(job))
     embed.set_footer(text=job_marker(job.id))
     return embed
+
+
+def _title(job: Job) -> str:
+    request = job.request
+    if request.source is None:
+        return quote(request.title, 200) if request.title else "New song"
+    name = request.source.title or "a song"
+    if request.operation is Operation.EXTEND:
+        return quote(f"Extending {name}", 200)
+    return quote(f"{NOUNS[request.operation]} of {name}", 200)
+
+
+def _description(request: GenerateRequest) -> str | None:
+    """What the member asked for: the description, or the start of their lyrics."""
+    text = request.lyrics if request.custom else request.prompt
+    return f">>> {quote(text, 1000)}" if text.strip() else None
 
 
 def _elapsed(job: Job) -> str:

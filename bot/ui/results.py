@@ -8,7 +8,7 @@ import discord
 
 from bot.jobs.models import Job
 from bot.providers.base import Track
-from bot.ui.text import duration, job_marker, quote
+from bot.ui.text import NOUNS, duration, job_marker, quote
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,24 @@ def result_marker(job_id: str, n: int) -> str:
     return f"{job_marker(job_id)} · track {n}"
 
 
-def result_content(job: Job) -> str:
-    return f"<@{job.user_id}> your song is ready! 🎶"
+def result_content(job: Job, hint: str = "") -> str:
+    """The line that pings the requester, the song's lineage, and which reactions work."""
+    if job.request.operation.makes_tracks:
+        lines = [f"<@{job.user_id}> your song is ready! 🎶"]
+    else:
+        lines = [f"<@{job.user_id}> here is the {NOUNS[job.request.operation]} you asked for."]
+    if job.lineage is not None:
+        target = f"[this song]({job.parent_link})" if job.parent_link else "a deleted song"
+        lines.append(f"↪️ {job.lineage} {target}")
+    if hint:
+        lines.append(f"-# {hint}")
+    return "\n".join(lines)
+
+
+def song_title(job: Job) -> str:
+    """The song's name as members know it, safe to show."""
+    title = job.tracks[0].title if job.tracks else job.request.title
+    return quote(title or job.request.prompt[:40] or "Untitled", 80)
 
 
 def result_embeds(job: Job, tracks: list[PostedTrack]) -> list[discord.Embed]:
@@ -66,3 +82,14 @@ def safe_filename(title: str, n: int, suffix: str) -> str:
     stem = "".join(c if c.isascii() and c.isalnum() else "-" for c in title).strip("-")
     stem = "-".join(part for part in stem.split("-") if part)[:60] or "song"
     return f"{stem}-{n}{suffix}"
+
+
+def files_embed(job: Job, notes: list[str]) -> discord.Embed:
+    """The embed of a WAV, stems or video post: what it was made from, and any links."""
+    source = job.request.source
+    title = source.title if source is not None and source.title else "Untitled"
+    embed = discord.Embed(title=quote(title, 200), colour=discord.Colour.green())
+    for note in notes:
+        embed.add_field(name="Note", value=note, inline=False)
+    embed.set_footer(text=result_marker(job.id, 1))
+    return embed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.jobs.models import Stage
-from bot.providers.base import FailureReason
+from bot.providers.base import FailureReason, Operation
 
 STAGE_LABELS: dict[Stage, str] = {
     Stage.WAITING: "⏳ Sending your request to the music service",
@@ -64,3 +64,14 @@ def duration(seconds: float | None) -> str:
 def job_marker(job_id: str) -> str:
     """Footer text that lets a restarted bot recognise its own messages for a job."""
     return f"job {job_id}"
+
+
+# What a job makes, as members say it ("asked for a song", "here is the WAV").
+NOUNS: dict[Operation, str] = {
+    Operation.SONG: "song",
+    Operation.EXTEND: "song",
+    Operation.COVER: "song",
+    Operation.WAV: "WAV",
+    Operation.STEMS: "stems",
+    Operation.VIDEO: "video",
+}

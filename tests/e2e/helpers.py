@@ -13,7 +13,10 @@ def bot_messages(fake: FakeDiscord) -> list[FakeMessage]:
 
 
 def result_messages(fake: FakeDiscord) -> list[FakeMessage]:
-    return [m for m in bot_messages(fake) if "your song is ready" in m.content]
+    """Results of every kind: songs, and the WAVs, stems and videos made from them."""
+    return [
+        m for m in bot_messages(fake) if "is ready" in m.content or "you asked for" in m.content
+    ]
 
 
 def progress_messages(fake: FakeDiscord) -> list[FakeMessage]:
@@ -40,3 +43,50 @@ async def generate(fake: FakeDiscord, user_id: int, **options: object) -> FakeIn
 def response_text(interaction: FakeInteraction) -> str:
     assert interaction.response is not None
     return str(interaction.response.get("data", {}).get("content", ""))
+
+
+def custom_ids(message: FakeMessage) -> list[str]:
+    """Every button's custom id on a message, row by row."""
+    return [c["custom_id"] for row in message.components for c in row.get("components", [])]
+
+
+def form_fields(interaction: FakeInteraction) -> dict[str, dict[str, object]]:
+    """The text inputs of the form (modal) the bot answered with, by custom id."""
+    assert interaction.response is not None
+    assert interaction.response["type"] == 9, interaction.response
+    rows = interaction.response["data"]["components"]
+    return {c["custom_id"]: c for row in rows for c in row["components"]}
+
+
+def form_id(interaction: FakeInteraction) -> str:
+    assert interaction.response is not None
+    return str(interaction.response["data"]["custom_id"])
+
+
+def private_text(interaction: FakeInteraction) -> str:
+    """What the member alone was told: the answer, or the follow-up of a deferred one."""
+    if interaction.followups:
+        message = interaction.followups[-1]
+        return message.content + "".join(str(e.get("description", "")) for e in message.embeds)
+    assert interaction.response is not None
+    assert interaction.ephemeral, interaction.response
+    data = interaction.response.get("data", {})
+    embeds = data.get("embeds") or []
+    return str(data.get("content") or "") + "".join(str(e.get("description", "")) for e in embeds)
+
+
+async def answered(interaction: FakeInteraction, timeout: float = 10) -> FakeInteraction:  # noqa: ASYNC109
+    await interaction.wait_response(timeout=timeout)
+    return interaction
+
+
+async def wait_results(fake: FakeDiscord, count: int, timeout: float = 20) -> list[FakeMessage]:  # noqa: ASYNC109
+    await fake.wait_for(lambda: len(result_messages(fake)) >= count, timeout=timeout)
+    return result_messages(fake)
+
+
+async def wait_done(fake: FakeDiscord, timeout: float = 20) -> None:  # noqa: ASYNC109
+    """Every progress message says Done: each result is posted and recorded."""
+    await fake.wait_for(
+        lambda: all("Done" in status_text(m) for m in progress_messages(fake)), timeout=timeout
+    )

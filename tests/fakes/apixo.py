@@ -47,6 +47,15 @@ OUTCOMES = frozenset({"success", "never", *FAILURES})
 MALFORMED = COMMON_MALFORMED | {"no_data", "bad_result_json"}
 VALID_MODES = frozenset({"V4", "V4_5", "V4_5PLUS", "V4_5ALL", "V5", "V5_5"})
 ROUTINGS = frozenset({"auto", "value", "official"})
+# Text limits from the docs' "Character Limits by Model Version" table: custom
+# prompt and style for V4, then for V4_5 and later; V5_5 is not in the table
+# and is taken to share V5's (a guess).
+OLD_MODES = frozenset({"V4"})
+OLD_LIMITS = (3000, 200)
+NEW_LIMITS = (5000, 1000)
+TITLE_LIMIT = 80
+DESCRIPTION_LIMIT = 500
+WEIGHTS = ("styleWeight", "weirdnessConstraint", "audioWeight")
 # Callback stages in the order a task reaches them; a failure ends the task like complete does.
 STAGES = {"text": 1, "first": 2, "complete": 3, "failed": 3}
 TERMINAL = frozenset({"complete", "failed"})
@@ -343,20 +352,56 @@ def _validate(body: Any) -> str | None:
 
 
 def _validate_input(task: dict[str, Any]) -> str | None:
-    if task.get("mode") not in VALID_MODES:
+    mode = task.get("mode")
+    if mode not in VALID_MODES:
         return "mode is invalid"
     for name in ("customMode", "instrumental"):
         if not isinstance(task.get(name), bool):
             return f"{name} is required"
     prompt = task.get("prompt") or ""
+    if not isinstance(prompt, str):
+        return "prompt must be a string"
     if task["customMode"]:
-        if not task.get("style") or not task.get("title"):
-            return "style and title are required in custom mode"
-        if not task["instrumental"] and not prompt:
-            return "prompt is required"
-        return None
+        return _validate_custom(task, str(mode), prompt)
     if not prompt:
         return "prompt is required"
-    if len(prompt) > 500:
+    if len(prompt) > DESCRIPTION_LIMIT:
         return "prompt exceeds 500 characters in non-custom mode"
+    return None
+
+
+def _validate_custom(task: dict[str, Any], mode: str, prompt: str) -> str | None:
+    """Custom mode, per the docs' "Parameter Requirements by Mode" and limits tables."""
+    prompt_limit, style_limit = OLD_LIMITS if mode in OLD_MODES else NEW_LIMITS
+    for name in ("style", "title"):
+        if not isinstance(task.get(name), str) or not task[name]:
+            return "style and title are required in custom mode"
+    if not task["instrumental"] and not prompt:
+        return "prompt is required"
+    for name, value, limit in (
+        ("prompt", prompt, prompt_limit),
+        ("style", task["style"], style_limit),
+        ("title", task["title"], TITLE_LIMIT),
+    ):
+        if len(value) > limit:
+            return f"{name} exceeds {limit} characters for {mode}"
+    return _validate_tuning(task)
+
+
+def _validate_tuning(task: dict[str, Any]) -> str | None:
+    """The optional controls' types and ranges ("0–1 ... Up to 2 decimals", "m / f")."""
+    if "negativeTags" in task and not isinstance(task["negativeTags"], str):
+        return "negativeTags must be a string"
+    if "vocalGender" in task and task["vocalGender"] not in ("m", "f"):
+        return "vocalGender must be m or f"
+    for name in WEIGHTS:
+        if name not in task:
+            continue
+        value = task[name]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            return f"{name} must be a number from 0 to 1"
+        # A guess: the docs say "up to 2 decimals" without saying whether more
+        # are refused or rounded; refusing keeps the adapter's rounding honest.
+        if round(value, 2) != value:
+            return f"{name} takes at most 2 decimals"
     return None

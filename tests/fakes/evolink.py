@@ -47,6 +47,14 @@ OUTCOMES = frozenset({"success", "never", "failed", *TASK_ERRORS})
 MALFORMED = COMMON_MALFORMED | {"empty_object"}
 BASE_MODELS = frozenset({"suno-v4", "suno-v4.5", "suno-v4.5plus", "suno-v4.5all", "suno-v5"})
 BETA_SUFFIX = "-beta"
+# The spec's per-model limits: custom prompt and style for suno-v4, then for
+# V4.5 and later; titles "maxLength: 80"; descriptions 500 characters.
+OLD_MODELS = frozenset({"suno-v4"})
+OLD_LIMITS = (3000, 200)
+NEW_LIMITS = (5000, 1000)
+TITLE_LIMIT = 80
+DESCRIPTION_LIMIT = 500
+WEIGHTS = ("style_weight", "weirdness_constraint", "audio_weight")
 # The seed's error type for each HTTP status.
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -371,19 +379,52 @@ def _validate(body: Any) -> web.Response | None:
 
 
 def _check_prompt(body: dict[str, Any]) -> tuple[str, str] | None:
-    """(param, message) when the mode's required texts are missing or too long."""
+    """(param, message) when the mode's required texts are missing, mistyped or too long."""
     prompt = body.get("prompt") or ""
+    if not isinstance(prompt, str):
+        return "prompt", "prompt must be a string"
     if body["custom_mode"]:
-        for name in ("style", "title"):
-            if not body.get(name):
-                return name, f"{name} is required when custom_mode is true"
-        if not body["instrumental"] and not prompt:
-            return "prompt", "prompt is required when instrumental is false"
-        return None
+        return _check_custom(body, prompt)
     if not prompt:
         return "prompt", "prompt is required"
-    if len(prompt) > 500:
+    if len(prompt) > DESCRIPTION_LIMIT:
         return "prompt", "prompt is too long (max 500 characters)"
+    return None
+
+
+def _check_custom(body: dict[str, Any], prompt: str) -> tuple[str, str] | None:
+    """Custom mode as the spec's ``custom_mode`` and per-field descriptions state it."""
+    for name in ("style", "title"):
+        if not isinstance(body.get(name), str) or not body[name]:
+            return name, f"{name} is required when custom_mode is true"
+    if not body["instrumental"] and not prompt:
+        return "prompt", "prompt is required when instrumental is false"
+    old = str(body["model"]).removesuffix(BETA_SUFFIX) in OLD_MODELS
+    prompt_limit, style_limit = OLD_LIMITS if old else NEW_LIMITS
+    for name, value, limit in (
+        ("prompt", prompt, prompt_limit),
+        ("style", body["style"], style_limit),
+        ("title", body["title"], TITLE_LIMIT),
+    ):
+        if len(value) > limit:
+            return name, f"{name} is too long (max {limit} characters)"
+    return _check_tuning(body)
+
+
+def _check_tuning(body: dict[str, Any]) -> tuple[str, str] | None:
+    """The optional controls: a string, the ``m``/``f`` enum and numbers from 0 to 1.
+
+    The spec says weights take "one decimal place" but its schema has only
+    minimum and maximum, so finer values are accepted (a guess).
+    """
+    if "negative_tags" in body and not isinstance(body["negative_tags"], str):
+        return "negative_tags", "negative_tags must be a string"
+    if "vocal_gender" in body and body["vocal_gender"] not in ("m", "f"):
+        return "vocal_gender", "vocal_gender must be one of m, f"
+    for name in WEIGHTS:
+        value = body.get(name, 0)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            return name, f"{name} must be a number between 0 and 1"
     return None
 
 

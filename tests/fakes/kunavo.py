@@ -37,6 +37,10 @@ from tests.fakes.vendor.faults import COMMON_MALFORMED, Answer, FaultQueue
 
 JOBS = "/v1/audio/music/jobs"
 VALID_MODELS = frozenset({"suno-v5", "suno-v5-5"})
+# Custom-mode limits: undocumented by Kunavo; V5's, shared by every dialect (a guess).
+LYRICS_LIMIT = 5000
+STYLE_LIMIT = 1000
+TITLE_LIMIT = 80
 # Guessed task error codes -> the message the emulator puts next to them.
 FAILURE_CODES: dict[str, str] = {
     "content_policy_violation": "The prompt was blocked by content moderation.",
@@ -351,19 +355,57 @@ def _error(
 
 
 def _validate(body: Any) -> str | None:
-    """Kunavo's checks on a submit body, as far as the seed states them."""
+    """Kunavo's checks on a submit body, as far as the seed states them.
+
+    Fields the seed does not list (``negative_tags`` and the like) are ignored,
+    not refused: the seed says nothing about unknown fields.
+    """
     if not isinstance(body, dict):
         return "request body must be an object"
     if body.get("model") not in VALID_MODELS:
         return f"model must be one of {sorted(VALID_MODELS)}"
-    prompt = body.get("prompt")
-    if not isinstance(prompt, str) or not prompt.strip():
-        return "prompt is required"
-    if "instrumental" in body and not isinstance(body["instrumental"], bool):
-        return "instrumental must be a boolean"
+    for name in ("instrumental", "customMode"):
+        if name in body and not isinstance(body[name], bool):
+            return f"{name} must be a boolean"
+    for name in ("prompt", "style", "title"):
+        if body.get(name) is not None and not isinstance(body[name], str):
+            return f"{name} must be a string"
+    problem = _check_custom(body) if body.get("customMode") else _check_description(body)
+    if problem is not None:
+        return problem
     url = body.get("webhook_url")
     if url is not None and not _webhook_ok(url):
         return "webhook_url must be an https URL"
+    return None
+
+
+def _check_description(body: dict[str, Any]) -> str | None:
+    if not (body.get("prompt") or "").strip():
+        return "prompt is required"
+    return None
+
+
+def _check_custom(body: dict[str, Any]) -> str | None:
+    """Custom mode: the prompt is the lyrics, "drive structure / lyrics / style explicitly".
+
+    The seed states no requirements or limits for it. These are guesses from
+    the Suno APIs Kunavo fronts (seed README: the limits every dialect shares):
+    style and title required, lyrics required unless instrumental, and V5's
+    limits for both Kunavo models.
+    """
+    style, title = body.get("style") or "", body.get("title") or ""
+    if not style.strip() or not title.strip():
+        return "style and title are required when customMode is true"
+    lyrics = body.get("prompt") or ""
+    if not body.get("instrumental") and not lyrics.strip():
+        return "prompt (the lyrics) is required when customMode is true and not instrumental"
+    for name, value, limit in (
+        ("prompt", lyrics, LYRICS_LIMIT),
+        ("style", style, STYLE_LIMIT),
+        ("title", title, TITLE_LIMIT),
+    ):
+        if len(value) > limit:
+            return f"{name} must be at most {limit} characters"
     return None
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from aiohttp import web
 from pydantic import SecretStr
@@ -213,6 +214,13 @@ async def submit_error(
         await provider.submit(request, job_id)
     assert_no_secret(info.value, *secrets)
     return info.value
+
+
+async def raw_submit(vendor: Vendor, emu: Any, body: Any) -> httpx.Response:
+    """POST ``body`` as it is to the emulator's submit path, past any adapter."""
+    headers = {"Authorization": f"Bearer {vendor.api_key}"}
+    async with httpx.AsyncClient(base_url=emu.base_url, headers=headers) as client:
+        return await client.post(vendor.submit_path, json=body)
 
 
 def polls_until(done_at: float, policy: Any) -> int:

@@ -23,7 +23,14 @@ from PIL import Image
 from pydantic import SecretStr
 
 from bot.errors import MalformedResponse, MediaError, ProviderError, TransientProviderError
-from bot.providers.base import FailureReason, GenerateRequest, JobState, TaskStatus
+from bot.providers.base import (
+    FailureReason,
+    GenerateRequest,
+    JobState,
+    Operation,
+    TaskStatus,
+    TrackRef,
+)
 from tests.providers.helpers import (
     EVOLINK,
     GENERATION,
@@ -111,6 +118,73 @@ async def test_real_time_run_to_completion(
     finally:
         await provider.aclose()
         await emu.stop()
+
+
+# -- operations a provider does not offer ------------------------------------------------------
+
+# Operations that reach the vendor through ``submit``; the inline ones have methods of their own.
+INLINE = (Operation.WRITE_LYRICS, Operation.TIMED_LYRICS)
+SUBMITTED = tuple(op for op in Operation if op is not Operation.SONG and op not in INLINE)
+SOURCE = TrackRef(task_id="task-1", track_id="track-1", duration=120.0, title="Old song")
+
+
+def needing(operation: Operation, model: str) -> GenerateRequest:
+    """A request for ``model`` that needs ``operation`` and, besides it, at most a plain song."""
+    match operation:
+        case Operation.CUSTOM:
+            return GenerateRequest(model=model, custom=True, lyrics="la", style="pop", title="T")
+        case Operation.TUNING:
+            return GenerateRequest(model=model, prompt="x", vocal_gender="f", style_weight=0.5)
+        case Operation.COVER:
+            url = "https://example.com/upload.mp3"
+            return GenerateRequest(model=model, prompt="x", operation=operation, upload_url=url)
+        case Operation.EXTEND | Operation.WAV | Operation.STEMS | Operation.VIDEO:
+            return GenerateRequest(model=model, operation=operation, source=SOURCE)
+    raise AssertionError(f"no request needing {operation}: add one")
+
+
+@pytest.mark.parametrize("operation", SUBMITTED, ids=str)
+async def test_an_operation_not_offered_is_refused_without_a_request(
+    vendor: Vendor, provider: Any, emu: Any, operation: Operation
+) -> None:
+    request = needing(operation, vendor.request.model)
+    assert operation in request.needs()
+    assert request.needs() <= {operation, Operation.SONG}  # refused for this operation alone
+    assert provider.can(vendor.request)
+    if operation in provider.operations:
+        assert provider.can(request)
+        pytest.skip(f"{vendor} offers {operation}")
+    assert not provider.can(request)
+    error = await submit_error(provider, request, *vendor.all_secrets)
+    assert type(error) is ProviderError
+    assert (error.reason, error.code) == (R.INVALID_INPUT, "unsupported")
+    assert error.detail == f"{vendor.name} does not offer {operation.value}"
+    assert sum(emu.hits.values()) == 0
+    assert emu.submits == []
+
+
+@pytest.mark.parametrize("operation", INLINE, ids=str)
+async def test_inline_operation_not_offered_is_refused_without_a_request(
+    vendor: Vendor, provider: Any, emu: Any, operation: Operation
+) -> None:
+    if operation in provider.operations:
+        pytest.skip(f"{vendor} offers {operation}")
+    if operation is Operation.WRITE_LYRICS:
+        call = provider.write_lyrics("a rainy night in the city")
+    else:
+        call = provider.timed_lyrics(SOURCE)
+    with pytest.raises(ProviderError) as info:
+        await call
+    assert type(info.value) is ProviderError
+    assert (info.value.reason, info.value.code) == (R.INVALID_INPUT, "unsupported")
+    assert info.value.detail == f"{vendor.name} does not offer {operation.value}"
+    assert sum(emu.hits.values()) == 0
+
+
+def test_every_operation_is_in_the_matrix() -> None:
+    assert {Operation.SONG, *SUBMITTED, *INLINE} == set(Operation)
+    for operation in SUBMITTED:
+        needing(operation, "v5")
 
 
 # -- the API key -------------------------------------------------------------------------------

@@ -1,0 +1,50 @@
+"""Checking a member's upload before a cover is paid for: type, size and length."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import discord
+import miniaudio
+
+from bot.config import ActionSettings
+from bot.errors import InputError
+
+# What miniaudio can measure; vendors take these formats too.
+AUDIO_SUFFIXES = (".mp3", ".wav", ".flac", ".ogg")
+
+
+async def check_upload(upload: discord.Attachment, settings: ActionSettings) -> float:
+    """The upload's length in seconds; ``InputError`` when it is not a usable song."""
+    if not upload.filename.lower().endswith(AUDIO_SUFFIXES):
+        kinds = ", ".join(AUDIO_SUFFIXES)
+        raise InputError(f"`{upload.filename}` is not an audio file I can read ({kinds}).")
+    size_mb = upload.size / 1024 / 1024
+    if size_mb > settings.cover_max_mb:
+        raise InputError(
+            f"The file is {size_mb:.1f} MB; covers take at most {settings.cover_max_mb:g} MB."
+        )
+    with tempfile.TemporaryDirectory(prefix="cover-") as tmp:
+        path = Path(tmp) / f"upload{Path(upload.filename).suffix.lower()}"
+        await upload.save(path)
+        seconds = await asyncio.to_thread(audio_length, path)
+    if seconds is None:
+        raise InputError(f"I could not read `{upload.filename}` as audio.")
+    if seconds > settings.cover_max_minutes * 60:
+        raise InputError(
+            f"The song is {seconds / 60:.1f} minutes long; covers take at most "
+            f"{settings.cover_max_minutes:g} minutes."
+        )
+    return seconds
+
+
+def audio_length(path: Path) -> float | None:
+    """Seconds of audio in an MP3, WAV, FLAC or Ogg Vorbis file, or None if unreadable."""
+    try:
+        info: Any = miniaudio.get_file_info(str(path))
+    except (miniaudio.MiniaudioError, OSError, ValueError):
+        return None
+    return float(info.duration) if info.duration > 0 else None

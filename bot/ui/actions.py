@@ -1,0 +1,144 @@
+"""Buttons and reactions on a finished song: their ids, labels and layout.
+
+Every button's custom id says what it does and to which job and track
+(``track:extend:<job>:<n>``, ``song:remix:<job>``), so a click is understood
+from the id alone, weeks later and after any number of restarts: the
+handlers (``cogs/songs.py``) are ``DynamicItem``s registered at start-up.
+Views built here are never registered with discord.py (``static_view``).
+"""
+
+from __future__ import annotations
+
+import enum
+
+import discord
+
+from bot.providers.base import Operation
+
+
+class Action(enum.StrEnum):
+    REMIX = "remix"  # two new variations, same settings
+    EDIT = "edit"  # a pre-filled form, then a remix with the changes
+    DELETE = "delete"
+    EXTEND = "extend"
+    LYRICS = "lyrics"
+    MORE = "more"  # the private menu of file conversions
+    WAV = "wav"
+    STEMS = "stems"
+    VIDEO = "video"
+    TIMED = "timed"  # time-stamped lyrics
+
+
+SONG_ACTIONS = (Action.REMIX, Action.EDIT, Action.DELETE)
+# Per-track actions that need the provider to offer an operation.
+NEEDS: dict[Action, Operation] = {
+    Action.EXTEND: Operation.EXTEND,
+    Action.WAV: Operation.WAV,
+    Action.STEMS: Operation.STEMS,
+    Action.VIDEO: Operation.VIDEO,
+    Action.TIMED: Operation.TIMED_LYRICS,
+}
+MORE_ACTIONS = (Action.WAV, Action.STEMS, Action.VIDEO, Action.TIMED)
+
+# The job id is 16 hex characters (JobService); tracks are numbered from 1.
+SONG_TEMPLATE = r"song:(?P<action>remix|edit|delete):(?P<job>[0-9a-f]{16})"
+TRACK_TEMPLATE = (
+    r"track:(?P<action>extend|lyrics|more|wav|stems|video|timed):(?P<job>[0-9a-f]{16}):(?P<n>[1-9])"
+)
+PAGE_TEMPLATE = r"lyrics:(?P<job>[0-9a-f]{16}):(?P<n>[1-9]):(?P<page>\d{1,3})"
+
+# Reactions members can add to a result message, and what each does.
+REACTIONS: dict[str, Action] = {
+    "🔁": Action.REMIX,
+    "⏩": Action.EXTEND,  # track 1, from its end, keeping its style
+    "📜": Action.LYRICS,  # sent by direct message: a reaction has no private reply
+    "🗑️": Action.DELETE,
+}
+
+_LABELS: dict[Action, tuple[str, str]] = {
+    Action.REMIX: ("🔁", "Remix"),
+    Action.EDIT: ("✏️", "Edit & remix"),
+    Action.DELETE: ("🗑️", "Delete"),
+    Action.EXTEND: ("⏩", "Extend"),
+    Action.LYRICS: ("📜", "Lyrics"),
+    Action.MORE: ("➕", "More"),
+    Action.WAV: ("💿", "WAV"),
+    Action.STEMS: ("🎚️", "Stems"),
+    Action.VIDEO: ("🎬", "Video"),
+    Action.TIMED: ("⏱️", "Timed lyrics"),
+}
+
+
+def song_id(action: Action, job_id: str) -> str:
+    return f"song:{action}:{job_id}"
+
+
+def track_id(action: Action, job_id: str, n: int) -> str:
+    return f"track:{action}:{job_id}:{n}"
+
+
+def page_id(job_id: str, n: int, page: int) -> str:
+    return f"lyrics:{job_id}:{n}:{page}"
+
+
+def button(
+    action: Action, custom_id: str, *, n: int | None = None
+) -> discord.ui.Button[discord.ui.View]:
+    emoji, label = _LABELS[action]
+    if n is not None:
+        label = f"{label} {n}"
+    style = discord.ButtonStyle.danger if action is Action.DELETE else discord.ButtonStyle.secondary
+    return discord.ui.Button(label=label, emoji=emoji, custom_id=custom_id, style=style)
+
+
+def static_view(buttons: list[discord.ui.Button[discord.ui.View]]) -> discord.ui.View:
+    """A view to render, never to listen on: its clicks reach the ``DynamicItem`` handlers.
+
+    A stopped view is not stored by discord.py when sent, so nothing is held
+    in memory per message and nothing answers a click but the handlers.
+    """
+    view = discord.ui.View(timeout=None)
+    for item in buttons:
+        view.add_item(item)
+    view.stop()
+    return view
+
+
+def offered(ops: frozenset[Operation], actions: tuple[Action, ...]) -> list[Action]:
+    """The actions a provider offering ``ops`` can carry out, in order."""
+    return [a for a in actions if a not in NEEDS or NEEDS[a] in ops]
+
+
+def result_view(job_id: str, tracks: int, ops: frozenset[Operation]) -> discord.ui.View:
+    """Remix, edit and delete for the song; extend, lyrics and more for each track."""
+    buttons = [button(a, song_id(a, job_id)) for a in SONG_ACTIONS]
+    for item in buttons:
+        item.row = 0
+    per_track = offered(ops, (Action.EXTEND, Action.LYRICS))
+    if offered(ops, MORE_ACTIONS):
+        per_track.append(Action.MORE)
+    for n in range(1, tracks + 1):
+        row = [button(a, track_id(a, job_id, n), n=n) for a in per_track]
+        for item in row:
+            item.row = n  # one row per track, under the song's row
+        buttons += row
+    return static_view(buttons)
+
+
+def files_view(job_id: str) -> discord.ui.View:
+    """A WAV, stems or video post can only be deleted."""
+    return static_view([button(Action.DELETE, song_id(Action.DELETE, job_id))])
+
+
+def more_view(job_id: str, n: int, ops: frozenset[Operation]) -> discord.ui.View:
+    return static_view([button(a, track_id(a, job_id, n)) for a in offered(ops, MORE_ACTIONS)])
+
+
+def reaction_hint(ops: frozenset[Operation]) -> str:
+    """One line telling members which reactions work on this result."""
+    parts = [
+        f"{emoji} {_LABELS[action][1].lower()}"
+        for emoji, action in REACTIONS.items()
+        if action not in NEEDS or NEEDS[action] in ops
+    ]
+    return "React " + " · ".join(parts)

@@ -1,0 +1,105 @@
+"""Lyrics shown to one member: a track's words in pages, timed words, written drafts."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.providers.base import LyricsDraft, TimedWord
+from bot.ui.actions import page_id, static_view
+from bot.ui.text import duration, quote
+
+PAGE_SIZE = 1800  # characters per page: short enough to read on a phone
+# "Use draft 2": the draft's words are read back from the message the button is on.
+DRAFT_TEMPLATE = r"draft:compose:(?P<n>[1-9])"
+
+
+def pages(text: str, size: int = PAGE_SIZE) -> list[str]:
+    """``text`` in pages of at most ``size`` characters, broken between lines where possible."""
+    result: list[str] = []
+    rest = text.strip()
+    while len(rest) > size:
+        cut = rest.rfind("\n", 0, size)
+        cut = cut if cut > 0 else size
+        result.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n")
+    result.append(rest)
+    return result
+
+
+def lyrics_page(
+    job_id: str, n: int, title: str, lyrics: str, page: int
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """Page ``page`` (0-based) of track ``n``'s lyrics, with buttons to turn pages."""
+    all_pages = pages(lyrics) if lyrics.strip() else ["This track has no lyrics."]
+    page = max(0, min(page, len(all_pages) - 1))
+    embed = _lyrics_embed(title, all_pages[page])
+    if len(all_pages) == 1:
+        return embed, None
+    embed.set_footer(text=f"page {page + 1} of {len(all_pages)}")
+    back = discord.ui.Button[discord.ui.View](
+        label="Previous", custom_id=page_id(job_id, n, page - 1), disabled=page == 0
+    )
+    forward = discord.ui.Button[discord.ui.View](
+        label="Next", custom_id=page_id(job_id, n, page + 1), disabled=page == len(all_pages) - 1
+    )
+    return embed, static_view([back, forward])
+
+
+def lyrics_pages_embeds(title: str, lyrics: str) -> list[discord.Embed]:
+    """Every page at once, for a direct message (a reaction has no private reply)."""
+    text = lyrics if lyrics.strip() else "This track has no lyrics."
+    return [_lyrics_embed(title, page) for page in pages(text)]
+
+
+def _lyrics_embed(title: str, text: str) -> discord.Embed:
+    return discord.Embed(
+        title=quote(f"{title or 'Untitled'}: lyrics", 200),
+        description=quote(text, 4000),
+        colour=discord.Colour.blurple(),
+    )
+
+
+def timed_lines(words: list[TimedWord]) -> str:
+    """``[m:ss] line`` for every sung line, from word timings."""
+    lines: list[str] = []
+    current: list[str] = []
+    start: float | None = None
+    for word in words:
+        if start is None:
+            start = word.start
+        current.append(word.word.replace("\n", ""))
+        if "\n" in word.word:
+            lines.append(f"`[{duration(start)}]` {''.join(current).strip()}")
+            current, start = [], None
+    if current and start is not None:
+        lines.append(f"`[{duration(start)}]` {''.join(current).strip()}")
+    return "\n".join(lines)
+
+
+def timed_embed(title: str, words: list[TimedWord]) -> discord.Embed:
+    text = timed_lines(words) or "The music service found no sung words in this track."
+    return discord.Embed(
+        title=quote(f"{title or 'Untitled'}: timed lyrics", 200),
+        description=text if len(text) <= 4000 else text[:3990] + "\n…",
+        colour=discord.Colour.blurple(),
+    )
+
+
+def draft_message(drafts: list[LyricsDraft]) -> tuple[list[discord.Embed], discord.ui.View]:
+    """The written lyrics, each with a button that opens /compose's form pre-filled."""
+    embeds = [
+        discord.Embed(
+            # Not escaped: the button reads these back as the form's pre-filled text.
+            title=(d.title or f"Draft {i}")[:256],
+            description=d.text[:4000],
+            colour=discord.Colour.blurple(),
+        )
+        for i, d in enumerate(drafts[:2], start=1)
+    ]
+    buttons = [
+        discord.ui.Button[discord.ui.View](
+            label=f"Use draft {i}", emoji="✍️", custom_id=f"draft:compose:{i}"
+        )
+        for i in range(1, len(embeds) + 1)
+    ]
+    return embeds, static_view(buttons)

@@ -1,0 +1,236 @@
+"""/compose (custom songs from a form), /lyrics (lyrics written from a theme), /cover.
+
+Each command is offered only when a configured provider can do what it needs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import MusicBot
+from bot.covers import check_upload
+from bot.errors import InputError
+from bot.providers.base import GenerateRequest, Operation
+from bot.tree import answer_errors
+from bot.ui.forms import ComposeOptions, compose_form, send_form, submitted_values
+from bot.ui.lyrics import DRAFT_TEMPLATE, draft_message
+from bot.ui.text import quote
+from cogs.common import check_channel, enqueue, model_choices, queued, titled
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction[Any]
+Weight = app_commands.Range[float, 0.0, 1.0]
+LYRICS_FILE_CHARS = 10_000  # more than any model takes; the form's check says how much
+
+
+class UseDraftButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DRAFT_TEMPLATE):
+    """ "Use draft n" under /lyrics' answer: opens /compose's form with the draft filled in."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(discord.ui.Button(label=f"Use draft {n}", custom_id=f"draft:compose:{n}"))
+        self.n = n
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: Any
+    ) -> UseDraftButton:
+        return cls(int(match["n"]))
+
+    async def callback(self, interaction: Interaction) -> None:
+        cog = interaction.client.get_cog(ComposeCog.__cog_name__)
+        assert isinstance(cog, ComposeCog)
+        await answer_errors(interaction, cog.use_draft(interaction, self.n), self.custom_id)
+
+
+class ComposeCog(commands.Cog, name="Compose"):
+    def __init__(self, bot: MusicBot) -> None:
+        self.bot = bot
+        jobs = bot.jobs
+        self._commands: list[app_commands.Command[Any, ..., None]] = []
+        if jobs.offers(Operation.CUSTOM):
+            self._commands.append(self._compose_command())
+        if jobs.offers(Operation.WRITE_LYRICS):
+            self._commands.append(self._lyrics_command())
+        if jobs.offers(Operation.COVER):
+            self._commands.append(self._cover_command())
+
+    async def cog_load(self) -> None:
+        for command in self._commands:
+            self.bot.tree.add_command(command)
+        self.bot.add_dynamic_items(UseDraftButton)
+
+    async def cog_unload(self) -> None:
+        for command in self._commands:
+            self.bot.tree.remove_command(command.name)
+        self.bot.remove_dynamic_items(UseDraftButton)
+
+    # -- /compose -----------------------------------------------------------------
+
+    def _compose_command(self) -> app_commands.Command[Any, ..., None]:
+        @app_commands.command(name="compose", description="Write your own lyrics and style.")
+        @app_commands.guild_only()
+        @app_commands.describe(
+            model="Which model to use",
+            instrumental="No vocals: only style and title are needed",
+            vocal_gender="The singer's voice",
+            style_weight="How closely to follow the style (0-1)",
+            weirdness="How experimental to be (0-1)",
+            audio_weight="How much to weigh the sound over the words (0-1)",
+            lyrics_file="Lyrics as a .txt file, for long songs",
+        )
+        @app_commands.choices(
+            model=model_choices(self.bot.jobs),
+            vocal_gender=[
+                app_commands.Choice(name="Male", value="m"),
+                app_commands.Choice(name="Female", value="f"),
+            ],
+        )
+        async def compose(
+            interaction: Interaction,
+            model: str | None = None,
+            instrumental: bool = False,
+            vocal_gender: str | None = None,
+            style_weight: Weight | None = None,
+            weirdness: Weight | None = None,
+            audio_weight: Weight | None = None,
+            lyrics_file: discord.Attachment | None = None,
+        ) -> None:
+            check_channel(interaction)
+            options = ComposeOptions(
+                model=model or self.bot.jobs.default_model(),
+                instrumental=instrumental,
+                vocal_gender="m" if vocal_gender == "m" else "f" if vocal_gender == "f" else None,
+                style_weight=style_weight,
+                weirdness=weirdness,
+                audio_weight=audio_weight,
+            )
+            lyrics = await _read_lyrics(lyrics_file) if lyrics_file is not None else ""
+            await self.open_form(interaction, options, {"lyrics": lyrics})
+
+        return compose
+
+    async def open_form(
+        self, interaction: Interaction, options: ComposeOptions, values: dict[str, str]
+    ) -> None:
+        spec = self.bot.jobs.offered_models().get(options.model)
+        if spec is None:
+            raise InputError(f"Model `{options.model}` is not available here.")
+        tuning = self.bot.jobs.offers(Operation.TUNING)
+        if options.tuned and not tuning:
+            raise InputError("Vocal gender and weights are not available with this bot's services.")
+        if len(values.get("lyrics", "")) > spec.lyrics_limit:
+            raise InputError(
+                f"The lyrics are {len(values['lyrics']):,} characters; "
+                f"{spec.label.split(':')[0]} takes at most {spec.lyrics_limit:,}."
+            )
+        await send_form(interaction, compose_form(options, spec, tuning=tuning, values=values))
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: Interaction) -> None:
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: Any = interaction.data or {}
+        options = ComposeOptions.parse(str(data.get("custom_id", "")))
+        if options is not None:
+            await answer_errors(interaction, self._submitted(interaction, options), "compose form")
+
+    async def _submitted(self, interaction: Interaction, options: ComposeOptions) -> None:
+        request = options.request(submitted_values(interaction))
+        job = await enqueue(self.bot.jobs, interaction, request)
+        await interaction.response.send_message(queued(titled(request.title), job), ephemeral=True)
+
+    # -- /lyrics ------------------------------------------------------------------
+
+    def _lyrics_command(self) -> app_commands.Command[Any, ..., None]:
+        @app_commands.command(name="lyrics", description="Have lyrics written from a theme.")
+        @app_commands.guild_only()
+        @app_commands.describe(theme="What the lyrics are about (up to 200 characters)")
+        async def lyrics(interaction: Interaction, theme: str) -> None:
+            # Writing takes a while: answer at once, privately, and follow up.
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            drafts = await self.bot.jobs.write_lyrics(theme)
+            if not drafts:
+                raise InputError("The music service wrote nothing for this theme. Try another.")
+            embeds, view = draft_message(drafts)
+            await interaction.followup.send(
+                "Here are your lyrics. Use one to open the song form with it filled in.",
+                embeds=embeds,
+                view=view,
+                ephemeral=True,
+            )
+
+        return lyrics
+
+    async def use_draft(self, interaction: Interaction, n: int) -> None:
+        message = interaction.message
+        if message is None or len(message.embeds) < n:
+            raise InputError("These lyrics are gone. Run /lyrics again.")
+        embed = message.embeds[n - 1]
+        options = ComposeOptions(model=self.bot.jobs.default_model())
+        values = {"lyrics": embed.description or "", "title": embed.title or ""}
+        await self.open_form(interaction, options, values)
+
+    # -- /cover -------------------------------------------------------------------
+
+    def _cover_command(self) -> app_commands.Command[Any, ..., None]:
+        @app_commands.command(name="cover", description="Restyle a song you upload.")
+        @app_commands.guild_only()
+        @app_commands.describe(
+            audio="The song to restyle (MP3, WAV, FLAC or OGG)",
+            style="The new style: genre, mood, instruments",
+            prompt="What the new version should be like (optional)",
+            title="A title for the cover",
+            instrumental="No vocals",
+            model="Which model to use",
+        )
+        @app_commands.choices(model=model_choices(self.bot.jobs))
+        async def cover(
+            interaction: Interaction,
+            audio: discord.Attachment,
+            style: str,
+            prompt: str = "",
+            title: str = "",
+            instrumental: bool = False,
+            model: str | None = None,
+        ) -> None:
+            check_channel(interaction)
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await check_upload(audio, self.bot.settings.actions)
+            request = GenerateRequest(
+                operation=Operation.COVER,
+                model=model or self.bot.jobs.default_model(),
+                prompt=prompt.strip() or f"A cover in this style: {style.strip()}",
+                style=style.strip(),
+                title=title.strip(),
+                instrumental=instrumental,
+                upload_url=audio.url,
+            )
+            job = await enqueue(self.bot.jobs, interaction, request)
+            what = f"a cover of `{quote(audio.filename, 80)}`"
+            await interaction.followup.send(queued(what, job), ephemeral=True)
+
+        return cover
+
+
+async def _read_lyrics(upload: discord.Attachment) -> str:
+    """A .txt attachment's text; its length is checked against the model by the form."""
+    if not upload.filename.lower().endswith(".txt") or upload.size > LYRICS_FILE_CHARS * 4:
+        raise InputError("Attach the lyrics as a .txt file of at most 10,000 characters.")
+    try:
+        text = (await upload.read()).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("The lyrics file is not UTF-8 text.") from None
+    if len(text) > LYRICS_FILE_CHARS:
+        raise InputError("The lyrics file is longer than 10,000 characters.")
+    return text.strip()
+
+
+async def setup(bot: commands.Bot) -> None:
+    assert isinstance(bot, MusicBot)
+    await bot.add_cog(ComposeCog(bot))

@@ -1,0 +1,115 @@
+"""/history (a member's recent songs) and /song (post a song again, buttons and all)."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import MusicBot
+from bot.errors import InputError
+from bot.jobs.models import Job, Stage
+from bot.ui.actions import files_view, result_view
+from bot.ui.results import PostedTrack, files_embed, result_embeds, song_title
+from bot.ui.text import NOUNS, STAGE_LABELS, quote
+from cogs.common import check_channel
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction[Any]
+
+
+class LibraryCog(commands.Cog, name="Library"):
+    def __init__(self, bot: MusicBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="history", description="Your recent songs, with links.")
+    @app_commands.guild_only()
+    async def history(self, interaction: Interaction) -> None:
+        assert interaction.guild_id is not None
+        limit = self.bot.settings.actions.history_size
+        jobs = await self.bot.store.recent(interaction.guild_id, interaction.user.id, limit)
+        if not jobs:
+            raise InputError("You have no songs here yet. Try /generate.")
+        embed = discord.Embed(title="Your recent songs", colour=discord.Colour.blurple())
+        embed.description = "\n".join(_history_line(job) for job in jobs)
+        embed.set_footer(text="Post one again with /song <id>.")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="song", description="Post one of the bot's songs again, by id.")
+    @app_commands.guild_only()
+    @app_commands.describe(id="The job id, as shown by /history or in the song's footer")
+    async def song(self, interaction: Interaction, id: str) -> None:
+        guild_id, channel_id = check_channel(interaction)
+        job = await self.bot.store.get(id.strip().lower())
+        if job is None or job.guild_id != guild_id:
+            raise InputError(f"There is no song `{quote(id, 40)}` on this server.")
+        if job.deleted_at is not None:
+            raise InputError("That song was deleted.")
+        if job.result_message_id is None:
+            raise InputError("That song has not been posted yet; it will be when it is ready.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        message_id = await self._repost(job, channel_id, interaction.user.id)
+        await self.bot.store.add_repost(message_id, job.id)
+        link = f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+        await interaction.followup.send(f"Posted again: {link}", ephemeral=True)
+
+    async def _repost(self, job: Job, channel_id: int, user_id: int) -> int:
+        """Upload the original post's files again under fresh embeds and working buttons."""
+        assert job.result_message_id is not None
+        original_channel = self.bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
+        try:
+            original = await original_channel.fetch_message(job.result_message_id)
+        except discord.NotFound:
+            raise InputError("The song's original post is gone, so its files are too.") from None
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=job.guild_id)
+        content = f"<@{user_id}> posted **{song_title(job)}** again (job `{job.id}`)."
+        with tempfile.TemporaryDirectory(prefix=f"repost-{job.id}-") as tmp:
+            files = []
+            for n, attachment in enumerate(original.attachments):
+                path = Path(tmp) / f"{n}-{attachment.filename}"
+                await attachment.save(path)
+                files.append(discord.File(path, filename=attachment.filename))
+            names = {a.filename for a in original.attachments}
+            if job.request.operation.makes_tracks:
+                ops = self.bot.jobs.operations_of(job)
+                embeds = result_embeds(job, _posted(job, names))
+                view = result_view(job.id, len(job.tracks), ops)
+            else:
+                embeds, view = [files_embed(job, [])], files_view(job.id)
+            message = await channel.send(content, embeds=embeds, files=files, view=view)
+        return message.id
+
+
+def _posted(job: Job, names: set[str]) -> list[PostedTrack]:
+    """Which of the original attachments belong to which track (by their numbered names)."""
+    posted = []
+    for n, track in enumerate(job.tracks, start=1):
+        audio = next((name for name in names if name.endswith(f"-{n}.mp3")), None)
+        cover = f"cover-{n}.png" if f"cover-{n}.png" in names else None
+        posted.append(PostedTrack(track, audio, cover))
+    return posted
+
+
+def _history_line(job: Job) -> str:
+    what = NOUNS[job.request.operation]
+    when = f"<t:{int(job.created_at)}:R>"
+    if job.deleted_at is not None:
+        state = "deleted"
+    elif job.result_link is not None:
+        state = f"[open]({job.result_link})"
+    elif job.stage is Stage.FAILED:
+        state = "failed"
+    else:
+        state = STAGE_LABELS[job.stage]
+    return f"`{job.id}` · {when} · {what} **{song_title(job)}** · {state}"
+
+
+async def setup(bot: commands.Bot) -> None:
+    assert isinstance(bot, MusicBot)
+    await bot.add_cog(LibraryCog(bot))

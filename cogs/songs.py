@@ -1,0 +1,384 @@
+"""Acting on finished songs: buttons, the forms they open, and reactions.
+
+Buttons are ``DynamicItem``s: their custom ids carry the job and track, so
+they work on messages posted by any earlier run of the bot. A reaction has
+no private reply, so its refusals and lyrics go by direct message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.app import MusicBot
+from bot.errors import InputError
+from bot.jobs import followups
+from bot.jobs.models import Job
+from bot.permissions import refusal
+from bot.providers.base import Operation
+from bot.providers.catalog import MODELS
+from bot.tree import answer_errors
+from bot.ui.actions import (
+    NEEDS,
+    PAGE_TEMPLATE,
+    REACTIONS,
+    SONG_TEMPLATE,
+    TRACK_TEMPLATE,
+    Action,
+    button,
+    more_view,
+    page_id,
+    song_id,
+    track_id,
+)
+from bot.ui.forms import (
+    EXTEND_TEMPLATE,
+    REMIX_TEMPLATE,
+    ComposeOptions,
+    compose_form,
+    description_form,
+    extend_form,
+    seconds,
+    send_form,
+    submitted_values,
+)
+from bot.ui.lyrics import lyrics_page, lyrics_pages_embeds, timed_embed
+from bot.ui.results import song_title
+from bot.ui.text import NOUNS
+from cogs.common import enqueue, queued
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction[Any]
+
+_CONVERSIONS = {
+    Action.WAV: Operation.WAV,
+    Action.STEMS: Operation.STEMS,
+    Action.VIDEO: Operation.VIDEO,
+}
+
+
+class SongButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SONG_TEMPLATE):
+    """Remix, Edit & remix, Delete on a result message."""
+
+    def __init__(self, action: Action, job_id: str) -> None:
+        super().__init__(button(action, song_id(action, job_id)))
+        self.action, self.job_id = action, job_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: Any
+    ) -> SongButton:
+        return cls(Action(match["action"]), match["job"])
+
+    async def callback(self, interaction: Interaction) -> None:
+        cog = _songs(interaction)
+        await answer_errors(
+            interaction, cog.clicked(interaction, self.action, self.job_id, None), self.custom_id
+        )
+
+
+class TrackButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TRACK_TEMPLATE):
+    """Extend, Lyrics, More, WAV, Stems, Video, Timed lyrics for one track."""
+
+    def __init__(self, action: Action, job_id: str, n: int) -> None:
+        super().__init__(button(action, track_id(action, job_id, n), n=n))
+        self.action, self.job_id, self.n = action, job_id, n
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: Any
+    ) -> TrackButton:
+        return cls(Action(match["action"]), match["job"], int(match["n"]))
+
+    async def callback(self, interaction: Interaction) -> None:
+        cog = _songs(interaction)
+        await answer_errors(
+            interaction, cog.clicked(interaction, self.action, self.job_id, self.n), self.custom_id
+        )
+
+
+class LyricsPageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PAGE_TEMPLATE):
+    """Previous / Next on a private lyrics message."""
+
+    def __init__(self, job_id: str, n: int, page: int) -> None:
+        super().__init__(discord.ui.Button(label="Page", custom_id=page_id(job_id, n, page)))
+        self.job_id, self.n, self.page = job_id, n, page
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: Any
+    ) -> LyricsPageButton:
+        return cls(match["job"], int(match["n"]), int(match["page"]))
+
+    async def callback(self, interaction: Interaction) -> None:
+        cog = _songs(interaction)
+        await answer_errors(interaction, cog.turn_page(interaction, self), self.custom_id)
+
+
+def _songs(interaction: Interaction) -> SongsCog:
+    cog = interaction.client.get_cog(SongsCog.__cog_name__)
+    assert isinstance(cog, SongsCog)
+    return cog
+
+
+class SongsCog(commands.Cog, name="Songs"):
+    def __init__(self, bot: MusicBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(SongButton, TrackButton, LyricsPageButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(SongButton, TrackButton, LyricsPageButton)
+
+    # -- buttons ------------------------------------------------------------------
+
+    async def clicked(
+        self, interaction: Interaction, action: Action, job_id: str, n: int | None
+    ) -> None:
+        job = await self._job(job_id)
+        self._allow_member(action, job, interaction)
+        if action in NEEDS and NEEDS[action] not in self.bot.jobs.operations_of(job):
+            raise InputError("The music service that made this song cannot do that.")
+        if action is Action.REMIX:
+            new_job = await enqueue(self.bot.jobs, interaction, followups.remix(job), parent=job)
+            await _queued(interaction, f"a remix of **{song_title(job)}**", new_job)
+        elif action is Action.EDIT:
+            await send_form(interaction, self._edit_form(job))
+        elif action is Action.DELETE:
+            await self._delete(
+                job, interaction.channel_id or job.channel_id, _message_id(interaction)
+            )
+            await interaction.response.send_message("Deleted.", ephemeral=True)
+        elif n is not None:
+            await self._track_action(interaction, action, job, n)
+
+    async def _track_action(
+        self, interaction: Interaction, action: Action, job: Job, n: int
+    ) -> None:
+        track = followups.track_of(job, n)
+        if action is Action.EXTEND:
+            spec = MODELS[job.request.model]
+            await send_form(interaction, extend_form(job.id, n, spec, track.duration))
+        elif action is Action.LYRICS:
+            embed, view = lyrics_page(job.id, n, track.title, track.lyrics, 0)
+            await interaction.response.send_message(embed=embed, ephemeral=True, **_view(view))
+        elif action is Action.MORE:
+            ops = self.bot.jobs.operations_of(job)
+            await interaction.response.send_message(
+                f"More for track {n}:", view=more_view(job.id, n, ops), ephemeral=True
+            )
+        elif action is Action.TIMED:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            words = await self.bot.jobs.timed_lyrics(job, followups.track_ref(job, n))
+            await interaction.followup.send(embed=timed_embed(track.title, words), ephemeral=True)
+        else:
+            operation = _CONVERSIONS[action]
+            new_job = await enqueue(
+                self.bot.jobs,
+                interaction,
+                followups.convert(job, n, operation),
+                parent=job,
+                parent_track=n,
+            )
+            await _queued(interaction, f"the {NOUNS[operation]} of track {n}", new_job)
+
+    async def turn_page(self, interaction: Interaction, item: LyricsPageButton) -> None:
+        job = await self._job(item.job_id)
+        track = followups.track_of(job, item.n)
+        embed, view = lyrics_page(job.id, item.n, track.title, track.lyrics, item.page)
+        await interaction.response.edit_message(embed=embed, **_view(view))
+
+    def _edit_form(self, job: Job) -> discord.ui.Modal:
+        request = job.request
+        spec = MODELS[request.model]
+        custom_id = f"remix:{job.id}"
+        if request.custom:
+            options = ComposeOptions.of(request)
+            values = {
+                "title": request.title,
+                "style": request.style,
+                "lyrics": request.lyrics,
+                "negative_tags": request.negative_tags,
+            }
+            tuning = self.bot.jobs.offers(Operation.TUNING)
+            return compose_form(
+                options, spec, tuning=tuning, title="Edit and remix", custom_id=custom_id,
+                values=values,
+            )  # fmt: skip
+        values = {"prompt": request.prompt, "style": request.style, "title": request.title}
+        return description_form(custom_id, spec, values)
+
+    # -- forms --------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: Interaction) -> None:
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: Any = interaction.data or {}
+        custom_id = str(data.get("custom_id", ""))
+        if match := REMIX_TEMPLATE.fullmatch(custom_id):
+            await answer_errors(interaction, self._remix_form(interaction, match["job"]), custom_id)
+        elif match := EXTEND_TEMPLATE.fullmatch(custom_id):
+            handler = self._extend_form(interaction, match["job"], int(match["n"]))
+            await answer_errors(interaction, handler, custom_id)
+
+    async def _remix_form(self, interaction: Interaction, job_id: str) -> None:
+        job = await self._job(job_id)
+        self._allow_member(Action.EDIT, job, interaction)
+        values = submitted_values(interaction)
+        if job.request.custom:
+            request = ComposeOptions.of(job.request).request(values)
+        else:
+            request = followups.remix(
+                job,
+                prompt=values.get("prompt", "").strip(),
+                style=values.get("style", "").strip(),
+                title=values.get("title", "").strip(),
+            )
+        new_job = await enqueue(self.bot.jobs, interaction, request, parent=job)
+        await _queued(interaction, f"your edited remix of **{song_title(job)}**", new_job)
+
+    async def _extend_form(self, interaction: Interaction, job_id: str, n: int) -> None:
+        job = await self._job(job_id)
+        self._allow(
+            Action.EXTEND, job, interaction.user.id, interaction.permissions.manage_messages
+        )
+        values = submitted_values(interaction)
+        request = followups.extend(
+            job,
+            n,
+            continue_at=seconds(values.get("continue_at", "")),
+            lyrics=values.get("lyrics", "").strip(),
+            style=values.get("style", "").strip(),
+            title=values.get("title", "").strip(),
+        )
+        new_job = await enqueue(self.bot.jobs, interaction, request, parent=job, parent_track=n)
+        await _queued(interaction, f"an extension of track {n} of **{song_title(job)}**", new_job)
+
+    # -- reactions ----------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        action = REACTIONS.get(str(payload.emoji))
+        member = payload.member
+        if action is None or member is None or member.bot or payload.guild_id is None:
+            return
+        job = await self.bot.store.by_message(payload.message_id)
+        if job is None or job.deleted_at is not None:
+            return
+        try:
+            await self._reacted(payload, member, action, job)
+        except InputError as exc:
+            await _tell(member, exc.user_message)
+        except Exception:
+            log.exception("reaction %s on job %s failed", payload.emoji, job.id)
+
+    async def _reacted(
+        self,
+        payload: discord.RawReactionActionEvent,
+        member: discord.Member,
+        action: Action,
+        job: Job,
+    ) -> None:
+        channel = self.bot.get_channel(payload.channel_id)
+        manage = (
+            channel.permissions_for(member).manage_messages
+            if isinstance(channel, discord.abc.GuildChannel)
+            else False
+        )
+        self._allow(action, job, member.id, manage)
+        if action is Action.LYRICS:
+            for n, track in enumerate(job.tracks, start=1):
+                embeds = lyrics_pages_embeds(f"{track.title} (track {n})", track.lyrics)
+                await _tell(member, "", embeds=embeds[:10])
+            return
+        if action is Action.DELETE:
+            await self._delete(job, payload.channel_id, payload.message_id)
+            return
+        if action is Action.EXTEND:
+            if Operation.EXTEND not in self.bot.jobs.operations_of(job):
+                raise InputError("The music service that made this song cannot extend it.")
+            request, n = followups.extend(job, 1), 1
+        else:
+            request, n = followups.remix(job), None  # type: ignore[assignment]
+        assert payload.guild_id is not None
+        await self.bot.jobs.create(
+            request,
+            guild_id=payload.guild_id,
+            channel_id=payload.channel_id,
+            user_id=member.id,
+            upload_limit=None,
+            parent=job,
+            parent_track=n,
+        )
+
+    # -- shared -------------------------------------------------------------------
+
+    async def _job(self, job_id: str) -> Job:
+        job = await self.bot.store.get(job_id)
+        if job is None or (not job.tracks and not job.files):
+            raise InputError("I no longer know this song.")
+        if job.deleted_at is not None:
+            raise InputError("This song was deleted.")
+        return job
+
+    def _allow_member(self, action: Action, job: Job, interaction: Interaction) -> None:
+        self._allow(action, job, interaction.user.id, interaction.permissions.manage_messages)
+
+    def _allow(self, action: Action, job: Job, user_id: int, manage_messages: bool) -> None:
+        reason = refusal(
+            action,
+            job,
+            user_id,
+            manage_messages=manage_messages,
+            settings=self.bot.settings.actions,
+        )
+        if reason is not None:
+            raise InputError(reason)
+
+    async def _delete(self, job: Job, channel_id: int, message_id: int | None) -> None:
+        """Delete the message acted on; deleting the original result retires the song."""
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=job.guild_id)
+        doomed = [message_id] if message_id is not None else []
+        # Until the runner records the result message, the only post is the original.
+        original = job.result_message_id in (None, message_id)
+        if original:
+            job.deleted_at = time.time()
+            await self.bot.store.update(job, "deleted_at")
+            doomed += [m for m in (job.result_message_id, job.progress_message_id) if m]
+        for mid in dict.fromkeys(doomed):
+            with contextlib.suppress(discord.NotFound):
+                await channel.get_partial_message(mid).delete()
+        log.info("job %s: result deleted (message %s)", job.id, message_id)
+
+
+def _message_id(interaction: Interaction) -> int | None:
+    return interaction.message.id if interaction.message is not None else None
+
+
+def _view(view: discord.ui.View | None) -> dict[str, Any]:
+    return {"view": view} if view is not None else {}
+
+
+async def _queued(interaction: Interaction, what: str, job: Job) -> None:
+    await interaction.response.send_message(queued(what, job), ephemeral=True)
+
+
+async def _tell(member: discord.Member, text: str, **kwargs: Any) -> None:
+    """A direct message; members who closed theirs simply do not get it."""
+    try:
+        await member.send(text or None, **kwargs)
+    except discord.HTTPException as exc:
+        log.info("could not message member %s: %s", member.id, exc)
+
+
+async def setup(bot: commands.Bot) -> None:
+    assert isinstance(bot, MusicBot)
+    await bot.add_cog(SongsCog(bot))

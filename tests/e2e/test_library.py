@@ -1,0 +1,76 @@
+"""/history lists a member's songs; /song posts one again with working buttons."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import Launcher
+from tests.e2e.helpers import (
+    answered,
+    custom_ids,
+    generate,
+    private_text,
+    progress_messages,
+    status_text,
+    wait_results,
+)
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.kie import KieEmulator
+
+
+async def test_history_lists_songs_with_links(
+    bots: Launcher, discord_fake: FakeDiscord, member: int
+) -> None:
+    await bots.start()
+    await generate(discord_fake, member, prompt="first song", title="One")
+    await generate(discord_fake, member, prompt="second song", title="Two")
+    results = await wait_results(discord_fake, 2)
+    progress = progress_messages(discord_fake)
+    await discord_fake.wait_for(lambda: all("Done" in status_text(m) for m in progress))
+    shown = await answered(await discord_fake.slash_command("history", user_id=member))
+    assert shown.ephemeral
+    text = private_text(shown)
+    links = [text.index(f"/{result.id})") for result in results]
+    assert links[1] < links[0]  # newest first
+
+    other = discord_fake.add_member("bob")
+    empty = await answered(await discord_fake.slash_command("history", user_id=other))
+    assert "no songs here yet" in private_text(empty)
+
+
+async def test_song_is_posted_again_with_working_buttons(
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+) -> None:
+    bot = await bots.start()
+    await generate(discord_fake, member, prompt="a song to post twice", title="Twice")
+    [original] = await wait_results(discord_fake, 1)
+    job = original.embeds[0]["footer"]["text"].split(" ")[1]
+    [progress] = progress_messages(discord_fake)
+    await discord_fake.wait_for(lambda: "Done" in status_text(progress))
+    await bot.stop()
+    await bots.restart(bot)
+
+    asked = await answered(await discord_fake.slash_command("song", {"id": job}, user_id=member))
+    await discord_fake.wait_for(lambda: bool(asked.followups), timeout=10)
+    assert "Posted again" in private_text(asked)
+    [repost] = [m for m in discord_fake.channel_messages() if "posted **" in m.content]
+    assert sorted(a.filename for a in repost.attachments) == sorted(
+        a.filename for a in original.attachments
+    )
+    assert [a.data for a in repost.attachments] == [a.data for a in original.attachments]
+    assert custom_ids(repost) == custom_ids(original)
+
+    clicked = await answered(
+        await discord_fake.click_button(repost.id, f"song:remix:{job}", user_id=member)
+    )
+    assert "Queued a remix" in private_text(clicked)
+    await discord_fake.add_reaction(repost.id, "🔁", user_id=member)
+    await discord_fake.wait_for(lambda: len(kie.submits) == 3, timeout=10)
+
+
+async def test_unknown_song_id_is_refused(
+    bots: Launcher, discord_fake: FakeDiscord, member: int
+) -> None:
+    await bots.start()
+    refused = await answered(
+        await discord_fake.slash_command("song", {"id": "0123456789abcdef"}, user_id=member)
+    )
+    assert "There is no song `0123456789abcdef`" in private_text(refused)
