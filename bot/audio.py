@@ -11,24 +11,30 @@ from __future__ import annotations
 
 import cmath
 import hashlib
+import io
 import logging
 import math
 import operator
 import shutil
 import sys
+import wave
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate, repeat
+from itertools import accumulate, chain, repeat
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import lameenc
 import miniaudio
 
 _T = TypeVar("_T")
 log = logging.getLogger(__name__)
+
+# Which voices of a song to render: "lead" is the melody line (the synth's
+# stand-in for a singer), "backing" the pad and bass under it.
+Voices = Literal["all", "lead", "backing"]
 
 # ---------------------------------------------------------------------------
 # Seeded choices
@@ -258,13 +264,17 @@ class _Synth:
         self._envelopes: dict[int, array[float]] = {}
         self._backings: dict[tuple[int, bool, int], array[int]] = {}
 
-    def bar(self, bar: _Bar) -> bytes:
+    def bar(self, bar: _Bar, voices: Voices = "all") -> bytes:
         """One bar as interleaved little-endian int16 stereo, as lameenc wants it."""
         lead = self._lead(bar.melody)
-        left, right = (
-            array("h", map(operator.add, self._backing(bar.chord_root, bar.minor, ch), lead))
-            for ch in (0, 1)
-        )
+
+        def channel(ch: int) -> array[int]:
+            if voices == "lead":
+                return lead
+            backing = self._backing(bar.chord_root, bar.minor, ch)
+            return backing if voices == "backing" else array("h", map(operator.add, backing, lead))
+
+        left, right = channel(0), channel(1)
         pcm = array("h", bytes(4 * len(left)))
         pcm[0::2] = left
         pcm[1::2] = right
@@ -354,8 +364,10 @@ def _fade_out(pcm: bytes, first_frame: int, total: int, fade: int) -> bytes:
     return samples.tobytes()
 
 
-def _song_pcm(seed: bytes, seconds: float, sample_rate: int) -> Iterator[bytes]:
-    """The song as stereo PCM chunks of one bar each, cut to length and faded out.
+def _song_pcm(
+    seed: bytes, seconds: float, sample_rate: int, voices: Voices = "all"
+) -> Iterator[bytes]:
+    """The song (or some of its voices) as stereo PCM chunks of one bar each, cut and faded.
 
     Bars are rendered on first use and then replayed, so a short clip only
     pays for the bars it plays and a long one loops the eight-bar tune.
@@ -370,7 +382,7 @@ def _song_pcm(seed: bytes, seconds: float, sample_rate: int) -> Iterator[bytes]:
     while frame < total:
         bar = index % len(song.bars)
         if bar not in rendered:
-            rendered[bar] = synth.bar(song.bars[bar])
+            rendered[bar] = synth.bar(song.bars[bar], voices)
         chunk = rendered[bar][: 4 * (total - frame)]
         yield _fade_out(chunk, frame, total, fade)
         frame += len(chunk) // 4
@@ -388,10 +400,74 @@ def render_melody(
     """
     if seconds <= 0:
         raise ValueError("seconds must be positive")
+    return _encode_mp3(_song_pcm(seed, seconds, sample_rate), bitrate_kbps, sample_rate)
+
+
+_WAV_HEADER = 44  # bytes of the RIFF, fmt and data chunk headers that wave writes for PCM
+
+
+@dataclass(frozen=True)
+class Segment:
+    """``seconds`` of the song for ``seed``: one piece of a medley."""
+
+    seed: bytes
+    seconds: float
+
+
+def render_medley(
+    segments: Sequence[Segment],
+    *,
+    voices: Voices = "all",
+    bitrate_kbps: int = 128,
+    sample_rate: int = 44100,
+) -> bytes:
+    """The songs of ``segments`` one after another, each faded out, as one MP3.
+
+    A single segment with ``voices="all"`` is exactly ``render_melody``; one
+    voice alone stands in for a stem. CPU-bound, like ``render_melody``.
+    """
+    pcm = _medley_pcm(segments, sample_rate, voices)
+    return _encode_mp3(pcm, bitrate_kbps, sample_rate)
+
+
+def render_wav(segments: Sequence[Segment], *, sample_rate: int = 44100) -> bytes:
+    """The songs of ``segments`` as an uncompressed 16-bit stereo WAV (``wav_size`` bytes)."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(2)
+        wav.setsampwidth(2)
+        wav.setframerate(sample_rate)
+        for chunk in _medley_pcm(segments, sample_rate, "all"):
+            if sys.byteorder == "big":
+                # The chunks are little-endian already, and wave swaps native order itself.
+                swapped = array("h", chunk)
+                swapped.byteswap()
+                chunk = swapped.tobytes()
+            wav.writeframes(chunk)
+    return out.getvalue()
+
+
+def wav_size(segments: Sequence[Segment], *, sample_rate: int = 44100) -> int:
+    """The bytes ``render_wav`` will return, known without rendering anything.
+
+    A WAV is ten times an MP3's size; this lets a caller refuse one over its
+    cap before spending the time and memory on it.
+    """
+    frames = sum(round(s.seconds * sample_rate) for s in segments)
+    return _WAV_HEADER + 4 * frames
+
+
+def _medley_pcm(segments: Sequence[Segment], sample_rate: int, voices: Voices) -> Iterator[bytes]:
+    if not segments or any(s.seconds <= 0 for s in segments):
+        raise ValueError("a medley needs segments, each of a positive length")
+    return chain.from_iterable(_song_pcm(s.seed, s.seconds, sample_rate, voices) for s in segments)
+
+
+def _encode_mp3(pcm: Iterable[bytes], bitrate_kbps: int, sample_rate: int) -> bytes:
     # A placeholder tune needs no psychoacoustic care: the fastest setting halves the time.
     encoder = _encoder(bitrate_kbps, sample_rate, channels=2, quality=7)
     out = bytearray()
-    for chunk in _song_pcm(seed, seconds, sample_rate):
+    for chunk in pcm:
         out += encoder.encode(chunk)
     out += encoder.flush()
     return bytes(out)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import time
+import wave
 from array import array
+from collections.abc import Sequence
 from pathlib import Path
 
 import miniaudio
@@ -12,7 +14,15 @@ import pytest
 from PIL import Image
 
 from bot.artwork import render_cover
-from bot.audio import fit_mp3, mp3_duration, render_melody
+from bot.audio import (
+    Segment,
+    fit_mp3,
+    mp3_duration,
+    render_medley,
+    render_melody,
+    render_wav,
+    wav_size,
+)
 
 LONG_SECONDS = 120.0
 
@@ -75,6 +85,64 @@ def test_rendering_twelve_seconds_is_cheap() -> None:
     started = time.perf_counter()
     render_melody(b"timing", 12.0)
     assert time.perf_counter() - started < 1.5
+
+
+# --- render_medley and render_wav ------------------------------------------------------------
+
+
+def _mean_abs(samples: Sequence[int]) -> float:
+    return sum(map(abs, samples)) / len(samples)
+
+
+def test_a_medley_of_one_segment_is_the_melody() -> None:
+    assert render_medley([Segment(b"seed", 3.0)]) == render_melody(b"seed", 3.0)
+
+
+def test_a_medley_plays_its_segments_one_after_another() -> None:
+    first = miniaudio.decode(render_melody(b"one", 2.0)).samples
+    both = miniaudio.decode(render_medley([Segment(b"one", 2.0), Segment(b"two", 1.5)]))
+
+    assert both.duration == pytest.approx(3.5, abs=0.2)
+    head = int(1.5 * 44100) * 2  # the first segment, before its fade
+    assert _mean_abs([a - b for a, b in zip(first[:head], both.samples[:head], strict=True)]) < 100
+
+
+def test_voices_split_the_mix_into_lead_and_backing() -> None:
+    segments = [Segment(b"split", 3.0)]
+    mix, lead, backing = (
+        miniaudio.decode(render_medley(segments, voices=v)).samples
+        for v in ("all", "lead", "backing")
+    )
+
+    assert _peak(lead) > 8000
+    assert _peak(backing) > 8000
+    assert _mean_abs([a - b for a, b in zip(lead, backing, strict=True)]) > 1000
+    rest = [m - a - b for m, a, b in zip(mix, lead, backing, strict=True)]
+    assert _mean_abs(rest) < 0.05 * _mean_abs(mix)
+
+
+def test_a_wav_is_the_same_music_uncompressed() -> None:
+    segments = [Segment(b"wav", 1.0), Segment(b"wav 2", 0.5)]
+
+    data = render_wav(segments)
+
+    assert len(data) == wav_size(segments)
+    with wave.open(io.BytesIO(data)) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (2, 2, 44100)
+        assert wav.getnframes() == 1.5 * 44100
+        pcm = array("h", wav.readframes(wav.getnframes()))
+    assert 8000 < _peak(pcm) < 32767
+    assert render_wav(segments) == data
+    assert render_wav([Segment(b"other", 1.5)]) != data
+    assert wav_size([Segment(b"x", 2.0)], sample_rate=22050) == 44 + 4 * 44100
+
+
+@pytest.mark.parametrize("segments", [[], [Segment(b"a", 1.0), Segment(b"b", 0)]])
+def test_a_medley_needs_segments_of_positive_length(segments: list[Segment]) -> None:
+    with pytest.raises(ValueError, match="positive"):
+        render_medley(segments)
+    with pytest.raises(ValueError, match="positive"):
+        render_wav(segments)
 
 
 # --- mp3_duration -----------------------------------------------------------------------

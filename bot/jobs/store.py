@@ -199,7 +199,7 @@ class JobStore:
         async with self._lock:
             async with self._db.execute(
                 "SELECT * FROM jobs WHERE guild_id = ? AND user_id = ?"
-                " ORDER BY created_at DESC LIMIT ?",
+                " ORDER BY created_at DESC, rowid DESC LIMIT ?",
                 (guild_id, user_id, limit),
             ) as cur:
                 rows = await cur.fetchall()

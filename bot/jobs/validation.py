@@ -87,6 +87,6 @@ def _check_extend(request: GenerateRequest) -> None:
 def _limit(field: str, value: str, limit: int, spec: ModelSpec) -> None:
     if len(value) > limit:
         raise InputError(
-            f"`{field}` is {len(value)} characters; {spec.label.split(':')[0]} allows at most "
-            f"{limit}. Nothing was submitted."
+            f"`{field}` is {len(value):,} characters; {spec.label.split(':')[0]} allows at most "
+            f"{limit:,}. Nothing was submitted."
         )

@@ -41,6 +41,7 @@ from bot.providers.base import (
 from bot.providers.errors_table import ErrorTable
 from bot.providers.http import Transient
 from bot.providers.parsing import (
+    CAMEL_TUNING,
     VISIBLE_ID,
     as_code,
     as_number,
@@ -108,14 +109,6 @@ APIXO_FAIL_CODES = ErrorTable(
     fallback=R.UNKNOWN,
 )
 _AUTH_CODES = frozenset({"401", "403"})
-# GenerateRequest's finer controls -> their camelCase names inside ``input``.
-_TUNING = {
-    "negative_tags": "negativeTags",
-    "vocal_gender": "vocalGender",
-    "style_weight": "styleWeight",
-    "weirdness": "weirdnessConstraint",
-    "audio_weight": "audioWeight",
-}
 
 _STATES = {
     "pending": JobState.QUEUED,
@@ -258,7 +251,7 @@ class ApixoProvider(VendorProvider):
 def _input_fields(request: GenerateRequest) -> dict[str, Any]:
     """``input`` besides ``mode``: custom mode with its tuning, or a description."""
     if request.custom:
-        return custom_fields(request, "customMode") | tuning_fields(request, _TUNING)
+        return custom_fields(request, "customMode") | tuning_fields(request, CAMEL_TUNING)
     # Description mode: APIXO wants style, title and the finer controls empty
     # outside custom mode, so vendor_prompt() has already folded the style into
     # the prompt and any tuning is left out.

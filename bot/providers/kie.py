@@ -1,22 +1,25 @@
-"""kie.ai: ``POST /api/v1/generate``, then poll ``GET /api/v1/generate/record-info``.
+"""kie.ai: one create call per operation, then poll its record-info.
 
 kie wraps every answer in ``{code, msg, data}`` and reports errors either as
 HTTP errors or as HTTP 200 with an error ``code`` in the body; both take the
-same path through one code table (PROVIDERS.md, seed 001). Callbacks, when the
-receiver is on, only wake a job up: ``read_callback`` checks them, and the
-runner confirms with one ``status`` fetch.
+same path through one code table (PROVIDERS.md, seed 001). Songs, extensions
+and covers are polled at ``/generate/record-info``; WAV, stems and video at
+their own record-info, whose state field is ``successFlag``. Lyrics are
+written by polling inside ``write_lyrics``; word timings answer at once.
+Paths and request bodies live in ``kie_requests``, reading answers in
+``kie_results``, callback checks in ``kie_callbacks``.
+
+Callbacks, when the receiver is on, only wake a job up: ``read_callback``
+checks them, and the runner confirms with one ``status`` fetch.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+import asyncio
 import logging
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -24,34 +27,37 @@ from bot.config import KieSettings
 from bot.errors import MalformedResponse, ProviderError
 from bot.providers.base import (
     CallbackEvent,
-    CallbackRejected,
     FailureReason,
     GenerateRequest,
     JobState,
+    LyricsDraft,
     Operation,
     PollPolicy,
     TaskStatus,
-    Track,
+    TimedWord,
+    TrackRef,
 )
 from bot.providers.errors_table import ErrorTable
 from bot.providers.http import Transient
-from bot.providers.parsing import (
-    VISIBLE_ID,
-    all_audio,
-    as_code,
-    as_number,
-    as_text,
-    as_time,
-    json_body,
-    json_object,
+from bot.providers.kie_callbacks import callback_task_id, require_signature
+from bot.providers.kie_requests import (
+    FILE_RECORD_PATHS,
+    LYRICS_PATH,
+    LYRICS_RECORD_PATH,
+    RECORD_PATH,
+    TIMED_LYRICS_PATH,
+    create_call,
 )
-from bot.providers.signing import hmac_sha256, require_fresh, require_match
+from bot.providers.kie_results import (
+    lyrics_drafts,
+    output_files,
+    song_tracks,
+    timed_words,
+)
+from bot.providers.parsing import all_audio, as_code, as_text, json_body, json_object
 from bot.providers.vendor import VendorProvider
 
 log = logging.getLogger(__name__)
-
-SUBMIT_PATH = "/api/v1/generate"
-RECORD_PATH = "/api/v1/generate/record-info"
 
 # Catalog key -> kie's model name.
 KIE_MODELS: dict[str, str] = {
@@ -66,9 +72,6 @@ KIE_MODELS: dict[str, str] = {
 # kie generations take one to three minutes and the vendor allows about three
 # polls per second per task; this cadence spends at most 8 polls on two minutes.
 DEFAULT_POLL = PollPolicy(first_delay=35.0, interval=15.0, backoff=1.3, max_interval=60.0)
-
-# kie keeps generated files for 14 days.
-URL_LIFETIME = timedelta(days=14)
 
 R = FailureReason
 KIE_ERRORS = ErrorTable(
@@ -90,24 +93,44 @@ KIE_ERRORS = ErrorTable(
     transient=frozenset({"429", "455", "500", "502", "503", "504"}),
 )
 
+# Seconds before the first look at a lyrics task (kie writes them in seconds).
+FIRST_LYRICS_LOOK = 0.5
+
 # kie answers copyrighted lyrics with a plain 400; the message tells them apart.
 _POLICY_HINT = re.compile(r"copyright|sensitive|violat|prohibit", re.IGNORECASE)
 
-_STATES = {
+_SONG_STATES = {
     "PENDING": JobState.QUEUED,
     "TEXT_SUCCESS": JobState.RUNNING,
     "FIRST_SUCCESS": JobState.PARTIAL,
     "SUCCESS": JobState.SUCCEEDED,
 }
-_FAILED_WITH_CODE = frozenset({"CREATE_TASK_FAILED", "GENERATE_AUDIO_FAILED"})
+# WAV, stems, video and lyrics tasks have no intermediate stages.
+_ONE_STEP_STATES = {"PENDING": JobState.QUEUED, "SUCCESS": JobState.SUCCEEDED}
+# Each record family names its generation failure after what it makes.
+_FAILED_WITH_CODE = frozenset(
+    {
+        "CREATE_TASK_FAILED",
+        "GENERATE_AUDIO_FAILED",  # songs, and stems
+        "GENERATE_WAV_FAILED",
+        "GENERATE_MP4_FAILED",
+        "GENERATE_LYRICS_FAILED",
+    }
+)
 
-# Callback signing, when enabled on the kie account (receivers see headers lower-cased).
-TIMESTAMP_HEADER = "x-webhook-timestamp"
-SIGNATURE_HEADER = "x-webhook-signature"
+
+class _Verdict(NamedTuple):
+    """What one record-info answer says, bar its output."""
+
+    state: JobState
+    failure: FailureReason | None
+    code: str
+    detail: str
 
 
 class KieProvider(VendorProvider):
     vendor = "kie"
+    operations = frozenset(Operation)
 
     def __init__(
         self,
@@ -115,6 +138,8 @@ class KieProvider(VendorProvider):
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         media_transport: httpx.AsyncBaseTransport | None = None,
+        lyrics_poll_seconds: float = 3.0,
+        lyrics_wait_seconds: float = 120.0,
     ) -> None:
         super().__init__(
             settings,
@@ -125,34 +150,63 @@ class KieProvider(VendorProvider):
             media_transport=media_transport,
         )
         self._callback_url = settings.callback_url
+        # Lyrics take seconds, and a member waits for them in an interaction.
+        self._lyrics_poll = lyrics_poll_seconds
+        self._lyrics_wait = lyrics_wait_seconds
 
     async def submit(
         self, request: GenerateRequest, job_id: str, callback_url: str | None = None
     ) -> str:
         model = self._vendor_model(request)
-        # Description mode: kie takes style and title only in custom mode, so
-        # vendor_prompt() has already folded the style into the prompt.
-        body = {
-            "prompt": request.vendor_prompt(),
-            "customMode": False,
-            "instrumental": request.instrumental,
-            "model": model,
-            # kie requires a callback URL; without the receiver a placeholder goes.
-            "callBackUrl": callback_url or self._callback_url,
-        }
-        data = self._unwrap(await self._http.request("POST", SUBMIT_PATH, json=body))
-        task_id = data.get("taskId") if isinstance(data, dict) else None
-        if not isinstance(task_id, str) or not task_id:
-            raise MalformedResponse("submit answer has no data.taskId")
-        log.info("%s: job %s is kie task %s", self.name, job_id, task_id)
+        path, body = create_call(request, model)
+        task_id = await self._create(path, body, callback_url)
+        log.info("%s: job %s is kie %s task %s", self.name, job_id, request.operation, task_id)
         return task_id
 
     async def status(self, task_id: str, operation: Operation = Operation.SONG) -> TaskStatus:
-        response = await self._http.request("GET", RECORD_PATH, params={"taskId": task_id})
-        data = self._unwrap(response)
-        if not isinstance(data, dict):
-            raise MalformedResponse("record-info data is not an object")
-        return self._task_status(task_id, data)
+        path = FILE_RECORD_PATHS.get(operation)
+        data = await self._record(path or RECORD_PATH, task_id)
+        if path is not None:
+            files = output_files(operation, data.get("response"))
+            verdict = self._verdict(task_id, data, _ONE_STEP_STATES, bool(files), "its file URL")
+            return TaskStatus(files=files, **verdict._asdict())
+        tracks = song_tracks(task_id, data)
+        verdict = self._verdict(
+            task_id, data, _SONG_STATES, all_audio(tracks), "an audio URL for every track"
+        )
+        return TaskStatus(tracks=tracks, **verdict._asdict())
+
+    async def write_lyrics(self, theme: str) -> list[LyricsDraft]:
+        """Start a lyrics task, then poll it every few seconds until done or out of time."""
+        # No job waits for a lyrics callback, so the placeholder goes and this method polls.
+        task_id = await self._create(LYRICS_PATH, {"prompt": theme}, None)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._lyrics_wait
+        # A member is waiting on an interaction: look soon, then back off to the interval.
+        delay = min(FIRST_LYRICS_LOOK, self._lyrics_poll)
+        while True:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self._lyrics_poll)
+            data = await self._record(LYRICS_RECORD_PATH, task_id)
+            drafts = lyrics_drafts(data.get("response"))
+            verdict = self._verdict(task_id, data, _ONE_STEP_STATES, bool(drafts), "any lyrics")
+            if verdict.state is JobState.SUCCEEDED:
+                return drafts
+            if verdict.state is JobState.FAILED:
+                reason = verdict.failure or FailureReason.PROVIDER_ERROR
+                raise ProviderError(reason, verdict.code, verdict.detail)
+            if loop.time() >= deadline:
+                raise ProviderError(
+                    FailureReason.TIMEOUT,
+                    verdict.code,
+                    f"kie lyrics task {task_id} not done after {self._lyrics_wait:.0f}s",
+                )
+
+    async def timed_lyrics(self, track: TrackRef) -> list[TimedWord]:
+        body = {"taskId": track.task_id, "audioId": track.track_id}
+        # A POST that only reads: repeating it after a lost answer cannot duplicate anything.
+        response = await self._http.request("POST", TIMED_LYRICS_PATH, json=body, idempotent=True)
+        return timed_words(self._unwrap(response))
 
     def read_callback(self, headers: Mapping[str, str], body: bytes, now: float) -> CallbackEvent:
         """The task a callback names, once its shape and (if configured) signature hold.
@@ -162,10 +216,31 @@ class KieProvider(VendorProvider):
         is a wake-up that the runner confirms with a status fetch. kie sends no
         event id, so ``event_id`` is None.
         """
-        task_id = _callback_task_id(body)
+        task_id = callback_task_id(body)
         if self._secret:
-            _require_signature(self._secret, task_id, headers, now)
+            require_signature(self._secret, task_id, headers, now)
         return CallbackEvent(task_id=task_id, event_id=None)
+
+    # -- requests ------------------------------------------------------------
+
+    async def _create(self, path: str, body: dict[str, Any], callback_url: str | None) -> str:
+        """POST a create call and return its ``data.taskId``.
+
+        kie requires a callback URL on every create call; without the receiver
+        the configured placeholder goes, which the vendor fails to reach.
+        """
+        body = {**body, "callBackUrl": callback_url or self._callback_url}
+        data = self._unwrap(await self._http.request("POST", path, json=body))
+        task_id = data.get("taskId") if isinstance(data, dict) else None
+        if not isinstance(task_id, str) or not task_id:
+            raise MalformedResponse("create answer has no data.taskId")
+        return task_id
+
+    async def _record(self, path: str, task_id: str) -> dict[str, Any]:
+        data = self._unwrap(await self._http.request("GET", path, params={"taskId": task_id}))
+        if not isinstance(data, dict):
+            raise MalformedResponse("record-info data is not an object")
+        return data
 
     # -- answers -------------------------------------------------------------
 
@@ -202,72 +277,49 @@ class KieProvider(VendorProvider):
             return FailureReason.CONTENT_POLICY
         return reason
 
-    # -- record-info ---------------------------------------------------------
+    def _verdict(
+        self,
+        task_id: str,
+        data: dict[str, Any],
+        states: Mapping[str, JobState],
+        done: bool,
+        output: str,
+    ) -> _Verdict:
+        """The state a record-info answer reports; ``done``: its ``output`` is all there.
 
-    def _task_status(self, task_id: str, data: dict[str, Any]) -> TaskStatus:
-        raw = data.get("status")
-        if not isinstance(raw, str) or not raw:
+        Song records name the state ``status``, WAV, stems and video records
+        ``successFlag``; both are read for every record.
+        """
+        raw = as_text(data.get("successFlag")) or as_text(data.get("status"))
+        if not raw:
             raise MalformedResponse("record-info answer has no status")
         error_code = as_code(data.get("errorCode")) or ""
         detail = self._clean(as_text(data.get("errorMessage")))
-        tracks = _tracks(task_id, data)
         code = f"{raw}:{error_code}" if error_code else raw
 
-        def result(state: JobState, failure: FailureReason | None = None) -> TaskStatus:
-            return TaskStatus(state=state, tracks=tracks, failure=failure, code=code, detail=detail)
+        def verdict(state: JobState, failure: FailureReason | None = None) -> _Verdict:
+            return _Verdict(state, failure, code, detail)
 
-        state = _STATES.get(raw)
-        if state is JobState.SUCCEEDED and not all_audio(tracks):
-            raise MalformedResponse("SUCCESS without an audio URL for every track")
+        state = states.get(raw)
+        if state is JobState.SUCCEEDED and not done:
+            raise MalformedResponse(f"SUCCESS without {output}")
         if state is not None:
-            return result(state)
+            return verdict(state)
         if raw == "SENSITIVE_WORD_ERROR":
-            return result(JobState.FAILED, FailureReason.CONTENT_POLICY)
+            return verdict(JobState.FAILED, FailureReason.CONTENT_POLICY)
         if raw == "CALLBACK_EXCEPTION":
-            # kie could not reach our callback URL; the songs themselves may be fine.
-            if all_audio(tracks):
-                return result(JobState.SUCCEEDED)
-            return result(JobState.FAILED, FailureReason.PROVIDER_ERROR)
+            # kie could not reach our callback URL; what it made may be fine.
+            if done:
+                return verdict(JobState.SUCCEEDED)
+            return verdict(JobState.FAILED, FailureReason.PROVIDER_ERROR)
         if raw in _FAILED_WITH_CODE:
             reason = (
                 self._reason(error_code, detail) if error_code else FailureReason.PROVIDER_ERROR
             )
-            return result(JobState.FAILED, reason)
+            return verdict(JobState.FAILED, reason)
         # A status this adapter does not know yet: keep polling, let the deadline decide.
         log.warning("%s: kie task %s has unknown status %r", self.name, task_id, raw)
-        return result(JobState.RUNNING)
-
-
-def _callback_task_id(body: bytes) -> str:
-    """``data.task_id`` of a callback body (snake_case, unlike record-info)."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):  # not UTF-8, not JSON, or absurdly nested
-        raise CallbackRejected("callback body is not JSON") from None
-    data = payload.get("data") if isinstance(payload, dict) else None
-    task_id = data.get("task_id") if isinstance(data, dict) else None
-    if not isinstance(task_id, str) or not VISIBLE_ID.fullmatch(task_id):
-        raise CallbackRejected("callback has no usable data.task_id")
-    return task_id
-
-
-def _require_signature(secret: str, task_id: str, headers: Mapping[str, str], now: float) -> None:
-    """kie's optional signing: base64(HMAC-SHA256(secret, "{task_id}.{timestamp}")).
-
-    Messages name the failed check only: never the secret, nor the signatures.
-    """
-    given = headers.get(SIGNATURE_HEADER)
-    if not given:
-        raise CallbackRejected("callback is not signed")
-    timestamp = headers.get(TIMESTAMP_HEADER, "")  # "" is refused like a malformed one
-    require_fresh(timestamp, now)
-    try:
-        signature = base64.b64decode(given.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise CallbackRejected("signature is not base64") from None
-    # The vendor signs the timestamp exactly as it sends it in the header.
-    message = f"{task_id}.{timestamp.strip()}".encode()
-    require_match(hmac_sha256(secret, message), signature)
+        return verdict(JobState.RUNNING)
 
 
 def _error_of(response: httpx.Response, body: Any) -> tuple[str, str] | None:
@@ -281,37 +333,3 @@ def _error_of(response: httpx.Response, body: Any) -> tuple[str, str] | None:
     if response.is_error:
         return str(response.status_code), msg or response.reason_phrase
     return None
-
-
-def _tracks(task_id: str, data: dict[str, Any]) -> list[Track]:
-    response = data.get("response")
-    if response is None:
-        return []  # null until TEXT_SUCCESS
-    if not isinstance(response, dict):
-        raise MalformedResponse("record-info response is not an object")
-    items = response.get("sunoData") or []
-    if not isinstance(items, list):
-        raise MalformedResponse("record-info sunoData is not a list")
-    task_created = as_time(data.get("createTime"))
-    return [_track(task_id, item, task_created) for item in items]
-
-
-def _track(task_id: str, item: Any, task_created: datetime | None) -> Track:
-    if not isinstance(item, dict) or not item.get("id"):
-        raise MalformedResponse("a track in sunoData has no id")
-    known = [t for t in (as_time(item.get("createTime")), task_created) if t is not None]
-    # The earlier time is the conservative one: better re-fetch early than post a dead link.
-    created = min(known) if known else None
-    return Track(
-        vendor_task_id=task_id,
-        vendor_track_id=str(item["id"]),
-        audio_url=as_text(item.get("audioUrl")),
-        stream_url=as_text(item.get("streamAudioUrl")),
-        image_url=as_text(item.get("imageUrl")),
-        title=as_text(item.get("title")),
-        tags=as_text(item.get("tags")),
-        lyrics=as_text(item.get("prompt")),
-        duration=as_number(item.get("duration")),
-        model=as_text(item.get("modelName")),
-        expires_at=created + URL_LIFETIME if created else None,
-    )

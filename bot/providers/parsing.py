@@ -135,6 +135,16 @@ def custom_fields(request: GenerateRequest, flag: str) -> dict[str, Any]:
     }
 
 
+# The finer controls under Suno's own camelCase names, which kie.ai and APIXO both keep.
+CAMEL_TUNING = {
+    "negative_tags": "negativeTags",
+    "vocal_gender": "vocalGender",
+    "style_weight": "styleWeight",
+    "weirdness": "weirdnessConstraint",
+    "audio_weight": "audioWeight",
+}
+
+
 def tuning_fields(request: GenerateRequest, names: Mapping[str, str]) -> dict[str, Any]:
     """The finer controls that are set, under the dialect's ``names``.
 

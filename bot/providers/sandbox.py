@@ -1,12 +1,15 @@
-"""The built-in provider: no key, no network, real MP3s and covers rendered locally.
+"""The built-in provider: no key, no network, real MP3s, WAVs and covers rendered locally.
 
 It is the quick start's default so that a new admin can try every command
-before paying a vendor. A task walks through the same states as a vendor's
-(queued, running, partial, succeeded) on a clock of ``stage_seconds``.
+before paying a vendor: it offers every operation but video (rendering one is
+out of scope, and the bot hides what a provider lacks). A task walks through
+the same states as a vendor's (queued, running, partial, succeeded) on a clock
+of ``stage_seconds``; WAV and stems tasks go from running straight to done.
 
-The task id carries everything ``status`` needs: the bot may restart in the
-middle of a job and resume it with a fresh instance, which has never seen the
-request. Request details are remembered in memory only to make titles nicer.
+The task id carries everything ``status`` and ``download`` need (see
+``sandbox_ids``): the bot may restart in the middle of a job and resume it with
+a fresh instance, which has never seen the request. Request details are
+remembered in memory only to make titles and lyrics nicer.
 """
 
 from __future__ import annotations
@@ -14,55 +17,50 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
-import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from bot.artwork import render_cover
-from bot.audio import render_melody
 from bot.config import SandboxSettings
 from bot.errors import MediaError, ProviderError
+from bot.providers import sandbox_media as media
 from bot.providers.base import (
     FailureReason,
     GenerateRequest,
     JobState,
+    LyricsDraft,
     Operation,
     PollPolicy,
     Provider,
     TaskStatus,
+    TimedWord,
     Track,
+    TrackRef,
+    unsupported,
 )
 from bot.providers.catalog import MODELS
+from bot.providers.sandbox_ids import (
+    TRACKS,
+    SandboxTask,
+    SourceTune,
+    media_url,
+    parse_media_url,
+    parse_task_id,
+    parse_track,
+    track_id,
+)
+from bot.providers.sandbox_text import timed_words, track_lyrics, track_title, write_drafts
 
 # Polling faster than this gains nothing, and stage_seconds may be 0 in tests.
 _MIN_POLL_SECONDS = 0.05
-_TRACKS = (1, 2)
 _REMEMBERED = 1000  # request details kept for titles; older ids fall back to generated ones
-_TITLE_WORDS = 5
-_TITLE_LIMIT = 80
-
-# sbx-<created, ms since the epoch>-<12 hex of a hash>[-i for instrumental]
-_TASK_ID = re.compile(r"sbx-(?P<created>\d{1,15})-(?P<digest>[0-9a-f]{12})(?P<instrumental>-i)?")
-_MEDIA_URL = re.compile(r"sandbox://(?P<task>[^/]+)/(?P<track>\d)\.(?P<kind>mp3|png)")
-
-
-@dataclass(frozen=True)
-class _TaskId:
-    created: float  # seconds since the epoch
-    instrumental: bool
-
-
-def _parse_task_id(task_id: str) -> _TaskId | None:
-    match = _TASK_ID.fullmatch(task_id)
-    if match is None:
-        return None
-    return _TaskId(int(match["created"]) / 1000, match["instrumental"] is not None)
+_DIGEST_HEX = 12
 
 
 class SandboxProvider(Provider):
     """Generates tracks locally, on a timetable, without a key or the network."""
+
+    operations = frozenset(Operation) - {Operation.VIDEO}
 
     def __init__(
         self, settings: SandboxSettings, *, clock: Callable[[], float] = time.time
@@ -82,112 +80,157 @@ class SandboxProvider(Provider):
     async def submit(
         self, request: GenerateRequest, job_id: str, callback_url: str | None = None
     ) -> str:
+        missing = sorted(request.needs() - self.operations)
+        if missing:
+            raise unsupported(self, missing[0])
         if request.model not in self.models:
             raise ProviderError(
                 FailureReason.INVALID_INPUT, "unknown_model", f"{request.model} is not offered"
             )
-        digest = hashlib.sha256(f"{job_id}\0{request.prompt}".encode()).hexdigest()[:12]
-        created_ms = int(self._clock() * 1000)
-        task_id = f"sbx-{created_ms}-{digest}" + ("-i" if request.instrumental else "")
+        if request.operation is Operation.COVER and not request.upload_url:
+            raise ProviderError(FailureReason.INVALID_INPUT, "no_upload", "nothing to restyle")
+        task = SandboxTask(
+            created_ms=int(self._clock() * 1000),
+            digest=_digest(_fingerprint(request, job_id)),
+            operation=request.operation,
+            instrumental=request.instrumental and request.operation.makes_tracks,
+            source=self._source_tune(request),
+        )
+        task_id = str(task)
         self._remember(task_id, request)
         return task_id
 
     async def status(self, task_id: str, operation: Operation = Operation.SONG) -> TaskStatus:
-        parsed = _parse_task_id(task_id)
-        if parsed is None:
+        # The id names its own operation; ``operation`` only repeats what the bot stored.
+        task = parse_task_id(task_id)
+        if task is None:
             return TaskStatus(
                 state=JobState.FAILED,
                 failure=FailureReason.PROVIDER_ERROR,
                 code="unknown_task",
                 detail="not a sandbox task id",
             )
-        stage = self._stage(parsed)
+        stage = self._stage(task)
+        progress = int(stage * 33) if math.isfinite(stage) else 100
+        songs = task.operation.makes_tracks
         if stage < 1:
             return TaskStatus(state=JobState.QUEUED, code="queued", progress=0)
-        if stage < 2:
-            return TaskStatus(state=JobState.RUNNING, code="running", progress=int(stage * 33))
+        if stage < 2 or (stage < 3 and not songs):
+            return TaskStatus(state=JobState.RUNNING, code="running", progress=progress)
         if stage < 3:
             # Like a vendor's first callback: the first track streams, nothing is final yet.
-            first = self._track(task_id, parsed, 1).model_copy(
+            first = self._track(task_id, task, TRACKS[0]).model_copy(
                 update={"audio_url": "", "duration": None}
             )
             return TaskStatus(
-                state=JobState.PARTIAL, tracks=[first], code="first_track", progress=int(stage * 33)
+                state=JobState.PARTIAL, tracks=[first], code="first_track", progress=progress
             )
-        tracks = [self._track(task_id, parsed, n) for n in _TRACKS]
-        return TaskStatus(state=JobState.SUCCEEDED, tracks=tracks, code="complete", progress=100)
+        tracks = [self._track(task_id, task, n) for n in TRACKS] if songs else []
+        files = [] if songs else media.output_files(task_id, task)
+        return TaskStatus(
+            state=JobState.SUCCEEDED, tracks=tracks, files=files, code="complete", progress=100
+        )
 
     async def download(self, url: str, dest: Path, max_bytes: int) -> int:
-        match = _MEDIA_URL.fullmatch(url)
-        if match is None or _parse_task_id(match["task"]) is None:
+        parsed = parse_media_url(url)
+        if parsed is None or not media.knows(parsed[1], parsed[2]):
             raise MediaError("not a sandbox media url")
-        task_id, number = match["task"], int(match["track"])
-        if number not in _TRACKS:
-            raise MediaError("not a sandbox media url")
-        data = await asyncio.to_thread(self._render, task_id, number, match["kind"])
-        if len(data) > max_bytes:
-            raise MediaError(f"media is {len(data)} bytes, over the {max_bytes} cap")
+        task_id, task, file = parsed
+        known = media.size_before_render(task, file)
+        if known is not None:
+            _check_cap(known, max_bytes)  # a long WAV is refused before it fills memory
+        number = media.track_number(task, file)
+        request = self._requests.get(task_id)
+        title = "" if number is None else track_title(request, task.operation, number)
+        data = await asyncio.to_thread(media.render, task, file, title, self._track_seconds)
+        _check_cap(len(data), max_bytes)
         await asyncio.to_thread(dest.write_bytes, data)
         return len(data)
 
-    def _render(self, task_id: str, number: int, kind: str) -> bytes:
-        """CPU-bound; runs in a worker thread. Each track has its own seed, so they differ."""
-        seed = f"{task_id}/{number}".encode()
-        if kind == "mp3":
-            return render_melody(seed, self._track_seconds)
-        return render_cover(seed, self._title(task_id, number))
+    async def write_lyrics(self, theme: str) -> list[LyricsDraft]:
+        drafts = write_drafts(theme)
+        if not drafts:
+            raise ProviderError(FailureReason.INVALID_INPUT, "empty_theme", "no words to use")
+        return drafts
 
-    def _stage(self, parsed: _TaskId) -> float:
+    async def timed_lyrics(self, track: TrackRef) -> list[TimedWord]:
+        found = parse_track(track)
+        if found is None:
+            raise ProviderError(FailureReason.INVALID_INPUT, "unknown_track", "not a sandbox song")
+        task, _ = found
+        # The same words ``status`` gave the track, recovered the same way.
+        lyrics = track_lyrics(self._requests.get(track.task_id), task.instrumental)
+        return timed_words(lyrics, track.duration or media.duration(task, self._track_seconds))
+
+    def _source_tune(self, request: GenerateRequest) -> SourceTune | None:
+        """The source track of a follow-up, checked to be one of the sandbox's own songs."""
+        if not request.operation.follows_up:
+            return None
+        source = request.source
+        found = parse_track(source) if source is not None else None
+        if source is None or found is None:
+            raise ProviderError(FailureReason.INVALID_INPUT, "unknown_source", "no sandbox track")
+        task, number = found
+        seconds = source.duration or media.duration(task, self._track_seconds)
+        if request.operation is Operation.EXTEND and request.continue_at is not None:
+            seconds = min(request.continue_at, seconds)
+        return SourceTune(task.digest, number, seconds)
+
+    def _stage(self, task: SandboxTask) -> float:
         """How many stages have elapsed since the task was created."""
         if self._stage_seconds == 0:
             return math.inf  # no waiting at all: straight to the end
-        return (self._clock() - parsed.created) / self._stage_seconds
+        return (self._clock() - task.created) / self._stage_seconds
 
     def _remember(self, task_id: str, request: GenerateRequest) -> None:
         self._requests[task_id] = request
         while len(self._requests) > _REMEMBERED:
             del self._requests[next(iter(self._requests))]  # dicts keep insertion order
 
-    def _track(self, task_id: str, parsed: _TaskId, number: int) -> Track:
+    def _track(self, task_id: str, task: SandboxTask, number: int) -> Track:
         request = self._requests.get(task_id)
-        audio_url = f"sandbox://{task_id}/{number}.mp3"
+        audio_url = media_url(task_id, f"{number}.mp3")
         return Track(
             vendor_task_id=task_id,
-            vendor_track_id=f"{task_id}-{number}",
+            vendor_track_id=track_id(task_id, number),
             audio_url=audio_url,
             stream_url=audio_url,
-            image_url=f"sandbox://{task_id}/{number}.png",
-            title=self._title(task_id, number),
+            image_url=media_url(task_id, f"{number}.png"),
+            title=track_title(request, task.operation, number),
             tags=(request.style if request else "") or "sandbox",
-            lyrics=_lyrics(request, parsed.instrumental),
-            duration=self._track_seconds,
+            lyrics=track_lyrics(request, task.instrumental),
+            duration=media.duration(task, self._track_seconds),
             model=request.model if request else "",
         )
 
-    def _title(self, task_id: str, number: int) -> str:
-        request = self._requests.get(task_id)
-        if request is None:
-            return f"Sandbox Song {number}"
-        return request.title or _title_from_prompt(request.prompt) or f"Sandbox Song {number}"
 
-
-def _title_from_prompt(prompt: str) -> str:
-    """The prompt's first few words, capitalised: "lofi beats for a rainy day" → "Lofi Beats…"."""
-    words = re.findall(r"[^\W_]+(?:'[^\W_]+)?", prompt)[:_TITLE_WORDS]
-    return " ".join(word.capitalize() for word in words)[:_TITLE_LIMIT]
-
-
-def _lyrics(request: GenerateRequest | None, instrumental: bool) -> str:
-    if instrumental or (request is not None and request.instrumental):
-        return "[Instrumental]"
-    topic = _title_from_prompt(request.prompt).lower() if request else ""
-    return "\n".join(
-        (
-            "[Verse]",
-            f"Humming {topic or 'a tune'} in the sandbox light,",
-            "every note is made right here tonight.",
-            "[Chorus]",
-            "No key, no cloud, no bill to pay,",
-            "the sandbox sings it anyway.",
+def _fingerprint(request: GenerateRequest, job_id: str) -> list[str]:
+    """What seeds a task's tunes: whatever a member could change to hear something else."""
+    if request.operation is Operation.COVER:
+        # No job id: the same upload in the same style is the same cover.
+        return ["cover", request.upload_url, request.style]
+    parts = [job_id, request.prompt]  # a plain description hashes as it always has
+    if request.operation is not Operation.SONG:
+        source = request.source.track_id if request.source else ""
+        parts += [request.operation, source, str(request.continue_at)]
+    if request.custom:
+        parts += ["custom", request.lyrics, request.style]
+    if request.tuned:
+        tuning = (
+            request.negative_tags,
+            request.vocal_gender,
+            request.style_weight,
+            request.weirdness,
+            request.audio_weight,
         )
-    )
+        parts += ["tuned", *map(str, tuning)]
+    return parts
+
+
+def _digest(parts: list[str]) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:_DIGEST_HEX]
+
+
+def _check_cap(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise MediaError(f"media is {size} bytes, over the {max_bytes} cap")

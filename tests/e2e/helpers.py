@@ -45,6 +45,12 @@ def response_text(interaction: FakeInteraction) -> str:
     return str(interaction.response.get("data", {}).get("content", ""))
 
 
+def response_embeds(interaction: FakeInteraction) -> list[dict[str, object]]:
+    """The embeds of the bot's answer, whether a new message or an edit of the clicked one."""
+    assert interaction.response is not None
+    return list(interaction.response.get("data", {}).get("embeds", []))
+
+
 def custom_ids(message: FakeMessage) -> list[str]:
     """Every button's custom id on a message, row by row."""
     return [c["custom_id"] for row in message.components for c in row.get("components", [])]

@@ -97,20 +97,43 @@ async def test_lyrics_over_the_model_limit_are_refused(
     bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
     await bots.start()
+    # Two full fields hold 8,000 characters; V4.5 takes 5,000.
     opened = await answered(
-        await discord_fake.slash_command("compose", {"model": "v4"}, user_id=member)
+        await discord_fake.slash_command("compose", {"model": "v4.5"}, user_id=member)
     )
-    assert "lyrics_more" not in form_fields(opened)  # V4 takes 3,000: one field is enough
     refused = await answered(
         await discord_fake.submit_modal(
             form_id(opened),
-            {"title": "Too long", "style": "pop", "lyrics": "la " * 1100},
+            {
+                "title": "Too long",
+                "style": "pop",
+                "lyrics": "la " * 1300,
+                "lyrics_more": "la " * 900,
+            },
             user_id=member,
         )
     )
     assert refused.ephemeral
-    assert "`lyrics` is 3300 characters" in private_text(refused)
-    assert "3000" in private_text(refused)
+    assert "`lyrics` is 6,599 characters" in private_text(refused)
+    assert "allows at most 5,000" in private_text(refused)
+    assert kie.submits == []
+
+
+async def test_a_lyrics_file_too_long_for_the_model_opens_no_form(
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+) -> None:
+    await bots.start()
+    lyrics = (VERSE * 60).strip()  # about 3,800 characters; V4 takes 3,000
+    refused = await answered(
+        await discord_fake.slash_command(
+            "compose",
+            {"model": "v4", "lyrics_file": FakeAttachment("song.txt", lyrics.encode())},
+            user_id=member,
+        )
+    )
+    assert refused.ephemeral
+    assert f"The lyrics are {len(lyrics):,} characters" in private_text(refused)
+    assert "V4 takes at most 3,000" in private_text(refused)
     assert kie.submits == []
 
 

@@ -16,7 +16,7 @@ CASES = [
     ({"prompt": "   "}, ["`prompt`", "empty"]),
     ({"prompt": "ok", "model": "v4", "style": "s" * 201}, ["`style`", "201", "200"]),
     ({"prompt": "ok", "model": "v3.5", "style": "s" * 201}, ["`style`", "200"]),
-    ({"prompt": "ok", "model": "v5", "style": "s" * 1001}, ["`style`", "1000"]),
+    ({"prompt": "ok", "model": "v5", "style": "s" * 1001}, ["`style`", "1,001", "1,000"]),
     ({"prompt": "ok", "title": "t" * 81}, ["`title`", "81", "80"]),
     ({"prompt": "p" * 400, "model": "v5", "style": "s" * 150}, ["`prompt` and `style`", "500"]),
 ]

@@ -9,6 +9,7 @@ from tests.e2e.helpers import (
     generate,
     private_text,
     progress_messages,
+    response_text,
     status_text,
     wait_results,
 )
@@ -20,16 +21,19 @@ async def test_history_lists_songs_with_links(
     bots: Launcher, discord_fake: FakeDiscord, member: int
 ) -> None:
     await bots.start()
-    await generate(discord_fake, member, prompt="first song", title="One")
-    await generate(discord_fake, member, prompt="second song", title="Two")
-    results = await wait_results(discord_fake, 2)
+    asked = [
+        await generate(discord_fake, member, prompt="first song", title="One"),
+        await generate(discord_fake, member, prompt="second song", title="Two"),
+    ]
+    jobs = [response_text(a).split("`")[1] for a in asked]  # "Queued ... (job `<id>`)"
+    await wait_results(discord_fake, 2)
     progress = progress_messages(discord_fake)
     await discord_fake.wait_for(lambda: all("Done" in status_text(m) for m in progress))
     shown = await answered(await discord_fake.slash_command("history", user_id=member))
     assert shown.ephemeral
     text = private_text(shown)
-    links = [text.index(f"/{result.id})") for result in results]
-    assert links[1] < links[0]  # newest first
+    assert text.index(jobs[1]) < text.index(jobs[0])  # newest first
+    assert text.count("[open](https://discord.com/channels/") == 2
 
     other = discord_fake.add_member("bob")
     empty = await answered(await discord_fake.slash_command("history", user_id=other))

@@ -1,19 +1,23 @@
 """A kie.ai look-alike on 127.0.0.1 for contract tests and benchmarks.
 
 It speaks the dialect of seed 001 / PROVIDERS.md: ``{code, msg, data}``
-envelopes, Bearer auth, ``POST /api/v1/generate``, ``GET
-/api/v1/generate/record-info`` with ``param`` as a JSON string and ``sunoData``
-in camelCase, plus the faults a real vendor shows (HTTP and in-body error
-codes, Retry-After, slow answers, malformed and cut-off bodies).
+envelopes, Bearer auth, every create call the bot makes (generate, extend,
+upload-cover, WAV, vocal removal, mp4, lyrics), their record-info endpoints
+(``param`` as a JSON string, ``sunoData`` in camelCase, ``successFlag`` for the
+file makers), timestamped lyrics, plus the faults a real vendor shows (HTTP and
+in-body error codes, Retry-After, slow answers, malformed and cut-off bodies).
 
-Timing is stateless: a task's stage is computed from its submit time on every
-poll, so any polling cadence sees the right stage. Media URLs point back at the
-emulator and serve a real MP3 and PNG.
+Timing is stateless: a task's stage is computed from its creation time on
+every poll, so any polling cadence sees the right stage. Media URLs point back
+at the emulator and serve a real MP3 (tracks and stems), PNG, WAV, and an MP4
+stub. Request checks live in ``kie_checks``, tasks and their timeline in
+``kie_tasks``, answer bodies in ``kie_records``.
 
-Callbacks: when a submit's ``callBackUrl`` is on the loopback, the emulator
-POSTs the vendor's snake_case callbacks (``text``, ``first``, ``complete``, or
-``error``) as the same timeline reaches each stage, optionally signed the way
-kie signs them when an account enables it.
+Callbacks: when a create call's ``callBackUrl`` is on the loopback, the
+emulator POSTs the vendor's snake_case callbacks as the same timeline reaches
+each stage (songs: ``text``, ``first``, ``complete`` or ``error``; the one-step
+tasks: ``complete`` or ``error`` at the end), optionally signed the way kie
+signs them when an account enables it.
 """
 
 from __future__ import annotations
@@ -27,99 +31,87 @@ import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.kie_checks import Refused, check_create, check_object, check_track_call
+from tests.fakes.kie_records import (
+    CALLBACK_RANK,
+    callback_payload,
+    callback_schedule,
+    file_stages,
+    record,
+    timed_words,
+)
+from tests.fakes.kie_tasks import SONG_KINDS, Task, TaskBook
 from tests.fakes.vendor.base import loopback
 from tests.fakes.vendor.faults import COMMON_MALFORMED, Answer, FaultQueue
 from tests.fakes.vendor.pumped import PumpedEmulator
 
+GENERATE = "/api/v1/generate"
+RECORD = "/api/v1/generate/record-info"
+EXTEND = "/api/v1/generate/extend"
+COVER = "/api/v1/generate/upload-cover"
+WAV = "/api/v1/wav/generate"
+STEMS = "/api/v1/vocal-removal/generate"
+VIDEO = "/api/v1/mp4/generate"
+LYRICS = "/api/v1/lyrics"
+TIMED_LYRICS = "/api/v1/generate/get-timestamped-lyrics"
+# Create endpoint -> the kind of task it makes.
+CREATE_KINDS = {
+    GENERATE: "generate",
+    EXTEND: "extend",
+    COVER: "cover",
+    WAV: "wav",
+    STEMS: "stems",
+    VIDEO: "video",
+    LYRICS: "lyrics",
+}
+# record-info endpoint -> the kinds of task it knows.
+RECORD_KINDS = {
+    RECORD: SONG_KINDS,
+    "/api/v1/wav/record-info": frozenset({"wav"}),
+    "/api/v1/vocal-removal/record-info": frozenset({"stems"}),
+    "/api/v1/mp4/record-info": frozenset({"video"}),
+    "/api/v1/lyrics/record-info": frozenset({"lyrics"}),
+}
 OUTCOMES = frozenset({"success", "sensitive", "audio_failed", "never", "callback_exception"})
 MALFORMED = COMMON_MALFORMED | {"no_data"}
-VALID_MODELS = frozenset({"V3_5", "V4", "V4_5", "V4_5PLUS", "V4_5ALL", "V5", "V5_5"})
-# Suno's internal model names as they show up in modelName (seen in client code; a guess
-# for the newest ones). Only cosmetic here.
-MODEL_NAMES = {
-    "V3_5": "chirp-v3-5",
-    "V4": "chirp-v4",
-    "V4_5": "chirp-auk",
-    "V4_5PLUS": "chirp-bluejay",
-    "V4_5ALL": "chirp-auk",
-    "V5": "chirp-crow",
-    "V5_5": "chirp-crow",
-}
-_TAGS = ("emulated, piano, calm", "emulated, synth, upbeat")
-
-CALLBACK_STAGES = frozenset({"text", "first", "complete", "error"})
-# How far along the timeline a stage is; stall_callbacks_after withholds later ones.
-# An error ends the task, so it ranks with complete.
-_CALLBACK_RANK = {"text": 1, "first": 2, "complete": 3, "error": 3}
-# Which callbacks each outcome sends, and the timeline stage (see _stage) at which
-# each falls due. callback_exception sends like success: kie reports that status
-# when its attempts failed, which the emulator cannot know, so it just attempts.
-_CALLBACK_SCHEDULE: dict[str, tuple[tuple[str, int], ...]] = {
-    "success": (("text", 1), ("first", 2), ("complete", 3)),
-    "callback_exception": (("text", 1), ("first", 2), ("complete", 3)),
-    "sensitive": (("error", 1),),
-    "audio_failed": (("text", 1), ("error", 2)),
-    "never": (),
-}
-_CALLBACK_MESSAGES = {
-    "text": "Text generation completed successfully.",
-    "first": "First track generation completed.",
-    "complete": "All generated successfully.",
-}
-# Callback track field -> record-info (camelCase) field it mirrors.
-_CALLBACK_FIELDS = {
-    "id": "id",
-    "audio_url": "audioUrl",
-    "source_audio_url": "sourceAudioUrl",
-    "stream_audio_url": "streamAudioUrl",
-    "image_url": "imageUrl",
-    "prompt": "prompt",
-    "model_name": "modelName",
-    "title": "title",
-    "tags": "tags",
-    "createTime": "createTime",
-    "duration": "duration",
-}
+CALLBACK_STAGES = frozenset(CALLBACK_RANK)
 CALLBACK_TICK = 0.1  # seconds between real-time flushes while callbacks are still to come
 CALLBACK_TIMEOUT = 15.0  # kie waits this long for the receiver's answer
-
-
-@dataclass
-class _Task:
-    task_id: str
-    body: dict[str, Any]
-    submitted: float
-    generation_seconds: float
-    outcome: str
-    track_ids: tuple[str, str]
-    error_code: int | None
-    error_message: str
-    # Callback settings captured at submit (None: this task sends no callbacks).
-    callback_url: str | None = None
-    callback_skip: frozenset[str] = frozenset()
-    callback_stall: str | None = None
-    callbacks_done: set[str] = field(default_factory=set)  # stages sent or skipped
 
 
 class KieEmulator(PumpedEmulator):
     """kie.ai on a loopback port. Script faults before a call; inspect counters after.
 
-    ``generation_seconds`` is read at each submit, so changing it affects later
-    tasks only. ``clock`` (default ``time.time``) drives every stage decision
-    and ``completed_at``. ``malformed_next("no_data")`` sends the envelope
-    without ``data``.
+    Scripting: ``plan(outcome)`` decides the next task made by any create
+    endpoint (queued: call again for the one after); ``fail_submit`` and
+    ``fail_record_info`` answer an error code on a given path (default:
+    generate and its record-info); ``fail_requests``, ``delay_requests`` and
+    ``malformed_next`` come from the shared base; ``malformed_next("no_data")``
+    sends the envelope without ``data``.
+
+    Inspection: ``submits`` holds the accepted ``/generate`` bodies, and
+    ``calls(path)`` the accepted bodies of any create endpoint (or of
+    get-timestamped-lyrics), in order; ``task_ids()`` every task made, of any
+    kind; ``track_ids(task_id)`` a song task's two audio ids and
+    ``submitted_track_ids(n)`` those of the task ``submits[n]`` made; ``polls``
+    counts record-info looks per task id, ``hits`` requests per path.
+
+    ``generation_seconds`` is read at each create call, so changing it affects
+    later tasks only (a lyrics task takes 30% of it, a song's text stage); so
+    is ``track_durations`` (an extension is ``kie_tasks.EXTENSION_SECONDS``
+    longer than its source). ``clock`` (default ``time.time``) drives every
+    stage decision and ``completed_at``. Follow-ups (extend, WAV, stems,
+    video, timestamped lyrics) need a finished track the emulator made.
 
     Callbacks go only to loopback ``callBackUrl``s. ``callbacks_enabled``,
     ``skip_callback_stages`` and ``stall_callbacks_after`` are read at each
-    submit like ``generation_seconds``; ``webhook_secret`` (signing) at each
-    send. A background task flushes due callbacks every ``CALLBACK_TICK`` in
-    real time; with a fake clock, call ``flush_callbacks`` after moving it.
+    create call like ``generation_seconds``; ``webhook_secret`` (signing) at
+    each send. A background task flushes due callbacks every ``CALLBACK_TICK``
+    in real time; with a fake clock, call ``flush_callbacks`` after moving it.
     Stages of one task go out in order; different tasks' go out concurrently.
     """
 
@@ -149,14 +141,25 @@ class KieEmulator(PumpedEmulator):
         self.callback_errors: list[str] = []  # deliveries the receiver failed or refused
         self.track_durations: tuple[float, float] = (2.0, 2.04)  # match audio_bytes roughly
         self.credits: float = 1000.0
-        self._tasks: dict[str, _Task] = {}
+        self._book = TaskBook(lambda: self.clock())  # tests may swap the clock later
+        self._tasks = self._book.tasks
+        self._calls: collections.defaultdict[str, list[dict[str, Any]]] = collections.defaultdict(
+            list
+        )
         self._plans: collections.deque[tuple[str, int | None, str]] = collections.deque()
-        self._submit_faults: FaultQueue[Answer] = FaultQueue()
-        self._record_faults: FaultQueue[Answer] = FaultQueue()
+        self._post_faults: collections.defaultdict[str, FaultQueue[Answer]] = (
+            collections.defaultdict(FaultQueue)
+        )
+        self._record_faults: collections.defaultdict[str, FaultQueue[Answer]] = (
+            collections.defaultdict(FaultQueue)
+        )
 
     def _add_routes(self, router: web.UrlDispatcher) -> None:
-        router.add_post("/api/v1/generate", self._submit)
-        router.add_get("/api/v1/generate/record-info", self._record_info)
+        for path in CREATE_KINDS:
+            router.add_post(path, self._create)
+        router.add_post(TIMED_LYRICS, self._timed_lyrics)
+        for path in RECORD_KINDS:
+            router.add_get(path, self._record_info)
         router.add_get("/api/v1/chat/credit", self._credit)
         router.add_get("/stream/{task_id}/{index}", self._stream)
 
@@ -169,27 +172,61 @@ class KieEmulator(PumpedEmulator):
         error_code: int | None = 531,
         error_message: str = "Generation failed, credits have been refunded.",
     ) -> None:
-        """Outcome of the next submitted task (queued: call again for the one after)."""
+        """Outcome of the next task any create endpoint makes (queued: call again for the next).
+
+        A failed WAV, stems, video or lyrics task reports its kind's own
+        ``GENERATE_*_FAILED``; ``sensitive`` is ``SENSITIVE_WORD_ERROR`` for every kind.
+        """
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}; known: {sorted(OUTCOMES)}")
         self._plans.append((outcome, error_code, error_message))
 
     def fail_submit(
-        self, code: int, msg: str = "error", *, http_status: int = 200, count: int = 1
+        self,
+        code: int,
+        msg: str = "error",
+        *,
+        http_status: int = 200,
+        count: int = 1,
+        path: str = GENERATE,
     ) -> None:
-        """The next ``count`` submits answer ``code`` (in a 200 body, or with that HTTP status)."""
+        """The next ``count`` POSTs to ``path`` answer ``code`` (in a 200 body, or that status).
+
+        ``path`` is any create endpoint or get-timestamped-lyrics.
+        """
         answer = functools.partial(_envelope, code or http_status, msg, None, http_status)
-        self._submit_faults.add(answer, count=count)
+        self._post_faults[path].add(answer, count=count)
 
     def fail_record_info(
-        self, code: int, msg: str = "error", *, http_status: int = 200, count: int = 1
+        self,
+        code: int,
+        msg: str = "error",
+        *,
+        http_status: int = 200,
+        count: int = 1,
+        path: str = RECORD,
     ) -> None:
-        """Like ``fail_submit``, for the next ``count`` record-info polls."""
+        """Like ``fail_submit``, for the next ``count`` polls of the record-info at ``path``."""
         answer = functools.partial(_envelope, code or http_status, msg, None, http_status)
-        self._record_faults.add(answer, count=count)
+        self._record_faults[path].add(answer, count=count)
+
+    # -- inspection ------------------------------------------------------------
 
     def task_ids(self) -> list[str]:
         return list(self._tasks)
+
+    def calls(self, path: str) -> list[dict[str, Any]]:
+        """The bodies ``path`` accepted (made a task, or was answered), oldest first."""
+        return list(self._calls.get(path, []))
+
+    def track_ids(self, task_id: str) -> tuple[str, str]:
+        """The two audio ids of a song, extension or cover task."""
+        return self._tasks[task_id].track_ids
+
+    def submitted_track_ids(self, index: int) -> tuple[str, str]:
+        """The audio ids of the task that ``submits[index]`` made."""
+        made = [task for task in self._tasks.values() if task.kind == "generate"]
+        return made[index].track_ids
 
     # -- dialect errors --------------------------------------------------------
 
@@ -205,40 +242,35 @@ class KieEmulator(PumpedEmulator):
 
     # -- API -------------------------------------------------------------------
 
-    async def _submit(self, request: web.Request) -> web.StreamResponse:
-        fault = self._submit_faults.take()
+    async def _create(self, request: web.Request) -> web.StreamResponse:
+        fault = self._post_faults[request.path].take()
         if fault is not None:
             return fault()
         try:
-            body = await request.json()
-        except ValueError:
-            return _envelope(400, "request body is not JSON", None)
-        problem = _validate(body)
-        if problem is not None:
-            return _envelope(problem[0], problem[1], None)
-        outcome, error_code, error_message = (
-            self._plans.popleft() if self._plans else ("success", None, "")
-        )
-        task = _Task(
-            task_id=uuid.uuid4().hex,
-            body=body,
-            submitted=self.clock(),
-            generation_seconds=self.generation_seconds,
-            outcome=outcome,
-            track_ids=(str(uuid.uuid4()), str(uuid.uuid4())),
-            error_code=error_code,
-            error_message=error_message,
-        )
-        self._tasks[task.task_id] = task
-        self.submits.append(body)
-        if outcome in ("success", "callback_exception"):
-            self.completed_at[task.task_id] = task.submitted + task.generation_seconds
-        if self._arm_callbacks(task):
-            self._start_callback_pump()
+            body = check_create(await _json(request))
+            task = self._new_task(request.path, body)
+        except Refused as no:
+            return _envelope(no.code, no.msg, None)
         return _envelope(200, "success", {"taskId": task.task_id})
 
+    async def _timed_lyrics(self, request: web.Request) -> web.StreamResponse:
+        """Answered at once: the track's lyrics, each word given a slice of its duration."""
+        fault = self._post_faults[request.path].take()
+        if fault is not None:
+            return fault()
+        try:
+            body = check_object(await _json(request))
+            check_track_call(body, request.path)
+            task, n = self._book.finished_track(body["taskId"], body["audioId"])
+        except Refused as no:
+            return _envelope(no.code, no.msg, None)
+        self._calls[request.path].append(body)
+        words = timed_words(task.lyrics, task.durations[n])
+        data = {"alignedWords": words, "waveformData": [0, 1, 0.5], "hootCer": 0.1}
+        return _envelope(200, "success", {**data, "isStreamed": False})
+
     async def _record_info(self, request: web.Request) -> web.StreamResponse:
-        fault = self._record_faults.take()
+        fault = self._record_faults[request.path].take()
         if fault is not None:
             return fault()
         task_id = request.query.get("taskId", "")
@@ -246,92 +278,42 @@ class KieEmulator(PumpedEmulator):
             return _envelope(422, "taskId cannot be empty", None)
         self.polls[task_id] += 1
         task = self._tasks.get(task_id)
-        if task is None:
+        if task is None or task.kind not in RECORD_KINDS[request.path]:
             # The real vendor's answer for an unknown id is undocumented; a guess.
             return _envelope(404, "task not found", None)
-        return _envelope(200, "success", self._record(task))
+        return _envelope(200, "success", record(task, self._book.stage(task), self.base_url))
 
     async def _credit(self, request: web.Request) -> web.StreamResponse:
         return _envelope(200, "success", self.credits)
 
-    def _record(self, task: _Task) -> dict[str, Any]:
-        stage = self._stage(task)
-        status, response_stage = {
-            "success": (("PENDING", "TEXT_SUCCESS", "FIRST_SUCCESS", "SUCCESS")[stage], stage),
-            "never": ("PENDING", 0),
-            "sensitive": ("PENDING" if stage == 0 else "SENSITIVE_WORD_ERROR", 0),
-            "audio_failed": (
-                ("PENDING", "TEXT_SUCCESS", "GENERATE_AUDIO_FAILED", "GENERATE_AUDIO_FAILED")[
-                    stage
-                ],
-                min(stage, 1),
-            ),
-            "callback_exception": (
-                ("PENDING", "TEXT_SUCCESS", "FIRST_SUCCESS", "CALLBACK_EXCEPTION")[stage],
-                stage,
-            ),
-        }[task.outcome]
-        error_code: int | None = None
-        error_message: str | None = None
-        if status == "GENERATE_AUDIO_FAILED":
-            error_code, error_message = task.error_code, task.error_message
-        elif status == "SENSITIVE_WORD_ERROR":
-            error_message = "The prompt contains sensitive words."
-        elif status == "CALLBACK_EXCEPTION":
-            error_message = "Callback failed: the callback URL could not be reached."
-        response = None
-        if response_stage >= 1:
-            response = {
-                "taskId": task.task_id,
-                "sunoData": [self._track(task, n, response_stage) for n in (0, 1)],
-            }
-        return {
-            "taskId": task.task_id,
-            "parentMusicId": "",
-            "param": json.dumps(task.body),
-            "response": response,
-            "status": status,
-            "type": "chirp-v4",
-            "operationType": "generate",
-            "errorCode": error_code,
-            "errorMessage": error_message,
-            "createTime": int(task.submitted * 1000),
-        }
-
-    def _stage(self, task: _Task) -> int:
-        """0 pending, 1 text, 2 first, 3 done: TEXT at 30%, FIRST at 60%, done at 100%."""
-        elapsed = self.clock() - task.submitted
-        span = task.generation_seconds
-        if elapsed >= span:
-            return 3
-        if elapsed >= 0.6 * span:
-            return 2
-        return 1 if elapsed >= 0.3 * span else 0
-
-    def _track(self, task: _Task, n: int, stage: int) -> dict[str, Any]:
-        tid = task.task_id
-        audio = f"{self.base_url}/files/{tid}/{n}.mp3" if stage >= 3 else ""
-        stream = f"{self.base_url}/stream/{tid}/{n}" if stage >= 2 else ""
-        image = f"{self.base_url}/files/{tid}/{n}.png" if stage >= 2 else ""
-        prompt = str(task.body.get("prompt", ""))
-        instrumental = bool(task.body.get("instrumental"))
-        lyrics = "[Instrumental]" if instrumental else f"[Verse]\n{prompt[:60]}\n[Chorus]\nla la la"
-        model = str(task.body.get("model", ""))
-        return {
-            "id": task.track_ids[n],
-            "audioUrl": audio,
-            "sourceAudioUrl": audio,
-            "streamAudioUrl": stream,
-            "sourceStreamAudioUrl": stream,
-            "imageUrl": image,
-            "sourceImageUrl": image,
-            "prompt": lyrics,
-            "modelName": MODEL_NAMES.get(model, "chirp-v4"),
-            "title": f"Emulated Song {'AB'[n]}",
-            "tags": _TAGS[n],
-            "createTime": datetime.fromtimestamp(task.submitted, UTC).strftime("%Y-%m-%d %H:%M:%S"),
-            "duration": self.track_durations[n] if stage >= 3 else None,
-        }
+    def _new_task(self, path: str, body: dict[str, Any]) -> Task:
+        """Check ``body`` for its endpoint, then make its task with the next planned outcome."""
+        kind = CREATE_KINDS[path]
+        # Raises Refused before any plan is used up.
+        facts = self._book.facts(kind, path, body, self.track_durations)
+        outcome, error_code, error_message = (
+            self._plans.popleft() if self._plans else ("success", None, "")
+        )
+        task = Task(
+            task_id=uuid.uuid4().hex,
+            kind=kind,
+            body=body,
+            submitted=self.clock(),
+            generation_seconds=self.generation_seconds,
+            outcome=outcome,
+            error_code=error_code,
+            error_message=error_message,
+            **facts,
+        )
+        self._book.add(task)
+        self._calls[path].append(body)
+        if kind == "generate":
+            self.submits.append(body)
+        if task.makes_output:
+            self.completed_at[task.task_id] = task.ends_at
+        if self._arm_callbacks(task):
+            self._start_callback_pump()
+        return task
 
     # -- callbacks -------------------------------------------------------------
 
@@ -339,7 +321,7 @@ class KieEmulator(PumpedEmulator):
         batches = [(task, self._take_due_callbacks(task)) for task in self._tasks.values()]
         return [self._send_callbacks(task, due) for task, due in batches if due]
 
-    def _arm_callbacks(self, task: _Task) -> bool:
+    def _arm_callbacks(self, task: Task) -> bool:
         """Capture the callback settings for a new task; True when it will send any."""
         url = task.body.get("callBackUrl")
         if not self.callbacks_enabled or not isinstance(url, str) or not loopback(url):
@@ -352,19 +334,19 @@ class KieEmulator(PumpedEmulator):
     def _callbacks_open(self) -> bool:
         return any(self._task_callbacks_open(task) for task in self._tasks.values())
 
-    def _task_callbacks_open(self, task: _Task) -> bool:
+    def _task_callbacks_open(self, task: Task) -> bool:
         return task.callback_url is not None and any(
             name not in task.callbacks_done and not _withheld(name, task.callback_stall)
-            for name, _ in _CALLBACK_SCHEDULE[task.outcome]
+            for name, _ in callback_schedule(task)
         )
 
-    def _take_due_callbacks(self, task: _Task) -> list[str]:
+    def _take_due_callbacks(self, task: Task) -> list[str]:
         """Mark the stages due now as done; return those to send (skipped ones are not)."""
         if task.callback_url is None:
             return []
-        stage = self._stage(task)
+        stage = self._book.stage(task)
         due = []
-        for name, at in _CALLBACK_SCHEDULE[task.outcome]:
+        for name, at in callback_schedule(task):
             if name in task.callbacks_done or stage < at or _withheld(name, task.callback_stall):
                 continue
             task.callbacks_done.add(name)
@@ -372,15 +354,15 @@ class KieEmulator(PumpedEmulator):
                 due.append(name)
         return due
 
-    async def _send_callbacks(self, task: _Task, stages: list[str]) -> None:
+    async def _send_callbacks(self, task: Task, stages: list[str]) -> None:
         for name in stages:
             await self._post_callback(task, name)
 
-    async def _post_callback(self, task: _Task, name: str) -> None:
+    async def _post_callback(self, task: Task, name: str) -> None:
         """One delivery attempt, like the vendor's: no retry, failures only recorded."""
         assert task.callback_url is not None
         url = task.callback_url
-        body = json.dumps(self._callback_payload(task, name)).encode()
+        body = json.dumps(callback_payload(task, name, self.base_url)).encode()
         headers = {"Content-Type": "application/json"}
         if self.webhook_secret:
             timestamp = str(int(self.clock()))
@@ -395,36 +377,27 @@ class KieEmulator(PumpedEmulator):
         elif outcome >= 300:
             self.callback_errors.append(f"{name} to {url}: HTTP {outcome}")
 
-    def _callback_payload(self, task: _Task, name: str) -> dict[str, Any]:
-        """kie's callback body: snake_case, unlike record-info."""
-        code, msg, tracks = 200, _CALLBACK_MESSAGES.get(name, ""), []
-        if name == "error":
-            code, msg = self._callback_error(task)
-        else:
-            stage = _CALLBACK_RANK[name]
-            tracks = [_snake_track(self._track(task, n, stage)) for n in (0, 1)]
-        data = {"callbackType": name, "task_id": task.task_id, "data": tracks}
-        return {"code": code, "msg": msg, "data": data}
-
-    @staticmethod
-    def _callback_error(task: _Task) -> tuple[int, str]:
-        if task.outcome == "sensitive":
-            # kie answers sensitive or copyrighted input with a 400 (PROVIDERS.md).
-            return 400, "The prompt contains sensitive words."
-        return task.error_code or 501, task.error_message
-
     # -- media -----------------------------------------------------------------
 
     def _file_ready(self, task_id: str, stem: str, ext: str) -> bool:
         task = self._tasks.get(task_id)
-        if task is None or stem not in ("0", "1"):
+        if task is None or not task.makes_output:
             return False
-        done = task.outcome in ("success", "callback_exception")
-        return done and self._stage(task) >= (3 if ext == "mp3" else 2)
+        needed = file_stages(task).get(f"{stem}.{ext}")
+        return needed is not None and self._book.stage(task) >= needed
 
     def _stream_ready(self, task_id: str, index: str) -> bool:
         task = self._tasks.get(task_id)
-        return task is not None and index in ("0", "1") and self._stage(task) >= 2
+        if task is None or task.kind not in SONG_KINDS:
+            return False
+        return index in ("0", "1") and self._book.stage(task) >= 2
+
+
+async def _json(request: web.Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError:
+        raise Refused(400, "request body is not JSON") from None
 
 
 def _envelope(
@@ -453,33 +426,4 @@ def _check_stages(names: Iterable[str]) -> None:
 
 def _withheld(name: str, stall_after: str | None) -> bool:
     """True when stall_callbacks_after keeps this stage from ever being sent."""
-    return stall_after is not None and _CALLBACK_RANK[name] > _CALLBACK_RANK[stall_after]
-
-
-def _snake_track(track: dict[str, Any]) -> dict[str, Any]:
-    return {name: track[source] for name, source in _CALLBACK_FIELDS.items()}
-
-
-def _validate(body: Any) -> tuple[int, str] | None:
-    """kie's checks on a generate body, as far as the docs state them."""
-    if not isinstance(body, dict):
-        return 422, "request body must be an object"
-    for name in ("customMode", "instrumental"):
-        if not isinstance(body.get(name), bool):
-            return 422, f"{name} is required"
-    if not body.get("callBackUrl"):
-        return 422, "callBackUrl is required"
-    if body.get("model") not in VALID_MODELS:
-        return 422, "model is invalid"
-    prompt = body.get("prompt") or ""
-    if body["customMode"]:
-        if not body.get("style") or not body.get("title"):
-            return 422, "style and title are required in custom mode"
-        if not body["instrumental"] and not prompt:
-            return 422, "prompt is required"
-    else:
-        if not prompt:
-            return 422, "prompt is required"
-        if len(prompt) > 500:
-            return 400, "prompt is too long"
-    return None
+    return stall_after is not None and CALLBACK_RANK[name] > CALLBACK_RANK[stall_after]

@@ -35,6 +35,7 @@ GENERATION = 100.0  # emulated seconds every test emulator takes per task
 KUNAVO_SECRET = "kunavo-webhook-secret-9876543210"
 KUNAVO_OTHER_KEY = "kunavo-other-account-key"
 WRONG_KEY = "sk-wrong-secret-0123456789"
+LYRICS = "[Verse]\nDriving down the highway\n[Chorus]\nSummer dreams"
 
 
 class FakeClock:
@@ -283,3 +284,16 @@ class Receiver:
             self._arrived.notify_all()
         status = self.statuses.popleft() if self.statuses else 200
         return web.json_response({"status": "received"}, status=status)
+
+
+def custom(**fields: Any) -> GenerateRequest:
+    """A custom-mode song request; ``prompt`` is set to show it is never sent."""
+    base: dict[str, Any] = {
+        "model": "v5",
+        "custom": True,
+        "lyrics": LYRICS,
+        "style": "pop, upbeat",
+        "title": "Summer Dreams",
+        "prompt": "never sent in custom mode",
+    }
+    return GenerateRequest(**{**base, **fields})

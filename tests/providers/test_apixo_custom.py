@@ -14,7 +14,9 @@ from tests.fakes.apixo import ApixoEmulator
 from tests.providers.helpers import (
     APIXO,
     GENERATION,
+    LYRICS,
     FakeClock,
+    custom,
     provider_fixtures,
     raw_submit,
     submit_error,
@@ -24,21 +26,8 @@ R = FailureReason
 VENDOR = APIXO
 MakeApixo = Callable[..., ApixoProvider]
 SUBMIT = APIXO.submit_path
-LYRICS = "[Verse]\nDriving down the highway\n[Chorus]\nSummer dreams"
 
 make_apixo_fixture, apixo_fixture = provider_fixtures("apixo")
-
-
-def custom(**fields: Any) -> GenerateRequest:
-    base: dict[str, Any] = {
-        "model": "v5",
-        "custom": True,
-        "lyrics": LYRICS,
-        "style": "pop, upbeat",
-        "title": "Summer Dreams",
-        "prompt": "never sent in custom mode",
-    }
-    return GenerateRequest(**{**base, **fields})
 
 
 def test_operations_are_songs_custom_mode_and_tuning(apixo: ApixoProvider) -> None:

@@ -19,6 +19,9 @@ from tests.providers.helpers import (
     raw_submit,
     submit_error,
 )
+from tests.providers.helpers import (
+    custom as custom_request,
+)
 
 R = FailureReason
 VENDOR = EVOLINK
@@ -29,15 +32,8 @@ make_evolink_fixture, evolink_fixture = provider_fixtures("evolink")
 
 
 def custom(**fields: Any) -> GenerateRequest:
-    base: dict[str, Any] = {
-        "model": "v4.5",
-        "custom": True,
-        "lyrics": LYRICS,
-        "style": "pop, electronic",
-        "title": "Summer Dreams",
-        "prompt": "never sent in custom mode",
-    }
-    return GenerateRequest(**{**base, **fields})
+    defaults = {"model": "v4.5", "lyrics": LYRICS, "style": "pop, electronic"}
+    return custom_request(**(defaults | fields))
 
 
 def test_operations_are_songs_custom_mode_and_tuning(evolink: EvolinkProvider) -> None:

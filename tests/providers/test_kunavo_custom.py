@@ -23,6 +23,9 @@ from tests.providers.helpers import (
     raw_submit,
     submit_error,
 )
+from tests.providers.helpers import (
+    custom as custom_request,
+)
 
 R = FailureReason
 VENDOR = KUNAVO
@@ -33,15 +36,8 @@ make_kunavo_fixture, kunavo_fixture = provider_fixtures("kunavo")
 
 
 def custom(**fields: Any) -> GenerateRequest:
-    base: dict[str, Any] = {
-        "model": "v5",
-        "custom": True,
-        "lyrics": LYRICS,
-        "style": "synthwave, driving bass",
-        "title": "Midnight Drive",
-        "prompt": "never sent in custom mode",
-    }
-    return GenerateRequest(**{**base, **fields})
+    defaults = {"lyrics": LYRICS, "style": "synthwave, driving bass", "title": "Midnight Drive"}
+    return custom_request(**(defaults | fields))
 
 
 def test_operations_are_songs_and_custom_mode(kunavo: KunavoProvider) -> None:

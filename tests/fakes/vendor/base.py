@@ -19,7 +19,14 @@ import aiohttp
 from aiohttp import web
 
 from tests.fakes.vendor.faults import FaultQueue, HttpFault, gateway_page, spoil
-from tests.fakes.vendor.media import MEDIA_TYPES, chunked, cover_png, sine_mp3
+from tests.fakes.vendor.media import (
+    MEDIA_TYPES,
+    chunked,
+    cover_png,
+    sine_mp3,
+    sine_wav,
+    stub_mp4,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -47,6 +54,8 @@ class VendorEmulator(abc.ABC):
         self.base_url = ""
         self.audio_bytes: bytes = sine_mp3()
         self.image_bytes: bytes = cover_png()
+        self.wav_bytes: bytes = sine_wav()  # for dialects that convert tracks to WAV
+        self.video_bytes: bytes = stub_mp4()  # for dialects that make music videos
         self.chunked_media = False  # serve media without Content-Length
         self.submits: list[dict[str, Any]] = []
         self.polls: collections.Counter[str] = collections.Counter()
@@ -173,7 +182,12 @@ class VendorEmulator(abc.ABC):
         stem, _, ext = request.match_info["name"].partition(".")
         if ext not in MEDIA_TYPES or not self._file_ready(request.match_info["task_id"], stem, ext):
             raise web.HTTPNotFound()
-        data = self.audio_bytes if ext == "mp3" else self.image_bytes
+        data = {
+            "mp3": self.audio_bytes,
+            "png": self.image_bytes,
+            "wav": self.wav_bytes,
+            "mp4": self.video_bytes,
+        }[ext]
         return await self._media(request, data, MEDIA_TYPES[ext])
 
     async def _stream(self, request: web.Request) -> web.StreamResponse:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 import io
 import math
+import struct
+import wave
 from array import array
 
 import lameenc
 from aiohttp import web
 from PIL import Image
 
-MEDIA_TYPES = {"mp3": "audio/mpeg", "png": "image/png"}
+MEDIA_TYPES = {"mp3": "audio/mpeg", "png": "image/png", "wav": "audio/wav", "mp4": "video/mp4"}
 _CHUNK = 4096
 
 
@@ -26,6 +28,31 @@ def sine_mp3(seconds: float = 2.0, rate: int = 22050, freq: float = 440.0) -> by
     encoder.set_channels(1)
     encoder.set_quality(7)
     return bytes(encoder.encode(pcm.tobytes()) + encoder.flush())
+
+
+@functools.cache
+def sine_wav(seconds: float = 1.0, rate: int = 8000, freq: float = 440.0) -> bytes:
+    """A real, playable mono 16-bit WAV of a sine tone, for vendors that convert to WAV."""
+    n = int(seconds * rate)
+    pcm = array("h", (int(12000 * math.sin(2 * math.pi * freq * i / rate)) for i in range(n)))
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(pcm.tobytes())
+    return out.getvalue()
+
+
+@functools.cache
+def stub_mp4() -> bytes:
+    """An MP4 file-type box and an empty media-data box: right suffix and magic, no frames.
+
+    Nothing in the bot decodes video, so a playable one would only cost test time.
+    """
+    ftyp = b"isom" + struct.pack(">I", 0x200) + b"isomiso2mp41"
+    boxes = [(b"ftyp", ftyp), (b"mdat", b"")]
+    return b"".join(struct.pack(">I", 8 + len(body)) + kind + body for kind, body in boxes)
 
 
 @functools.cache

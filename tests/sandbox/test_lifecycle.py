@@ -4,42 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import miniaudio
 import pytest
 from PIL import Image
 
-from bot.config import SandboxSettings
 from bot.errors import MediaError, ProviderError
-from bot.providers.base import FailureReason, GenerateRequest, JobState, TaskStatus
+from bot.providers.base import (
+    FailureReason,
+    JobState,
+    TaskStatus,
+)
 from bot.providers.catalog import MODELS
 from bot.providers.sandbox import SandboxProvider
-
-STAGE = 0.05
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def settings(**overrides: Any) -> SandboxSettings:
-    values: dict[str, Any] = {
-        "kind": "sandbox",
-        "name": "sandbox",
-        "stage_seconds": STAGE,
-        "track_seconds": 2.0,
-    }
-    return SandboxSettings(**(values | overrides))
-
-
-def request(**overrides: Any) -> GenerateRequest:
-    values: dict[str, Any] = {"prompt": "lofi beats for a rainy afternoon", "model": "v4.5"}
-    return GenerateRequest(**(values | overrides))
+from tests.sandbox.helpers import STAGE, FakeClock, request, settings
 
 
 async def run_to_completion(provider: SandboxProvider, task_id: str) -> list[TaskStatus]:
