@@ -273,8 +273,18 @@ class JobRunner:
                 job.result_message_id = await self._post_result(job, provider)
             if job.result_message_id is not None:
                 await self._store.update(job, "result_message_id")
-        await self._show(job, Stage.DELIVERING)
+        if await self._deleted(job):
+            # A member deleted the song as it arrived, progress message and all:
+            # a "Done" now would post that message again.
+            log.info("job %s: deleted during delivery; no final progress", job.id)
+        else:
+            await self._show(job, Stage.DELIVERING)
         await self._close(job)
+
+    async def _deleted(self, job: Job) -> bool:
+        """Whether a member deleted the job's result (the cogs write that, not the runner)."""
+        stored = await self._store.get(job.id)
+        return stored is None or stored.deleted_at is not None
 
     async def _post_result(self, job: Job, provider: Provider) -> int | None:
         with tempfile.TemporaryDirectory(prefix=f"job-{job.id}-") as tmp:

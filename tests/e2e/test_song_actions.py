@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.e2e.conftest import Launcher
 from tests.e2e.helpers import (
     answered,
@@ -11,6 +13,7 @@ from tests.e2e.helpers import (
     generate,
     private_text,
     progress_messages,
+    result_messages,
     wait_done,
     wait_results,
 )
@@ -115,6 +118,28 @@ async def test_delete_by_the_requester_removes_the_song(
     assert "Deleted" in private_text(done)
     await discord_fake.wait_for(lambda: discord_fake.message(result.id).deleted, timeout=5)
     assert progress_messages(discord_fake) == []
+
+
+async def test_a_song_deleted_as_it_is_delivered_stays_deleted(
+    bots: Launcher, discord_fake: FakeDiscord, member: int
+) -> None:
+    await bots.start()
+    await generate(discord_fake, member, prompt="a song to regret", title="Oops")
+    await discord_fake.wait_for(lambda: len(progress_messages(discord_fake)) == 1, timeout=10)
+    # The result is in the channel, but the bot has not heard so yet when it is deleted.
+    held = discord_fake.hold_next_message_create()
+    result = await held.wait(timeout=20)
+    job = result.embeds[0]["footer"]["text"].split(" ")[1]
+    done = await answered(
+        await discord_fake.click_button(result.id, f"song:delete:{job}", user_id=member)
+    )
+    assert "Deleted" in private_text(done)
+    await discord_fake.wait_for(lambda: progress_messages(discord_fake) == [], timeout=5)
+    held.release()
+    # The runner's last word would be a "Done" on the progress message, now gone.
+    await asyncio.sleep(1.5)
+    assert progress_messages(discord_fake) == []
+    assert result_messages(discord_fake) == []
 
 
 async def test_someone_else_cannot_extend_or_delete(
