@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
 from pathlib import Path
@@ -55,27 +56,22 @@ class LibraryCog(commands.Cog, name="Library"):
             raise InputError("That song has not been posted yet; it will be when it is ready.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         message_id = await self._repost(job, channel_id, interaction.user.id)
-        await self.bot.store.add_repost(message_id, job.id)
+        await self.bot.store.add_repost(message_id, channel_id, job.id)
         link = f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
         await interaction.followup.send(f"Posted again: {link}", ephemeral=True)
 
     async def _repost(self, job: Job, channel_id: int, user_id: int) -> int:
-        """Upload the original post's files again under fresh embeds and working buttons."""
-        assert job.result_message_id is not None
-        original_channel = self.bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
-        try:
-            original = await original_channel.fetch_message(job.result_message_id)
-        except discord.NotFound:
-            raise InputError("The song's original post is gone, so its files are too.") from None
+        """Upload a surviving post's files again under fresh embeds and working buttons."""
+        source = await self._surviving_post(job)
         channel = self.bot.get_partial_messageable(channel_id, guild_id=job.guild_id)
         content = f"<@{user_id}> posted **{song_title(job)}** again (job `{job.id}`)."
         with tempfile.TemporaryDirectory(prefix=f"repost-{job.id}-") as tmp:
             files = []
-            for n, attachment in enumerate(original.attachments):
+            for n, attachment in enumerate(source.attachments):
                 path = Path(tmp) / f"{n}-{attachment.filename}"
                 await attachment.save(path)
                 files.append(discord.File(path, filename=attachment.filename))
-            names = {a.filename for a in original.attachments}
+            names = {a.filename for a in source.attachments}
             if job.request.operation.makes_tracks:
                 ops = self.bot.jobs.operations_of(job)
                 embeds = result_embeds(job, _posted(job, names))
@@ -84,6 +80,20 @@ class LibraryCog(commands.Cog, name="Library"):
                 embeds, view = [files_embed(job, [])], files_view(job.id)
             message = await channel.send(content, embeds=embeds, files=files, view=view)
         return message.id
+
+    async def _surviving_post(self, job: Job) -> discord.Message:
+        """The original result, or else the newest re-post still there: its files are the song.
+
+        A moderator may delete the original in Discord without the bot's button;
+        any earlier /song post carries the same files.
+        """
+        assert job.result_message_id is not None
+        posts = [(job.channel_id, job.result_message_id), *await self.bot.store.reposts(job.id)]
+        for channel_id, message_id in posts:
+            channel = self.bot.get_partial_messageable(channel_id, guild_id=job.guild_id)
+            with contextlib.suppress(discord.NotFound):
+                return await channel.fetch_message(message_id)
+        raise InputError("Every post of that song is gone, and its files with them.")
 
 
 def _posted(job: Job, names: set[str]) -> list[PostedTrack]:

@@ -123,7 +123,8 @@ async def test_lineage_files_and_lookups_by_message(tmp_path: Path) -> None:
     child.files = [OutputFile(label="WAV", url="https://cdn.example/a.wav", suffix=".wav")]
     child.deleted_at = 160.0
     await store.update(child, "files", "deleted_at")
-    await store.add_repost(900, "p1")
+    await store.add_repost(900, 30, "p1")
+    await store.add_repost(950, 31, "p1")
     await store.close()
 
     store = await JobStore.open(tmp_path / "jobs.sqlite3")
@@ -132,7 +133,9 @@ async def test_lineage_files_and_lookups_by_message(tmp_path: Path) -> None:
     assert loaded.files == child.files
     assert (loaded.parent_job_id, loaded.parent_track, loaded.deleted_at) == ("p1", 2, 160.0)
     assert loaded.lineage == "WAV of track 2 of"
-    for message_id in (500, 900):
+    assert await store.reposts("p1") == [(31, 950), (30, 900)]
+    assert await store.reposts("c1") == []
+    for message_id in (500, 900, 950):
         found = await store.by_message(message_id)
         assert found is not None
         assert found.id == "p1"

@@ -73,8 +73,10 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX jobs_recent ON jobs (guild_id, user_id, created_at);
     CREATE TABLE reposts (
         message_id INTEGER PRIMARY KEY,
+        channel_id INTEGER NOT NULL,
         job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE
     );
+    CREATE INDEX reposts_by_job ON reposts (job_id);
     """,
 )
 
@@ -186,13 +188,27 @@ class JobStore:
             (message_id,),
         )
 
-    async def add_repost(self, message_id: int, job_id: str) -> None:
+    async def add_repost(self, message_id: int, channel_id: int, job_id: str) -> None:
         async with self._lock:
             await self._db.execute(
-                "INSERT OR IGNORE INTO reposts (message_id, job_id) VALUES (?, ?)",
-                (message_id, job_id),
+                "INSERT OR IGNORE INTO reposts (message_id, channel_id, job_id) VALUES (?, ?, ?)",
+                (message_id, channel_id, job_id),
             )
             await self._db.commit()
+
+    async def reposts(self, job_id: str) -> list[tuple[int, int]]:
+        """(channel id, message id) of every re-post of a job, newest first."""
+        async with (
+            self._lock,
+            self._db.execute(
+                # Snowflakes grow with time: the largest id is the newest post.
+                "SELECT channel_id, message_id FROM reposts WHERE job_id = ?"
+                " ORDER BY message_id DESC",
+                (job_id,),
+            ) as cur,
+        ):
+            rows = await cur.fetchall()
+        return [(row[0], row[1]) for row in rows]
 
     async def recent(self, guild_id: int, user_id: int, limit: int) -> list[Job]:
         """A member's latest jobs in a guild, newest first."""

@@ -11,6 +11,7 @@ from tests.e2e.helpers import (
     progress_messages,
     response_text,
     status_text,
+    wait_done,
     wait_results,
 )
 from tests.fakes.discord import FakeDiscord
@@ -68,6 +69,33 @@ async def test_song_is_posted_again_with_working_buttons(
     assert "Queued a remix" in private_text(clicked)
     await discord_fake.add_reaction(repost.id, "🔁", user_id=member)
     await discord_fake.wait_for(lambda: len(kie.submits) == 3, timeout=10)
+
+
+async def test_song_survives_its_original_post_through_a_repost(
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+) -> None:
+    await bots.start()
+    await generate(discord_fake, member, prompt="a song moderators dislike", title="Gone")
+    [original] = await wait_results(discord_fake, 1)
+    job = original.embeds[0]["footer"]["text"].split(" ")[1]
+    await wait_done(discord_fake)
+    first = await answered(await discord_fake.slash_command("song", {"id": job}, user_id=member))
+    await discord_fake.wait_for(lambda: bool(first.followups), timeout=10)
+
+    # Deleted in the Discord client, not with the bot's button: the song is not retired.
+    await discord_fake.delete_message(original.id)
+    second = await answered(await discord_fake.slash_command("song", {"id": job}, user_id=member))
+    await discord_fake.wait_for(lambda: bool(second.followups), timeout=10)
+    assert "Posted again" in private_text(second)
+    reposts = [m for m in discord_fake.channel_messages() if "posted **" in m.content]
+    assert len(reposts) == 2
+    assert [a.data for a in reposts[1].attachments] == [a.data for a in original.attachments]
+
+    for message in reposts:
+        await discord_fake.delete_message(message.id)
+    refused = await answered(await discord_fake.slash_command("song", {"id": job}, user_id=member))
+    await discord_fake.wait_for(lambda: bool(refused.followups), timeout=10)
+    assert "Every post of that song is gone" in private_text(refused)
 
 
 async def test_unknown_song_id_is_refused(

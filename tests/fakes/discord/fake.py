@@ -12,7 +12,7 @@ from aiohttp import web
 
 from .gateway import GUILDS_INTENT, GatewayServer
 from .interactions import command_data, find_component, modal_components, new_interaction
-from .messages import reaction_intent
+from .messages import delete_message, reaction_intent
 from .models import FakeInteraction, FakeMessage, HeldMessageCreate, Json, RestCall
 from .payloads import guild_payload
 from .rest import API_PREFIX, Router, serve_attachment
@@ -342,6 +342,10 @@ class FakeDiscord:
         await self.gateway.dispatch(
             "MESSAGE_REACTION_ADD", event, reaction_intent(self.world, message)
         )
+
+    async def delete_message(self, message_id: int) -> None:
+        """A moderator deletes a message in the client: gone, and MESSAGE_DELETE is sent."""
+        await delete_message(self.world, self.gateway, self._live_message(message_id))
 
     def __repr__(self) -> str:
         return f"<FakeDiscord {self.api_base or 'not started'} connected={self.connected}>"
