@@ -52,8 +52,15 @@ class LibraryCog(commands.Cog, name="Library"):
             raise InputError(f"There is no song `{quote(id, 40)}` on this server.")
         if job.deleted_at is not None:
             raise InputError("That song was deleted.")
-        if job.result_message_id is None:
+        if job.stage is Stage.FAILED:
+            raise InputError("That song failed, so there is nothing to post.")
+        if job.result_message_id is None and job.closed_at is None:
             raise InputError("That song has not been posted yet; it will be when it is ready.")
+        if job.result_message_id is None:
+            raise InputError(
+                "That song was made but could not be posted (the bot may have lacked access "
+                "to its channel), so there are no files to post again."
+            )
         await interaction.response.defer(ephemeral=True, thinking=True)
         message_id = await self._repost(job, channel_id, interaction.user.id)
         await self.bot.store.add_repost(message_id, channel_id, job.id)
@@ -115,6 +122,8 @@ def _history_line(job: Job) -> str:
         state = f"[open]({job.result_link})"
     elif job.stage is Stage.FAILED:
         state = "failed"
+    elif job.closed_at is not None:
+        state = "could not be posted"
     else:
         state = STAGE_LABELS[job.stage]
     return f"`{job.id}` · {when} · {what} **{song_title(job)}** · {state}"

@@ -10,6 +10,7 @@ from tests.e2e.helpers import (
     private_text,
     progress_messages,
     response_text,
+    result_messages,
     status_text,
     wait_done,
     wait_results,
@@ -96,6 +97,26 @@ async def test_song_survives_its_original_post_through_a_repost(
     refused = await answered(await discord_fake.slash_command("song", {"id": job}, user_id=member))
     await discord_fake.wait_for(lambda: bool(refused.followups), timeout=10)
     assert "Every post of that song is gone" in private_text(refused)
+
+
+async def test_a_song_that_could_not_be_posted_says_so(
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+) -> None:
+    bot = await bots.start()
+    asked = await generate(discord_fake, member, prompt="a song for a channel gone wrong")
+    job = response_text(asked).split("`")[1]
+    await discord_fake.wait_for(lambda: len(progress_messages(discord_fake)) == 1, timeout=10)
+    # The result upload is refused for good (the bot lost access): no retry helps.
+    discord_fake.fail_next("POST", r"^/channels/\d+/messages$", status=403)
+    await discord_fake.wait_for(lambda: "could not reach the member" in bot.log, timeout=30)
+
+    shown = await answered(await discord_fake.slash_command("history", user_id=member))
+    assert f"`{job}`" in private_text(shown)
+    assert "could not be posted" in private_text(shown)
+    refused = await answered(await discord_fake.slash_command("song", {"id": job}, user_id=member))
+    assert refused.ephemeral
+    assert "could not be posted" in private_text(refused)
+    assert result_messages(discord_fake) == []
 
 
 async def test_unknown_song_id_is_refused(
