@@ -19,7 +19,13 @@ from bot.jobs.notifier import DeliveryError, FetchedFile, TrackFiles
 from bot.providers.base import Operation
 from bot.ui.actions import files_view, reaction_hint, result_view
 from bot.ui.progress import progress_embed
-from bot.ui.results import files_embed, result_content, result_embeds, result_marker
+from bot.ui.results import (
+    files_embed,
+    result_content,
+    result_embeds,
+    result_marker,
+    song_title,
+)
 from bot.ui.text import NOUNS
 from bot.uploads import Outgoing, prepare_files, prepare_tracks
 
@@ -86,6 +92,20 @@ class DiscordNotifier:
             )
 
         return await self._post_once(job, build)
+
+    async def undelivered(self, job: Job) -> None:
+        noun = NOUNS[job.request.operation]
+        text = (
+            f"Your {noun} **{song_title(job)}** (job `{job.id}`) is ready, but I could not "
+            f"post it in <#{job.channel_id}>: I may have lost access to that channel. "
+            "A server admin can check my permissions there."
+        )
+        try:
+            dm = await self._client.create_dm(discord.Object(job.user_id))
+            await dm.send(text, allowed_mentions=NO_PINGS)
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            # Direct messages closed, or Discord down too: the log is all that is left.
+            log.warning("job %s: requester not told of the failed delivery: %s", job.id, exc)
 
     async def _post_once(self, job: Job, build: Callable[[int, bool], Awaitable[Outgoing]]) -> int:
         """Post the result unless an interrupted attempt did; link instead of attach on a 413.

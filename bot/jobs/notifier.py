@@ -57,3 +57,9 @@ class Notifier(Protocol):
 
     async def deliver_files(self, job: Job, files: list[FetchedFile], workdir: Path) -> int:
         """Like ``deliver``, for a job that made files (WAV, stems, video), not songs."""
+
+    async def undelivered(self, job: Job) -> None:
+        """Tell the requester privately that the finished job could not be posted.
+
+        Best effort, once, after delivery gave up for good: never raises.
+        """

@@ -280,6 +280,8 @@ class JobRunner:
         else:
             await self._show(job, Stage.DELIVERING)
         await self._close(job)
+        if job.result_message_id is None:
+            await self._notifier.undelivered(job)  # after closing: /history now says so
 
     async def _deleted(self, job: Job) -> bool:
         """Whether a member deleted the job's result (the cogs write that, not the runner)."""

@@ -109,6 +109,10 @@ async def test_a_song_that_could_not_be_posted_says_so(
     # The result upload is refused for good (the bot lost access): no retry helps.
     discord_fake.fail_next("POST", r"^/channels/\d+/messages$", status=403)
     await discord_fake.wait_for(lambda: "could not reach the member" in bot.log, timeout=30)
+    dm = discord_fake.world.dm_channel(member).id
+    await discord_fake.wait_for(lambda: len(discord_fake.channel_messages(dm)) == 1, timeout=10)
+    [told] = discord_fake.channel_messages(dm)
+    assert f"(job `{job}`) is ready, but I could not post it" in told.content
 
     shown = await answered(await discord_fake.slash_command("history", user_id=member))
     assert f"`{job}`" in private_text(shown)
