@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import wave
+
 from tests.e2e.conftest import Launcher
 from tests.e2e.helpers import (
     answered,
@@ -148,10 +151,12 @@ async def test_cover_restyles_an_upload(
 async def test_cover_refuses_what_is_not_a_short_song(
     bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
-    await bots.start(extra="[actions]\ncover_max_mb = 0.001")
+    await bots.start(extra="[actions]\ncover_max_mb = 0.02\ncover_max_minutes = 0.01")
     for upload, words in (
         (FakeAttachment("notes.txt", b"hello"), "not an audio file"),
-        (FakeAttachment("big.mp3", kie.audio_bytes), "at most 0.001 MB"),
+        (FakeAttachment("big.mp3", bytes(30_000)), "at most 0.02 MB"),
+        (FakeAttachment("broken.mp3", b"not really an mp3"), "could not read `broken.mp3`"),
+        (FakeAttachment("long.wav", _silence(seconds=1)), "at most 0.01 minutes"),
     ):
         asked = await answered(
             await discord_fake.slash_command(
@@ -161,3 +166,14 @@ async def test_cover_refuses_what_is_not_a_short_song(
         await discord_fake.wait_for(lambda a=asked: bool(a.followups), timeout=10)  # type: ignore[misc]
         assert words in private_text(asked)
     assert kie.calls("/api/v1/generate/upload-cover") == []
+
+
+def _silence(seconds: float) -> bytes:
+    """A small but real WAV: 8 kHz mono, 8-bit."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(1)
+        wav.setframerate(8000)
+        wav.writeframes(b"\x80" * int(8000 * seconds))
+    return out.getvalue()
