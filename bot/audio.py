@@ -389,20 +389,6 @@ def _song_pcm(
         index += 1
 
 
-def render_melody(
-    seed: bytes, seconds: float, *, bitrate_kbps: int = 128, sample_rate: int = 44100
-) -> bytes:
-    """A short, deterministic stereo melody for ``seed``, encoded as a constant-bitrate MP3.
-
-    The key, mode, chord progression, tempo and tune all come from a hash of
-    the seed, so different seeds sound different and one seed always yields the
-    same bytes. CPU-bound; call it through ``asyncio.to_thread`` from async code.
-    """
-    if seconds <= 0:
-        raise ValueError("seconds must be positive")
-    return _encode_mp3(_song_pcm(seed, seconds, sample_rate), bitrate_kbps, sample_rate)
-
-
 _WAV_HEADER = 44  # bytes of the RIFF, fmt and data chunk headers that wave writes for PCM
 
 
@@ -421,10 +407,12 @@ def render_medley(
     bitrate_kbps: int = 128,
     sample_rate: int = 44100,
 ) -> bytes:
-    """The songs of ``segments`` one after another, each faded out, as one MP3.
+    """The songs of ``segments`` one after another, each faded out, as one constant-bitrate MP3.
 
-    A single segment with ``voices="all"`` is exactly ``render_melody``; one
-    voice alone stands in for a stem. CPU-bound, like ``render_melody``.
+    A song's key, mode, chord progression, tempo and tune all come from a hash
+    of its seed, so different seeds sound different and the same segments always
+    yield the same bytes. One voice alone stands in for a stem. CPU-bound; call
+    it through ``asyncio.to_thread`` from async code.
     """
     pcm = _medley_pcm(segments, sample_rate, voices)
     return _encode_mp3(pcm, bitrate_kbps, sample_rate)
