@@ -1,8 +1,9 @@
 """Typed settings: ``config.toml`` for everything, the environment for secrets.
 
 ``load_settings`` either returns complete, valid settings or raises one
-``ConfigError`` that names the key and what is wrong with it; ``python -m bot``
-prints that line and exits non-zero.
+``ConfigError`` that says, in the admin's words, which key of which table is
+wrong and how (see ``bot.config_errors``); ``python -m bot`` prints that line
+and exits non-zero.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.config_errors import Schema, explain, provider_label
 from bot.errors import ConfigError
 from bot.providers.base import FailureReason, PollPolicy
 from bot.providers.catalog import MODELS
@@ -220,37 +222,61 @@ class Settings(_Section):
         return providers
 
 
+_SCHEMA = Schema(Settings, {"sandbox": SandboxSettings, **_VENDOR_KINDS})
+
+
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Read ``path`` (``config.toml`` by default; optional) and secrets from ``environ``."""
+    """Read ``path`` (``BOT_CONFIG``, else ``./config.toml``, the only file that may be absent)."""
     env = os.environ if environ is None else environ
-    path = path or Path(env.get("BOT_CONFIG", DEFAULT_CONFIG_PATH))
-    raw = _read_toml(path)
+    named = path or (Path(env["BOT_CONFIG"]) if env.get("BOT_CONFIG") else None)
+    path = named or DEFAULT_CONFIG_PATH
+    raw = _read_toml(path, must_exist=named is not None)
 
     token = env.get("DISCORD_TOKEN", "").strip()
     if not token:
         raise ConfigError("DISCORD_TOKEN", "missing: set it in the environment")
     raw.setdefault("discord", {})
     if not isinstance(raw["discord"], dict):
-        raise ConfigError("discord", "must be a table")
+        raise ConfigError(str(path), "[discord] must be a table")
     if "token" in raw["discord"]:
-        raise ConfigError("discord.token", "do not put the token in a file; use DISCORD_TOKEN")
+        raise ConfigError(
+            str(path), "`token` in [discord]: do not put the token in a file; use DISCORD_TOKEN"
+        )
     raw["discord"]["token"] = token
 
-    for i, entry in enumerate(raw.get("providers", [])):
+    entries = raw.get("providers", [])
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
         if isinstance(entry, dict) and entry.get("kind") != "sandbox":
-            _inject_key(entry, i, env)
+            _inject_key(entry, provider_label(i, entry.get("name")), path, env)
 
     try:
-        return Settings.model_validate(raw)
+        settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(part) for part in first["loc"]) or "config"
-        raise ConfigError(key, first["msg"].removeprefix("Value error, ")) from None
+        raise ConfigError(str(path), explain(exc.errors()[0], raw, _SCHEMA)) from None
+    _check_offers(settings, path)
+    return settings
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _check_offers(settings: Settings, path: Path) -> None:
+    """An entry whose ``models`` keeps none of its vendor's models could never run a job."""
+    # Imported here: the adapters that hold each vendor's models import this module.
+    from bot.providers.registry import vendor_models
+
+    for i, entry in enumerate(settings.providers):
+        if not set(vendor_models(entry)).intersection(entry.models or MODELS):
+            offered = ", ".join(vendor_models(entry))
+            raise ConfigError(
+                str(path),
+                f"{provider_label(i, entry.name)} offers no model: `models` lists "
+                f"{', '.join(entry.models)}, and {entry.kind} offers {offered}",
+            )
+
+
+def _read_toml(path: Path, *, must_exist: bool) -> dict[str, Any]:
     if not path.exists():
-        # No file is fine: the defaults run the sandbox provider on an SQLite file.
+        if must_exist:
+            raise ConfigError(str(path), "does not exist (check BOT_CONFIG)")
+        # No ./config.toml is fine: the defaults run the sandbox provider on an SQLite file.
         return {}
     try:
         with path.open("rb") as fh:
@@ -261,12 +287,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(str(path), f"cannot be read ({exc.strerror})") from None
 
 
-def _inject_key(entry: dict[str, Any], index: int, env: Mapping[str, str]) -> None:
-    where = f"providers.{index}"
+def _inject_key(entry: dict[str, Any], label: str, path: Path, env: Mapping[str, str]) -> None:
     if "api_key" in entry:
-        raise ConfigError(f"{where}.api_key", "do not put keys in a file; use api_key_env")
+        raise ConfigError(
+            str(path), f"`api_key` in {label}: do not put keys in a file; use api_key_env"
+        )
     if "webhook_secret" in entry:
-        raise ConfigError(f"{where}.webhook_secret", "do not put secrets in a file; use the env")
+        raise ConfigError(
+            str(path), f"`webhook_secret` in {label}: do not put secrets in a file; use the env"
+        )
     cls = _VENDOR_KINDS.get(str(entry.get("kind")))
     if cls is None:
         return  # validation reports the unknown kind
@@ -275,7 +304,7 @@ def _inject_key(entry: dict[str, Any], index: int, env: Mapping[str, str]) -> No
         return  # validation reports the missing or bad api_key_env
     key = env.get(var, "").strip()
     if not key:
-        raise ConfigError(var, f"missing: set it in the environment (the key for {where})")
+        raise ConfigError(var, f"missing: set it in the environment (the key for {label})")
     entry["api_key"] = key
     secret_var = entry.get("webhook_secret_env", cls.model_fields["webhook_secret_env"].default)
     if isinstance(secret_var, str) and env.get(secret_var, "").strip():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
 from collections.abc import Sequence
 
 from bot.config import (
@@ -12,16 +14,45 @@ from bot.config import (
     ProviderSettings,
     SandboxSettings,
 )
-from bot.providers.apixo import ApixoProvider
+from bot.providers.apixo import APIXO_MODELS, ApixoProvider
 from bot.providers.base import Provider
-from bot.providers.evolink import EvolinkProvider
-from bot.providers.kie import KieProvider
-from bot.providers.kunavo import KunavoProvider
+from bot.providers.catalog import MODELS
+from bot.providers.evolink import EVOLINK_MODELS, EvolinkProvider
+from bot.providers.kie import KIE_MODELS, KieProvider
+from bot.providers.kunavo import KUNAVO_MODELS, KunavoProvider
 from bot.providers.sandbox import SandboxProvider
+
+log = logging.getLogger(__name__)
+
+# Catalog keys each kind can run at all, before an entry's ``models`` narrows them.
+_KIND_MODELS: dict[str, Sequence[str]] = {
+    "sandbox": list(MODELS),
+    "kie": list(KIE_MODELS),
+    "apixo": list(APIXO_MODELS),
+    "evolink": list(EVOLINK_MODELS),
+    "kunavo": list(KUNAVO_MODELS),
+}
+
+
+def vendor_models(entry: ProviderSettings) -> Sequence[str]:
+    """The catalog models the entry's kind of vendor offers."""
+    return _KIND_MODELS[entry.kind]
 
 
 def build_providers(entries: Sequence[ProviderSettings]) -> list[Provider]:
-    return [_build(entry) for entry in sorted(entries, key=lambda e: e.priority)]
+    # sorted() is stable: entries of equal priority keep the file's order.
+    ordered = sorted(entries, key=lambda e: e.priority)
+    for before, after in itertools.pairwise(ordered):
+        if before.priority == after.priority:
+            log.warning(
+                'providers "%s" and "%s" both have priority %d: "%s" is tried first'
+                " (the order of the file)",
+                before.name,
+                after.name,
+                before.priority,
+                before.name,
+            )
+    return [_build(entry) for entry in ordered]
 
 
 def _build(entry: ProviderSettings) -> Provider:
