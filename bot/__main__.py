@@ -11,6 +11,7 @@ import sys
 import aiohttp
 import discord
 
+from bot import logs
 from bot.app import MusicBot
 from bot.config import Settings, load_settings
 from bot.endpoints import apply_endpoints
@@ -27,7 +28,7 @@ def main() -> int:
     except ConfigError as exc:
         print(f"Configuration error: {exc.key}: {exc.problem}", file=sys.stderr)
         return 2
-    _setup_logging(settings.log_level)
+    _setup_logging(settings)
     try:
         asyncio.run(run(settings))
     except discord.LoginFailure:
@@ -71,15 +72,14 @@ def _close_on_signals(bot: MusicBot) -> None:
             loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
 
 
-def _setup_logging(level: str) -> None:
+def _setup_logging(settings: Settings) -> None:
     logging.basicConfig(
-        level=level,
+        level=settings.log_level,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # httpx logs every request URL at INFO; vendor URLs are not for the log.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("discord.gateway").setLevel(logging.WARNING)
+    # No secret, URL token or member's prompt in the log, at any level.
+    logs.install(settings)
 
 
 if __name__ == "__main__":
