@@ -73,6 +73,21 @@ class MusicBot(commands.Bot):
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d command(s) to guild %s", len(synced), guild_id)
 
+    async def on_message(self, message: discord.Message) -> None:
+        """The bot has slash commands only: "@Bot help" gets a pointer to them, not an error.
+
+        Without the message-content intent Discord still delivers the text of a
+        message that mentions the bot, which is all this needs.
+        """
+        if message.author.bot or self.user is None or not _addresses(message, self.user.id):
+            return
+        names = ", ".join(f"/{command.name}" for command in self.tree.get_commands())
+        try:
+            await message.reply(f"I answer slash commands: type / and pick one ({names}).")
+        except discord.HTTPException as exc:
+            # Not allowed to speak in that channel, most likely: nothing to do about it.
+            log.info("cannot answer a mention in channel %s: %s", message.channel.id, exc)
+
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
 
@@ -80,3 +95,8 @@ class MusicBot(commands.Bot):
         await self.receiver.stop()
         await self.runner.stop()
         await super().close()
+
+
+def _addresses(message: discord.Message, bot_id: int) -> bool:
+    """The message starts with a mention of the bot, as in "@Bot help"."""
+    return message.content.lstrip().startswith((f"<@{bot_id}>", f"<@!{bot_id}>"))

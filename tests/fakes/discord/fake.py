@@ -12,7 +12,7 @@ from aiohttp import web
 
 from .gateway import GUILDS_INTENT, GatewayServer
 from .interactions import command_data, find_component, modal_components, new_interaction
-from .messages import delete_message, reaction_intent
+from .messages import announce_create, delete_message, reaction_intent
 from .models import FakeInteraction, FakeMessage, HeldMessageCreate, Json, RestCall
 from .payloads import guild_payload
 from .rest import API_PREFIX, Router, serve_attachment
@@ -342,6 +342,24 @@ class FakeDiscord:
         await self.gateway.dispatch(
             "MESSAGE_REACTION_ADD", event, reaction_intent(self.world, message)
         )
+
+    async def member_says(
+        self, user_id: int, content: str, *, channel_id: int | None = None
+    ) -> FakeMessage:
+        """A member posts ``content`` (mention the bot with ``<@{bot_user_id}>``): MESSAGE_CREATE.
+
+        As on Discord, a bot without the MESSAGE_CONTENT intent gets the text only when
+        the message mentions it (or is a direct message).
+        """
+        message = FakeMessage(
+            id=self.world.new_id(),
+            channel_id=channel_id or self.world.channel_id,
+            author_id=user_id,
+            content=content,
+        )
+        self.world.add_message(message)
+        await announce_create(self.world, self.gateway, message)
+        return message
 
     async def delete_message(self, message_id: int) -> None:
         """A moderator deletes a message in the client: gone, and MESSAGE_DELETE is sent."""

@@ -17,6 +17,7 @@ from .world import World
 
 HEARTBEAT_INTERVAL_MS = 41250
 GUILDS_INTENT = 1 << 0
+MESSAGE_CONTENT_INTENT = 1 << 15
 MEMBER_LIST_INTENTS = (1 << 1) | (1 << 8)  # GUILD_MEMBERS, GUILD_PRESENCES
 # Clean closes end the session; any other close (crash, kill, 4000) leaves it resumable.
 _SESSION_ENDING_CLOSES = (1000, 1001)
@@ -77,10 +78,20 @@ class GatewayServer:
     def ready(self) -> bool:
         return any(s.live for s in self.sessions.values())
 
-    async def dispatch(self, event: str, data: Json, intent: int | None = None) -> None:
+    async def dispatch(
+        self,
+        event: str,
+        data: Json,
+        intent: int | None = None,
+        *,
+        without_content: Json | None = None,
+    ) -> None:
+        """Send to every session with ``intent``; ``without_content`` goes to those that
+        lack the privileged MESSAGE_CONTENT intent, when the message's text is hidden."""
         for session in list(self.sessions.values()):
             if intent is None or session.intents & intent:
-                await session.dispatch(event, data)
+                hide = without_content is not None and not session.intents & MESSAGE_CONTENT_INTENT
+                await session.dispatch(event, without_content if hide else data)
         self.world.changed()
 
     async def send_op(self, op: int, data: object = None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .models import EPHEMERAL, LOADING, FakeAttachment, FakeMessage, Json
 from .multipart import Body
-from .payloads import gateway_message_payload
+from .payloads import gateway_message_payload, mentioned_ids
 from .responses import field_error, invalid_form_body, too_large
 from .rest import EventSink
 from .snowflake import iso_now
@@ -125,16 +125,35 @@ def _message_intent(world: World, message: FakeMessage) -> int:
     return DIRECT_MESSAGES if channel is not None and channel.guild_id is None else GUILD_MESSAGES
 
 
-async def announce_create(world: World, events: EventSink, message: FakeMessage) -> None:
+def _without_content(world: World, message: FakeMessage, data: Json) -> Json | None:
+    """What an app without the MESSAGE_CONTENT intent receives; None when it sees everything.
+
+    Discord leaves content, embeds, attachments and components in the app's own
+    messages, direct messages and messages that mention the app, and empties them
+    everywhere else.
+    """
+    if (
+        message.author_id == world.bot_user_id
+        or message.guild_id is None
+        or world.bot_user_id in mentioned_ids(message.content)
+    ):
+        return None
+    return {**data, "content": "", "embeds": [], "attachments": [], "components": []}
+
+
+async def _announce(world: World, events: EventSink, event: str, message: FakeMessage) -> None:
     if not message.ephemeral:
         data = gateway_message_payload(world, message)
-        await events.dispatch("MESSAGE_CREATE", data, _message_intent(world, message))
+        hidden = _without_content(world, message, data)
+        await events.dispatch(event, data, _message_intent(world, message), without_content=hidden)
+
+
+async def announce_create(world: World, events: EventSink, message: FakeMessage) -> None:
+    await _announce(world, events, "MESSAGE_CREATE", message)
 
 
 async def announce_update(world: World, events: EventSink, message: FakeMessage) -> None:
-    if not message.ephemeral:
-        data = gateway_message_payload(world, message)
-        await events.dispatch("MESSAGE_UPDATE", data, _message_intent(world, message))
+    await _announce(world, events, "MESSAGE_UPDATE", message)
 
 
 async def delete_message(world: World, events: EventSink, message: FakeMessage) -> None:

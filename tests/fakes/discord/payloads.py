@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .models import FakeAttachment, FakeChannel, FakeMember, FakeMessage, FakeRole, FakeUser, Json
@@ -197,6 +198,11 @@ def emoji_payload(emoji: str) -> Json:
     return {"id": None, "name": emoji}
 
 
+def mentioned_ids(content: str) -> list[int]:
+    """Users a message's text mentions (``<@id>`` or ``<@!id>``), as Discord parses them."""
+    return [int(found) for found in dict.fromkeys(re.findall(r"<@!?(\d+)>", content))]
+
+
 def message_payload(world: World, message: FakeMessage) -> Json:
     payload: Json = {
         "id": str(message.id),
@@ -207,7 +213,11 @@ def message_payload(world: World, message: FakeMessage) -> Json:
         "attachments": [attachment_payload(a) for a in message.attachments],
         "embeds": message.embeds,
         "components": message.components,
-        "mentions": [],
+        "mentions": [
+            user_payload(world.users[uid])
+            for uid in mentioned_ids(message.content)
+            if uid in world.users
+        ],
         "mention_roles": [],
         "mention_everyone": False,
         "pinned": False,

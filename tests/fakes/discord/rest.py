@@ -26,7 +26,14 @@ log = logging.getLogger(__name__)
 class EventSink(Protocol):
     """Where REST handlers send gateway events (the gateway server)."""
 
-    async def dispatch(self, event: str, data: Json, intent: int | None = None) -> None: ...
+    async def dispatch(
+        self,
+        event: str,
+        data: Json,
+        intent: int | None = None,
+        *,
+        without_content: Json | None = None,
+    ) -> None: ...
 
 
 @dataclass
