@@ -87,11 +87,11 @@ async def test_a_slow_host_does_not_hold_up_other_songs(
     bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
     await bots.start(jobs="max_active_per_member = 10")
+    kie.drip_media(2.0, count=4)  # the first four media requests crawl
     for n in range(4):
         await generate(discord_fake, member, prompt=f"slow song {n}")
-    await discord_fake.wait_for(lambda: len(kie.submits) == 4, timeout=15)
-    for task_id in kie.task_ids():  # generation takes 1.5 s: these drip before any fetch
-        kie.drip_media(2.0, count=1000, path_prefix=f"/files/{task_id}/")
+    # Each slow song is stuck on its first file (a job fetches one file at a time).
+    await discord_fake.wait_for(lambda: sum(kie.downloads.values()) == 4, timeout=20)
     await generate(discord_fake, member, prompt="an ordinary song")
     # The ordinary song arrives, complete, while every slow one is still downloading.
     [result] = await wait_results(discord_fake, 1, timeout=30)
