@@ -48,7 +48,7 @@ def main() -> int:
 async def run(settings: Settings) -> None:
     apply_endpoints(settings.discord)
     store = await JobStore.open(settings.storage.database)
-    providers = build_providers(settings.providers)
+    providers = build_providers(settings.providers, settings.media)
     log.info(
         "providers: %s; database: %s",
         ", ".join(p.name for p in providers),

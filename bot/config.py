@@ -69,6 +69,16 @@ class JobSettings(_Section):
         return model
 
 
+class MediaSettings(_Section):
+    """How vendor media (tracks, covers, WAVs, videos) is fetched."""
+
+    # FOR TESTS ONLY: also fetch from loopback and private networks, where test
+    # emulators serve media. Off, only public internet addresses are fetched.
+    allow_private_addresses: bool = False
+    # One download attempt, start to end, however slowly the host sends.
+    download_timeout_seconds: float = Field(300, gt=0)
+
+
 class ActionSettings(_Section):
     """Who may act on finished songs, and what a cover upload may be."""
 
@@ -208,6 +218,7 @@ class Settings(_Section):
     storage: StorageSettings = StorageSettings()
     jobs: JobSettings = JobSettings()
     actions: ActionSettings = ActionSettings()
+    media: MediaSettings = MediaSettings()
     callbacks: CallbackSettings = CallbackSettings()
     providers: list[ProviderSettings] = Field(default_factory=_sandbox_only, min_length=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -10,6 +10,7 @@ exception text, vendor URL or secret ever reaches Discord.
     │   ├── TransientProviderError   safe to retry: 429, 5xx, connection refused
     │   └── MalformedResponse        the vendor answered something unreadable
     └── MediaError           a track or cover could not be downloaded
+        └── MediaRefused     ... and retrying cannot help (refused address, not media)
 """
 
 from __future__ import annotations
@@ -90,3 +91,11 @@ class MalformedResponse(ProviderError):
 
 class MediaError(BotError):
     """A track or cover could not be fetched within the size cap."""
+
+
+class MediaRefused(MediaError):
+    """A download the bot will not make or keep: asking again cannot change the answer.
+
+    Not http(s), not on a public address, not the kind of file it claims to
+    be, or over its deadline.
+    """

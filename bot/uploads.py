@@ -43,8 +43,24 @@ async def prepare_tracks(
         if item.cover is not None and 0 < _size(item.cover) <= limit:
             cover_name = f"cover-{n}.png"
             attachments.append(discord.File(item.cover, filename=cover_name))
+        note = note or _not_fetched(item)
         posted.append(PostedTrack(item.track, audio_name, cover_name, note))
     return posted, attachments
+
+
+def _not_fetched(item: TrackFiles) -> str:
+    """Say which of a track's files the bot could not (or would not) download."""
+    missing = [
+        name
+        for name, url, path in (
+            ("MP3", item.track.audio_url, item.audio),
+            ("cover", item.track.image_url, item.cover),
+        )
+        if url and path is None
+    ]
+    if not missing:
+        return ""
+    return f"The {' and the '.join(missing)} could not be fetched from the music service."
 
 
 async def _fit(audio: Path, dest: Path, limit: int) -> tuple[Path | None, str]:

@@ -17,8 +17,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from bot.config import JobSettings
-from bot.errors import MalformedResponse, MediaError, ProviderError, TransientProviderError
+from bot.config import JobSettings, MediaSettings
+from bot.errors import (
+    MalformedResponse,
+    MediaError,
+    MediaRefused,
+    ProviderError,
+    TransientProviderError,
+)
 from bot.jobs.models import Job, Stage
 from bot.jobs.notifier import DeliveryError, FetchedFile, Notifier, TrackFiles
 from bot.jobs.store import JobStore
@@ -43,6 +49,7 @@ class JobRunner:
         callback_stall: float | None = None,
         clock: Callable[[], float] = time.time,
         retry_delay: float = 2.0,
+        media: MediaSettings | None = None,
     ) -> None:
         """``providers`` in priority order: a submit that fails for sure moves down the list.
 
@@ -61,9 +68,11 @@ class JobRunner:
         self._settings = settings
         self._clock = clock
         self._retry_delay = retry_delay
+        self._download_deadline = (media or MediaSettings()).download_timeout_seconds
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._wakeups: dict[str, asyncio.Event] = {}
-        # Downloads and uploads hold files on disk and bandwidth: bound them.
+        # Uploads to Discord are bounded. Downloads are not: each has its own
+        # deadline, and a slow vendor host must not hold up other songs' uploads.
         self._delivery_slots = asyncio.Semaphore(_MAX_PARALLEL_DELIVERIES)
 
     @property
@@ -269,8 +278,7 @@ class JobRunner:
     async def _deliver(self, job: Job, provider: Provider) -> None:
         if job.result_message_id is None:
             await self._show(job, None)
-            async with self._delivery_slots:
-                job.result_message_id = await self._post_result(job, provider)
+            job.result_message_id = await self._post_result(job, provider)
             if job.result_message_id is not None:
                 await self._store.update(job, "result_message_id")
         if await self._deleted(job):
@@ -306,10 +314,11 @@ class JobRunner:
                     for n, f in enumerate(job.files, start=1)
                 ]
                 post = functools.partial(self._notifier.deliver_files, job, files, workdir)
-            if not job.delivery_started:
-                job.delivery_started = True
-                await self._store.update(job, "delivery_started")
-            return await self._until_done(job, post)
+            async with self._delivery_slots:
+                if not job.delivery_started:
+                    job.delivery_started = True
+                    await self._store.update(job, "delivery_started")
+                return await self._until_done(job, post)
 
     async def _fetch(
         self, job: Job, provider: Provider, track: Track, n: int, workdir: Path
@@ -324,8 +333,19 @@ class JobRunner:
         cap = self._settings.max_media_mb * 1024 * 1024
         for attempt in range(1, _DOWNLOAD_ATTEMPTS + 1):
             try:
-                await provider.download(url, dest, cap)
+                async with asyncio.timeout(self._download_deadline):
+                    await provider.download(url, dest, cap)
                 return dest
+            except TimeoutError:
+                # A host this slow once is slow again: another try only delays the song.
+                log.warning(
+                    "job %s: download not done in %.0fs; not fetched",
+                    job.id, self._download_deadline,
+                )  # fmt: skip
+                return None
+            except MediaRefused as exc:
+                log.warning("job %s: download refused: %s", job.id, exc)
+                return None
             except MediaError as exc:
                 log.warning("job %s: download attempt %d failed: %s", job.id, attempt, exc)
                 if attempt < _DOWNLOAD_ATTEMPTS:

@@ -6,14 +6,18 @@ import itertools
 import logging
 from collections.abc import Sequence
 
+import httpx
+
 from bot.config import (
     ApixoSettings,
     EvolinkSettings,
     KieSettings,
     KunavoSettings,
+    MediaSettings,
     ProviderSettings,
     SandboxSettings,
 )
+from bot.media_guard import GuardedTransport, policy_for
 from bot.providers.apixo import APIXO_MODELS, ApixoProvider
 from bot.providers.base import Provider
 from bot.providers.catalog import MODELS
@@ -39,7 +43,9 @@ def vendor_models(entry: ProviderSettings) -> Sequence[str]:
     return _KIND_MODELS[entry.kind]
 
 
-def build_providers(entries: Sequence[ProviderSettings]) -> list[Provider]:
+def build_providers(
+    entries: Sequence[ProviderSettings], media: MediaSettings | None = None
+) -> list[Provider]:
     # sorted() is stable: entries of equal priority keep the file's order.
     ordered = sorted(entries, key=lambda e: e.priority)
     for before, after in itertools.pairwise(ordered):
@@ -52,18 +58,20 @@ def build_providers(entries: Sequence[ProviderSettings]) -> list[Provider]:
                 before.priority,
                 before.name,
             )
-    return [_build(entry) for entry in ordered]
+    return [_build(entry, media or MediaSettings()) for entry in ordered]
 
 
-def _build(entry: ProviderSettings) -> Provider:
+def _build(entry: ProviderSettings, media: MediaSettings) -> Provider:
+    # Each vendor gets its own pool, all refusing the same addresses.
+    guard: httpx.AsyncBaseTransport = GuardedTransport(policy_for(media.allow_private_addresses))
     match entry:
         case SandboxSettings():
             return SandboxProvider(entry)
         case KieSettings():
-            return KieProvider(entry)
+            return KieProvider(entry, media_transport=guard)
         case ApixoSettings():
-            return ApixoProvider(entry)
+            return ApixoProvider(entry, media_transport=guard)
         case EvolinkSettings():
-            return EvolinkProvider(entry)
+            return EvolinkProvider(entry, media_transport=guard)
         case KunavoSettings():
-            return KunavoProvider(entry)
+            return KunavoProvider(entry, media_transport=guard)

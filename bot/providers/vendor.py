@@ -16,6 +16,7 @@ import httpx
 from bot import media
 from bot.config import HttpProviderSettings
 from bot.errors import ProviderError
+from bot.media_guard import GuardedTransport, public_only
 from bot.providers.base import (
     FailureReason,
     GenerateRequest,
@@ -66,9 +67,13 @@ class VendorProvider(Provider):
             timeout=settings.timeout_seconds,
             transport=transport,
         )
-        # Media lives on vendor CDNs: this client never carries the API key.
+        # Media lives on vendor CDNs: this client never carries the API key, and
+        # by default reaches public addresses only (see bot.media_guard).
         self._media = httpx.AsyncClient(
-            timeout=settings.timeout_seconds, follow_redirects=True, transport=media_transport
+            timeout=settings.timeout_seconds,
+            follow_redirects=True,
+            transport=media_transport or GuardedTransport(public_only),
+            trust_env=False,
         )
         self._http = VendorHttp(
             self._client, RetryPolicy.from_settings(settings), classify=self._classify

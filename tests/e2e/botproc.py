@@ -19,6 +19,8 @@ VENDOR_ENV = {
     "KUNAVO_API_KEY": "kunavo-test-key",
     "KUNAVO_WEBHOOK_SECRET": "kunavo-webhook-secret",
 }
+# FOR TESTS ONLY: the emulators serve media on 127.0.0.1, which the bot otherwise refuses.
+TEST_MEDIA = "allow_private_addresses = true"
 
 
 class BotProcess:
@@ -85,6 +87,7 @@ def bot_config(
     database: Path,
     providers: str,
     jobs: str = "",
+    media: str = TEST_MEDIA,
     extra: str = "",
 ) -> str:
     return f"""
@@ -98,6 +101,8 @@ database = "{database}"
 [jobs]
 delivery_retry_minutes = 0.5
 {jobs}
+[media]
+{media}
 {extra}
 {providers}
 """

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from tests.e2e.botproc import KIE_KEY, TOKEN, BotProcess, bot_config, kie_provider
+from tests.e2e.botproc import KIE_KEY, TEST_MEDIA, TOKEN, BotProcess, bot_config, kie_provider
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.kie import KieEmulator
 
@@ -42,7 +42,12 @@ class Launcher:
         self.started: list[BotProcess] = []
 
     async def start(
-        self, *, providers: str | None = None, jobs: str = "", extra: str = ""
+        self,
+        *,
+        providers: str | None = None,
+        jobs: str = "",
+        extra: str = "",
+        media: str = TEST_MEDIA,
     ) -> BotProcess:
         config = bot_config(
             api_base=self._fake.api_base,
@@ -51,6 +56,7 @@ class Launcher:
             database=self._workdir / "bot.sqlite3",
             providers=providers if providers is not None else kie_provider(self._kie.base_url),
             jobs=jobs,
+            media=media,
             extra=extra,
         )
         bot = BotProcess(self._workdir, config)

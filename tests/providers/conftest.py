@@ -13,6 +13,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from bot.media_guard import GuardedTransport, also_private
 from tests.providers.helpers import GENERATION, FakeClock, Receiver, Vendor
 
 
@@ -52,7 +53,11 @@ async def make_provider(
     made: list[Any] = []
 
     def make(*, transport: httpx.AsyncBaseTransport | None = None, **overrides: Any) -> Any:
-        provider = vendor.provider_cls(make_settings(**overrides), transport=transport)
+        # The emulators serve media on 127.0.0.1: the testing policy lets it through.
+        media = GuardedTransport(also_private)
+        provider = vendor.provider_cls(
+            make_settings(**overrides), transport=transport, media_transport=media
+        )
         made.append(provider)
         return provider
 

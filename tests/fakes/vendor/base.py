@@ -23,6 +23,7 @@ from tests.fakes.vendor.media import (
     MEDIA_TYPES,
     chunked,
     cover_png,
+    dripped,
     sine_mp3,
     sine_wav,
     stub_mp4,
@@ -65,6 +66,7 @@ class VendorEmulator(abc.ABC):
         self.hits: collections.Counter[str] = collections.Counter()  # path -> requests seen
         self._request_faults: FaultQueue[HttpFault] = FaultQueue()
         self._delays: FaultQueue[float] = FaultQueue()  # seconds to hold the answer back
+        self._drips: FaultQueue[float] = FaultQueue()  # seconds between bytes of a media answer
         self._malformed: collections.deque[str] = collections.deque()
         self._background: set[asyncio.Task[None]] = set()  # callback senders, cancelled on stop
         self._session: aiohttp.ClientSession | None = None  # for callbacks, made on first use
@@ -123,6 +125,13 @@ class VendorEmulator(abc.ABC):
         """The next ``count`` requests are processed at once but answered ``seconds`` later."""
         prefix = self.API_PREFIX if path_prefix is None else path_prefix
         self._delays.add(seconds, count=count, path_prefix=prefix)
+
+    def drip_media(self, interval: float, *, count: int, path_prefix: str = "/files/") -> None:
+        """The next ``count`` media answers under ``path_prefix`` send a byte every ``interval`` s.
+
+        ``path_prefix`` may name one task's files (``/files/<task id>/``).
+        """
+        self._drips.add(interval, count=count, path_prefix=path_prefix)
 
     def malformed_next(self, kind: str) -> None:
         """Spoil the next API answer (after it was processed, as a broken proxy would).
@@ -199,6 +208,9 @@ class VendorEmulator(abc.ABC):
     async def _media(self, request: web.Request, data: bytes, kind: str) -> web.StreamResponse:
         self.downloads[request.path] += 1
         self.download_headers.append(dict(request.headers))
+        interval = self._drips.take(request.path)
+        if interval is not None:
+            return await dripped(request, data, kind, interval)
         if self.chunked_media:
             return await chunked(request, data, kind)
         return web.Response(body=data, content_type=kind)

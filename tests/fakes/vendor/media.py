@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import io
 import math
@@ -73,4 +75,22 @@ async def chunked(request: web.Request, data: bytes, kind: str) -> web.StreamRes
     for start in range(0, len(data), _CHUNK):
         await response.write(data[start : start + _CHUNK])
     await response.write_eof()
+    return response
+
+
+async def dripped(
+    request: web.Request, data: bytes, kind: str, interval: float
+) -> web.StreamResponse:
+    """Serve ``data`` one byte every ``interval`` seconds, as a throttled or hostile host does.
+
+    It drips until the client hangs up (or, after the whole body, ends normally).
+    """
+    response = web.StreamResponse(headers={"Content-Type": kind})
+    response.content_length = len(data)
+    await response.prepare(request)
+    with contextlib.suppress(ConnectionError):
+        for i in range(len(data)):
+            await response.write(data[i : i + 1])
+            await asyncio.sleep(interval)
+        await response.write_eof()
     return response
