@@ -18,9 +18,12 @@ from bot.jobs.models import Job
 from bot.jobs.notifier import DeliveryError, FetchedFile, TrackFiles
 from bot.providers.base import Operation
 from bot.ui.actions import files_view, reaction_hint, result_view
+from bot.ui.limits import content
 from bot.ui.progress import progress_embed
 from bot.ui.results import (
+    bare_result_content,
     files_embed,
+    has_bare_marker,
     result_content,
     result_embeds,
     result_marker,
@@ -102,7 +105,7 @@ class DiscordNotifier:
         )
         try:
             dm = await self._client.create_dm(discord.Object(job.user_id))
-            await dm.send(text, allowed_mentions=NO_PINGS)
+            await dm.send(content(text), allowed_mentions=NO_PINGS)
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             # Direct messages closed, or Discord down too: the log is all that is left.
             log.warning("job %s: requester not told of the failed delivery: %s", job.id, exc)
@@ -124,12 +127,34 @@ class DiscordNotifier:
         try:
             return await self._send_result(channel, job, await build(limit, False))
         except discord.HTTPException as exc:
-            if exc.status != 413:
+            if exc.status not in (400, 413):
                 raise _as_delivery_error("result", exc) from None
-        # Discord's limit was lower than we knew: attach the covers, link the audio.
-        log.warning("job %s: upload refused as too large; linking the files instead", job.id)
+            link = exc.status == 413
+        if link:
+            # Discord's limit was lower than we knew: attach the covers, link the audio.
+            log.warning("job %s: upload refused as too large; linking the files instead", job.id)
+            try:
+                return await self._send_result(channel, job, await build(limit, True))
+            except discord.HTTPException as exc:
+                if exc.status != 400:
+                    raise _as_delivery_error("result", exc) from None
+        return await self._post_bare(channel, job, await build(limit, link))
+
+    async def _post_bare(
+        self, channel: discord.PartialMessageable, job: Job, full: Outgoing
+    ) -> int:
+        """The song's files and a short text, once Discord refused the full message (400).
+
+        Something in the embeds or buttons broke a rule the bot did not foresee;
+        the song itself should not be lost to it.
+        """
+        log.warning(
+            "job %s: result refused by Discord (HTTP 400); posting the files with a short text",
+            job.id,
+        )
+        bare = Outgoing(bare_result_content(job), [], full.files, discord.ui.View())
         try:
-            return await self._send_result(channel, job, await build(limit, True))
+            return await self._send_result(channel, job, bare)
         except discord.HTTPException as exc:
             raise _as_delivery_error("result", exc) from None
 
@@ -174,7 +199,9 @@ class DiscordNotifier:
             async for message in channel.history(limit=_HISTORY_SCAN, after=after):
                 if me is not None and message.author.id != me.id:
                     continue
-                if any(e.footer.text == marker for e in message.embeds):
+                if any(e.footer.text == marker for e in message.embeds) or has_bare_marker(
+                    message.content, job.id
+                ):
                     return message.id
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             raise _as_delivery_error("history", exc) from None

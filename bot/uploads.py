@@ -10,7 +10,9 @@ import discord
 
 from bot.audio import fit_mp3
 from bot.jobs.notifier import FetchedFile, TrackFiles
+from bot.ui.links import vetted
 from bot.ui.results import PostedTrack, safe_filename
+from bot.ui.text import quote
 
 
 @dataclass
@@ -97,7 +99,10 @@ def prepare_files(
         reason = (
             "could not be fetched" if item.path is None else "is over this server's upload limit"
         )
-        link = item.file.url if item.file.url.startswith(("https://", "http://")) else ""
-        target = f"[{item.file.label}]({link})" if link else item.file.label
-        notes.append(f"{target}: the file {reason}" + (", so it is linked." if link else "."))
+        label = quote(item.file.label, 80)
+        url, why_not = vetted(item.file.url)
+        if url is not None:
+            notes.append(f"[{label}]({url}): the file {reason}, so it is linked.")
+        else:
+            notes.append(f"{label}: the file {reason}, and its link is {why_not}.")
     return attachments, notes

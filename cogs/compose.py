@@ -18,7 +18,7 @@ from bot.errors import InputError
 from bot.providers.base import GenerateRequest, Operation
 from bot.tree import answer_errors
 from bot.ui.forms import ComposeOptions, compose_form, send_form, submitted_values
-from bot.ui.lyrics import DRAFT_TEMPLATE, draft_message
+from bot.ui.lyrics import DRAFT_TEMPLATE, draft_messages
 from bot.ui.text import quote
 from cogs.common import check_channel, enqueue, model_choices, queued, titled
 
@@ -157,21 +157,20 @@ class ComposeCog(commands.Cog, name="Compose"):
             drafts = await self.bot.jobs.write_lyrics(theme)
             if not drafts:
                 raise InputError("The music service wrote nothing for this theme. Try another.")
-            embeds, view = draft_message(drafts)
-            await interaction.followup.send(
-                "Here are your lyrics. Use one to open the song form with it filled in.",
-                embeds=embeds,
-                view=view,
-                ephemeral=True,
-            )
+            intro = "Here are your lyrics. Use one to open the song form with it filled in."
+            for embed, view in draft_messages(drafts):
+                await interaction.followup.send(intro, embed=embed, view=view, ephemeral=True)
+                intro = ""
 
         return lyrics
 
     async def use_draft(self, interaction: Interaction, n: int) -> None:
         message = interaction.message
-        if message is None or len(message.embeds) < n:
+        embeds = message.embeds if message is not None else []
+        # A draft has a message of its own; older answers held both drafts, in order.
+        if not embeds or 1 < len(embeds) < n:
             raise InputError("These lyrics are gone. Run /lyrics again.")
-        embed = message.embeds[n - 1]
+        embed = embeds[0] if len(embeds) == 1 else embeds[n - 1]
         options = ComposeOptions(model=self.bot.jobs.default_model())
         values = {"lyrics": embed.description or "", "title": embed.title or ""}
         await self.open_form(interaction, options, values)

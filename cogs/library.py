@@ -16,6 +16,7 @@ from bot.app import MusicBot
 from bot.errors import InputError
 from bot.jobs.models import Job, Stage
 from bot.ui.actions import files_view, result_view
+from bot.ui.limits import chunks, fit
 from bot.ui.results import PostedTrack, files_embed, result_embeds, song_title
 from bot.ui.text import NOUNS, STAGE_LABELS, quote
 from cogs.common import check_channel
@@ -37,10 +38,14 @@ class LibraryCog(commands.Cog, name="Library"):
         jobs = await self.bot.store.recent(interaction.guild_id, interaction.user.id, limit)
         if not jobs:
             raise InputError("You have no songs here yet. Try /generate.")
-        embed = discord.Embed(title="Your recent songs", colour=discord.Colour.blurple())
-        embed.description = "\n".join(_history_line(job) for job in jobs)
-        embed.set_footer(text="Post one again with /song <id>.")
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        # Long titles pass one description's 4,096 characters: the list goes on in more embeds.
+        embeds = [
+            discord.Embed(description=text, colour=discord.Colour.blurple())
+            for text in chunks(_history_line(job) for job in jobs)
+        ]
+        embeds[0].title = "Your recent songs"
+        embeds[-1].set_footer(text="Post one again with /song <id>.")
+        await interaction.response.send_message(embeds=fit(embeds), ephemeral=True)
 
     @app_commands.command(name="song", description="Post one of the bot's songs again, by id.")
     @app_commands.guild_only()

@@ -47,7 +47,8 @@ from bot.ui.forms import (
     send_form,
     submitted_values,
 )
-from bot.ui.lyrics import lyrics_page, lyrics_pages_embeds, timed_embed
+from bot.ui.limits import content
+from bot.ui.lyrics import lyrics_page, lyrics_pages_messages, timed_embed
 from bot.ui.results import song_title
 from bot.ui.text import NOUNS
 from cogs.common import enqueue, queued
@@ -296,8 +297,8 @@ class SongsCog(commands.Cog, name="Songs"):
         self._allow(action, job, member.id, manage)
         if action is Action.LYRICS:
             for n, track in enumerate(job.tracks, start=1):
-                embeds = lyrics_pages_embeds(f"{track.title} (track {n})", track.lyrics)
-                await _tell(member, "", embeds=embeds[:10])
+                for embeds in lyrics_pages_messages(f"{track.title} (track {n})", track.lyrics):
+                    await _tell(member, "", embeds=embeds)
             return
         if action is Action.DELETE:
             await self._delete(job, payload.channel_id, payload.message_id)
@@ -374,7 +375,7 @@ async def _queued(interaction: Interaction, what: str, job: Job) -> None:
 async def _tell(member: discord.Member, text: str, **kwargs: Any) -> None:
     """A direct message; members who closed theirs simply do not get it."""
     try:
-        await member.send(text or None, **kwargs)
+        await member.send(content(text) or None, **kwargs)
     except discord.HTTPException as exc:
         log.info("could not message member %s: %s", member.id, exc)
 

@@ -26,6 +26,7 @@ class Stage(enum.StrEnum):
     DELIVERING = "delivering"  # tracks are being downloaded and uploaded
     DONE = "done"
     FAILED = "failed"
+    UNDELIVERED = "undelivered"  # made, but Discord would not take the result
 
 
 _LINEAGE = {
@@ -96,7 +97,10 @@ class Job(BaseModel):
         if self.state is JobState.FAILED:
             return Stage.FAILED
         if self.state is JobState.SUCCEEDED:
-            return Stage.DONE if self.result_message_id is not None else Stage.DELIVERING
+            if self.result_message_id is not None:
+                return Stage.DONE
+            # Closed without a result message: every way of posting it was refused.
+            return Stage.DELIVERING if self.closed_at is None else Stage.UNDELIVERED
         if self.vendor_task_id is None:
             return Stage.WAITING
         return Stage(self.state.value)

@@ -281,6 +281,10 @@ class JobRunner:
             job.result_message_id = await self._post_result(job, provider)
             if job.result_message_id is not None:
                 await self._store.update(job, "result_message_id")
+        if job.result_message_id is None:
+            # Set before the last progress edit, so that it says "could not be posted"
+            # instead of staying on "Uploading"; stored just after it, by _close.
+            job.closed_at = self._clock()
         if await self._deleted(job):
             # A member deleted the song as it arrived, progress message and all:
             # a "Done" now would post that message again.

@@ -6,6 +6,7 @@ import discord
 
 from bot.providers.base import LyricsDraft, TimedWord
 from bot.ui.actions import page_id, static_view
+from bot.ui.limits import fit, pack
 from bot.ui.text import duration, quote
 
 PAGE_SIZE = 1800  # characters per page: short enough to read on a phone
@@ -45,18 +46,19 @@ def lyrics_page(
     return embed, static_view([back, forward])
 
 
-def lyrics_pages_embeds(title: str, lyrics: str) -> list[discord.Embed]:
-    """Every page at once, for a direct message (a reaction has no private reply)."""
+def lyrics_pages_messages(title: str, lyrics: str) -> list[list[discord.Embed]]:
+    """Every page at once (a reaction has no private reply), in as few messages as fit."""
     text = lyrics if lyrics.strip() else "This track has no lyrics."
-    return [_lyrics_embed(title, page) for page in pages(text)]
+    return pack(_lyrics_embed(title, page) for page in pages(text))
 
 
 def _lyrics_embed(title: str, text: str) -> discord.Embed:
-    return discord.Embed(
+    embed = discord.Embed(
         title=quote(f"{title or 'Untitled'}: lyrics", 200),
         description=quote(text, 4000),
         colour=discord.Colour.blurple(),
     )
+    return fit([embed])[0]
 
 
 def timed_lines(words: list[TimedWord]) -> str:
@@ -78,28 +80,30 @@ def timed_lines(words: list[TimedWord]) -> str:
 
 def timed_embed(title: str, words: list[TimedWord]) -> discord.Embed:
     text = timed_lines(words) or "The music service found no sung words in this track."
-    return discord.Embed(
+    embed = discord.Embed(
         title=quote(f"{title or 'Untitled'}: timed lyrics", 200),
         description=text if len(text) <= 4000 else text[:3990] + "\n…",
         colour=discord.Colour.blurple(),
     )
+    return fit([embed])[0]
 
 
-def draft_message(drafts: list[LyricsDraft]) -> tuple[list[discord.Embed], discord.ui.View]:
-    """The written lyrics, each with a button that opens /compose's form pre-filled."""
-    embeds = [
-        discord.Embed(
+def draft_messages(drafts: list[LyricsDraft]) -> list[tuple[discord.Embed, discord.ui.View]]:
+    """Each written draft in a message of its own, with a button that opens /compose's form.
+
+    One message each: two long drafts together pass Discord's 6,000 characters
+    per message, and a draft's words must not be cut (the button reads them back).
+    """
+    messages = []
+    for i, draft in enumerate(drafts[:2], start=1):
+        embed = discord.Embed(
             # Not escaped: the button reads these back as the form's pre-filled text.
-            title=(d.title or f"Draft {i}")[:256],
-            description=d.text[:4000],
+            title=(draft.title or f"Draft {i}")[:256],
+            description=draft.text[:4000],
             colour=discord.Colour.blurple(),
         )
-        for i, d in enumerate(drafts[:2], start=1)
-    ]
-    buttons = [
-        discord.ui.Button[discord.ui.View](
+        use = discord.ui.Button[discord.ui.View](
             label=f"Use draft {i}", emoji="✍️", custom_id=f"draft:compose:{i}"
         )
-        for i in range(1, len(embeds) + 1)
-    ]
-    return embeds, static_view(buttons)
+        messages.append((fit([embed])[0], static_view([use])))
+    return messages

@@ -6,6 +6,7 @@ import discord
 
 from bot.jobs.models import Job, Stage
 from bot.providers.base import GenerateRequest, Operation
+from bot.ui.limits import fit
 from bot.ui.text import (
     FAILURE_TEXT,
     NOUNS,
@@ -20,7 +21,9 @@ from bot.ui.text import duration as fmt_duration
 _COLOURS: dict[Stage, discord.Colour] = {
     Stage.DONE: discord.Colour.green(),
     Stage.FAILED: discord.Colour.red(),
+    Stage.UNDELIVERED: discord.Colour.orange(),
 }
+_ENDED_BADLY = (Stage.FAILED, Stage.UNDELIVERED)  # no progress bar: nothing more will happen
 
 
 def progress_bar(stage: Stage) -> str:
@@ -40,7 +43,7 @@ def progress_embed(job: Job, result_url: str | None = None) -> discord.Embed:
         status = f"{status}: {FAILURE_TEXT[job.failure]}"
     elif job.stage is Stage.DONE and result_url:
         status = f"{status}: [jump to your songs]({result_url})"
-    if job.stage is not Stage.FAILED:
+    if job.stage not in _ENDED_BADLY:
         status = f"{status}\n{progress_bar(job.stage)}"
     embed.add_field(name="Status", value=status, inline=False)
     embed.add_field(name="Model", value=request.model)
@@ -50,7 +53,7 @@ def progress_embed(job: Job, result_url: str | None = None) -> discord.Embed:
         embed.add_field(name="Vocals", value="Instrumental")
     embed.add_field(name="Time", value=_elapsed(job))
     embed.set_footer(text=job_marker(job.id))
-    return embed
+    return fit([embed])[0]
 
 
 def _title(job: Job) -> str:
@@ -72,6 +75,6 @@ def _description(request: GenerateRequest) -> str | None:
 def _elapsed(job: Job) -> str:
     # While running, Discord's relative timestamp counts up on its own, so the
     # message needs no edit just to show time passing.
-    if job.finished_at is None or job.stage not in (Stage.DONE, Stage.FAILED):
+    if job.finished_at is None or job.stage not in (Stage.DONE, *_ENDED_BADLY):
         return f"started <t:{int(job.created_at)}:R>"
     return f"took {fmt_duration(job.finished_at - job.created_at)}"

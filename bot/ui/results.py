@@ -8,6 +8,8 @@ import discord
 
 from bot.jobs.models import Job
 from bot.providers.base import Track
+from bot.ui.limits import content, fit
+from bot.ui.links import vetted
 from bot.ui.text import NOUNS, duration, job_marker, quote
 
 
@@ -36,7 +38,18 @@ def result_content(job: Job, hint: str = "") -> str:
         lines.append(f"↪️ {job.lineage} {target}")
     if hint:
         lines.append(f"-# {hint}")
-    return "\n".join(lines)
+    return content("\n".join(lines))
+
+
+def bare_result_content(job: Job) -> str:
+    """The result's text when Discord refused its embeds: who, what, and the job's marker."""
+    marker = result_marker(job.id, 1)
+    return content(f"{result_content(job)}\n**{song_title(job)}**\n-# {marker}")
+
+
+def has_bare_marker(text: str, job_id: str) -> bool:
+    """Whether a message's text is that of ``job_id``'s bare result."""
+    return text.endswith(f"\n-# {result_marker(job_id, 1)}")
 
 
 def song_title(job: Job) -> str:
@@ -46,7 +59,7 @@ def song_title(job: Job) -> str:
 
 
 def result_embeds(job: Job, tracks: list[PostedTrack]) -> list[discord.Embed]:
-    return [_track_embed(job, posted, n) for n, posted in enumerate(tracks, start=1)]
+    return fit(_track_embed(job, posted, n) for n, posted in enumerate(tracks, start=1))
 
 
 def _track_embed(job: Job, posted: PostedTrack, n: int) -> discord.Embed:
@@ -58,7 +71,7 @@ def _track_embed(job: Job, posted: PostedTrack, n: int) -> discord.Embed:
     embed.add_field(name="Duration", value=duration(track.duration))
     embed.add_field(name="Model", value=job.request.model)
     if posted.audio_name is None:
-        embed.add_field(name="Audio", value=_link(track), inline=False)
+        embed.add_field(name="Audio", value=_audio(posted), inline=False)
     if posted.note:
         embed.add_field(name="Note", value=posted.note, inline=False)
     if posted.cover_name:
@@ -67,14 +80,20 @@ def _track_embed(job: Job, posted: PostedTrack, n: int) -> discord.Embed:
     return embed
 
 
-def _link(track: Track) -> str:
-    url = track.audio_url or track.stream_url
-    if not url.startswith(("https://", "http://")):
-        return "The audio could not be fetched."
-    expiry = (
-        f" (link expires <t:{int(track.expires_at.timestamp())}:R>)" if track.expires_at else ""
-    )
-    return f"[Download the MP3]({url}){expiry}"
+def _audio(posted: PostedTrack) -> str:
+    """Where the MP3 is when it is not attached: a safe link to the vendor's copy, or why not."""
+    track = posted.track
+    # Without a note the audio was not left out for its size: its download failed.
+    sentences = [] if posted.note else ["The audio could not be fetched."]
+    url, why_not = vetted(track.audio_url or track.stream_url)
+    if url is None:
+        sentences.append(f"Its link is {why_not}.")
+    else:
+        expiry = (
+            f" (link expires <t:{int(track.expires_at.timestamp())}:R>)" if track.expires_at else ""
+        )
+        sentences.append(f"[Download the MP3]({url}){expiry}")
+    return " ".join(sentences)
 
 
 def safe_filename(title: str, n: int, suffix: str) -> str:
@@ -92,4 +111,4 @@ def files_embed(job: Job, notes: list[str]) -> discord.Embed:
     for note in notes:
         embed.add_field(name="Note", value=note, inline=False)
     embed.set_footer(text=result_marker(job.id, 1))
-    return embed
+    return fit([embed])[0]

@@ -117,16 +117,17 @@ async def test_lyrics_command_drafts_open_the_form_filled_in(
     asked = await answered(
         await discord_fake.slash_command("lyrics", {"theme": "a lighthouse keeper"}, user_id=member)
     )
-    await discord_fake.wait_for(lambda: bool(asked.followups), timeout=15)
-    [answer] = asked.followups
+    await discord_fake.wait_for(lambda: len(asked.followups) == 2, timeout=15)
+    first, answer = asked.followups  # a message per draft
+    assert first.ephemeral
     assert answer.ephemeral
-    assert len(answer.embeds) == 2
+    assert first.embeds[0]["description"] != answer.embeds[0]["description"]
     opened = await answered(
         await discord_fake.click_button(answer.id, "draft:compose:2", user_id=member)
     )
     fields = form_fields(opened)
-    assert fields["lyrics"]["value"] == answer.embeds[1]["description"]
-    assert fields["title"]["value"] == answer.embeds[1]["title"]
+    assert fields["lyrics"]["value"] == answer.embeds[0]["description"]
+    assert fields["title"]["value"] == answer.embeds[0]["title"]
 
 
 async def test_cover_restyles_an_upload(

@@ -40,8 +40,8 @@ async def test_written_lyrics_become_a_song_whose_lyrics_page(
     asked = await answered(
         await discord_fake.slash_command("lyrics", {"theme": "paper boats"}, user_id=member)
     )
-    await discord_fake.wait_for(lambda: bool(asked.followups), timeout=15)
-    [drafts] = asked.followups
+    await discord_fake.wait_for(lambda: len(asked.followups) == 2, timeout=15)
+    drafts = asked.followups[0]
     assert "paper" in drafts.embeds[0]["description"].lower()
     opened = await answered(
         await discord_fake.click_button(drafts.id, "draft:compose:1", user_id=member)

@@ -141,6 +141,8 @@ class KieEmulator(PumpedEmulator):
         self.callback_errors: list[str] = []  # deliveries the receiver failed or refused
         self.track_durations: tuple[float, float] = (2.0, 2.04)  # match audio_bytes roughly
         self.credits: float = 1000.0
+        self.audio_url_suffix = ""  # what new songs' audio URLs end with (see Task)
+        self.draft_verse = ""  # what written lyrics' verse says (default: the theme)
         self._book = TaskBook(lambda: self.clock())  # tests may swap the clock later
         self._tasks = self._book.tasks
         self._calls: collections.defaultdict[str, list[dict[str, Any]]] = collections.defaultdict(
@@ -291,6 +293,8 @@ class KieEmulator(PumpedEmulator):
         kind = CREATE_KINDS[path]
         # Raises Refused before any plan is used up.
         facts = self._book.facts(kind, path, body, self.track_durations)
+        if kind == "lyrics" and self.draft_verse:
+            facts["lyrics"] = self.draft_verse
         outcome, error_code, error_message = (
             self._plans.popleft() if self._plans else ("success", None, "")
         )
@@ -303,6 +307,7 @@ class KieEmulator(PumpedEmulator):
             outcome=outcome,
             error_code=error_code,
             error_message=error_message,
+            audio_url_suffix=self.audio_url_suffix,
             **facts,
         )
         self._book.add(task)

@@ -187,7 +187,7 @@ def _error_fields(task: Task, status: str) -> tuple[int | None, str | None]:
 def song_track(task: Task, n: int, stage: int, base_url: str) -> dict[str, Any]:
     """One track of ``sunoData`` as far as ``stage`` has made it."""
     tid = task.task_id
-    audio = f"{base_url}/files/{tid}/{n}.mp3" if stage >= 3 else ""
+    audio = f"{base_url}/files/{tid}/{n}.mp3{task.audio_url_suffix}" if stage >= 3 else ""
     stream = f"{base_url}/stream/{tid}/{n}" if stage >= 2 else ""
     image = f"{base_url}/files/{tid}/{n}.png" if stage >= 2 else ""
     return {
@@ -234,11 +234,11 @@ def file_stages(task: Task) -> dict[str, int]:
 
 
 def lyrics_drafts(task: Task) -> list[dict[str, str]]:
-    theme = str(task.body.get("prompt", ""))
+    verse = task.lyrics or str(task.body.get("prompt", ""))
     refrains = ("la la la", "na na na")
     return [
         {
-            "text": f"[Verse]\n{theme}\n[Chorus]\n{refrains[n]}",
+            "text": f"[Verse]\n{verse}\n[Chorus]\n{refrains[n]}",
             "title": f"Emulated Lyrics {'AB'[n]}",
             "status": "complete",
             "errorMessage": "",

@@ -50,6 +50,8 @@ class Task:
     titles: tuple[str, str] = ("", "")
     durations: tuple[float, float] = (0.0, 0.0)
     source: tuple[str, str] | None = None  # WAV, stems, video: (task id, audio id)
+    # Appended to the tracks' audio URLs: a long signed URL, or one that 404s (a path part).
+    audio_url_suffix: str = ""
     # Callback settings captured at creation (None: this task sends no callbacks).
     callback_url: str | None = None
     callback_skip: frozenset[str] = frozenset()

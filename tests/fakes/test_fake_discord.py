@@ -463,3 +463,52 @@ async def test_direct_message(world: Runner) -> None:
     assert dm.channel_id != fake.channel_id
     assert fake.channel_messages(dm.channel_id) == [dm]
     assert (await user.create_dm()).id == dm.channel_id  # one DM channel per user
+
+
+def _embed(**parts: Any) -> dict[str, Any]:
+    """An embed from raw parts: title, description, fields (name, value), footer, author."""
+    embed = discord.Embed(title=parts.get("title"), description=parts.get("description"))
+    for name, value in parts.get("fields", []):
+        embed.add_field(name=name, value=value)
+    if "footer" in parts:
+        embed.set_footer(text=parts["footer"])
+    if "author" in parts:
+        embed.set_author(name=parts["author"])
+    return embed.to_dict()
+
+
+# What Discord refuses with 400 code 50035, and where its error names the fault.
+_REFUSED: list[tuple[str, dict[str, Any]]] = [
+    ("embeds.0.title", {"embeds": [_embed(title="t" * 257)]}),
+    ("embeds.0.description", {"embeds": [_embed(description="d" * 4097)]}),
+    ("embeds.0.fields.0.name", {"embeds": [_embed(fields=[("n" * 257, "v")])]}),
+    ("embeds.0.fields.0.value", {"embeds": [_embed(fields=[("n", "v" * 1025)])]}),
+    ("embeds.0.fields", {"embeds": [_embed(fields=[("n", "v")] * 26)]}),
+    ("embeds.0.fields.0.value", {"embeds": [_embed(fields=[("n", " ")])]}),
+    ("embeds.0.footer.text", {"embeds": [_embed(footer="f" * 2049)]}),
+    ("embeds.0.author.name", {"embeds": [_embed(author="a" * 257)]}),
+    ("embeds", {"embeds": [_embed(title="t")] * 11}),
+    # Each embed alone is fine; together they pass the 6,000 characters of one message.
+    ("embeds", {"embeds": [_embed(description="d" * 3000), _embed(description="d" * 3001)]}),
+    ("embeds", {"embeds": [_embed(fields=[("n", "v" * 1000)] * 6)]}),
+    ("content", {"content": "c" * 2001}),
+]
+
+
+async def test_what_discord_refuses_is_refused(world: Runner) -> None:
+    fake, bot = await world()
+    # Raw payloads: discord.py itself would refuse some of them before sending.
+    route = discord.http.Route(
+        "POST", "/channels/{channel_id}/messages", channel_id=fake.channel_id
+    )
+    for where, payload in _REFUSED:
+        with pytest.raises(discord.HTTPException) as caught:
+            await bot.http.request(route, json=payload)
+        assert (caught.value.status, caught.value.code) == (400, 50035), where
+        assert f"In {where}" in str(caught.value), (where, str(caught.value))
+    assert fake.channel_messages() == []
+    # Right at every limit, and 6,000 in all, is accepted.
+    limits = _embed(title="t" * 256, description="d" * 3000, fields=[("n", "v")], footer="f" * 2000)
+    at_limits = {"content": "c" * 2000, "embeds": [limits, _embed(description="d" * 742)]}
+    await bot.http.request(route, json=at_limits)
+    assert len(fake.channel_messages()) == 1

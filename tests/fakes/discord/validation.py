@@ -11,11 +11,15 @@ from .responses import ApiError, field_error, invalid_form_body, max_length_erro
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
 MAX_ATTACHMENTS = 10
+MAX_EMBEDS_TOTAL = 6000  # characters across every embed of one message
 COMPONENTS_V2 = 1 << 15
 COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
 
-# (key, limit) for embed sub-fields; the total over all of them is capped at 6000.
+# (key, limit) for embed sub-fields; the total over all embeds is capped at 6000.
 _EMBED_TEXT_LIMITS = (("title", 256), ("description", 4096))
+
+
+_REQUIRED = field_error("BASE_TYPE_REQUIRED", "This field is required")
 
 
 class _Errors:
@@ -39,7 +43,8 @@ class _Errors:
             raise invalid_form_body(self.tree)
 
 
-def _check_embed(errors: _Errors, path: tuple[str | int, ...], embed: Json) -> None:
+def _check_embed(errors: _Errors, path: tuple[str | int, ...], embed: Json) -> int:
+    """Checks one embed's parts; returns its size (what counts towards the 6,000)."""
     total = 0
     for key, limit in _EMBED_TEXT_LIMITS:
         value = embed.get(key) or ""
@@ -48,18 +53,16 @@ def _check_embed(errors: _Errors, path: tuple[str | int, ...], embed: Json) -> N
     fields = embed.get("fields") or []
     errors.too_long((*path, "fields"), fields, 25)
     for index, fld in enumerate(fields):
-        errors.too_long((*path, "fields", index, "name"), fld.get("name", ""), 256)
-        errors.too_long((*path, "fields", index, "value"), fld.get("value", ""), 1024)
+        for key, limit in (("name", 256), ("value", 1024)):
+            if not str(fld.get(key) or "").strip():
+                errors.add((*path, "fields", index, key), _REQUIRED)
+            errors.too_long((*path, "fields", index, key), fld.get(key, ""), limit)
         total += len(fld.get("name", "")) + len(fld.get("value", ""))
     footer = (embed.get("footer") or {}).get("text") or ""
     author = (embed.get("author") or {}).get("name") or ""
     errors.too_long((*path, "footer", "text"), footer, 2048)
     errors.too_long((*path, "author", "name"), author, 256)
-    total += len(footer) + len(author)
-    if total > 6000:
-        errors.add(
-            path, field_error("BASE_TYPE_MAX_LENGTH", "Embed size exceeds maximum size of 6000")
-        )
+    return total + len(footer) + len(author)
 
 
 def _check_component(errors: _Errors, path: tuple[str | int, ...], component: Json) -> None:
@@ -78,8 +81,11 @@ def validate_message(payload: Json, attachment_count: int, *, require_body: bool
     errors.too_long(("content",), payload.get("content"), MAX_CONTENT)
     embeds = payload.get("embeds") or []
     errors.too_long(("embeds",), embeds, MAX_EMBEDS)
-    for index, embed in enumerate(embeds):
-        _check_embed(errors, ("embeds", index), embed)
+    size = sum(_check_embed(errors, ("embeds", index), embed) for index, embed in enumerate(embeds))
+    if size > MAX_EMBEDS_TOTAL:
+        # Discord counts all embeds of a message together, and names none of them.
+        message = f"Embed size exceeds maximum size of {MAX_EMBEDS_TOTAL}"
+        errors.add(("embeds",), field_error("MAX_EMBED_SIZE_EXCEEDED", message))
     components = payload.get("components") or []
     if not int(payload.get("flags") or 0) & COMPONENTS_V2:
         errors.too_long(("components",), components, 5)
@@ -104,7 +110,7 @@ def validate_message(payload: Json, attachment_count: int, *, require_body: bool
 def validate_modal(data: Json) -> None:
     errors = _Errors()
     if not data.get("title"):
-        errors.add(("data", "title"), field_error("BASE_TYPE_REQUIRED", "This field is required"))
+        errors.add(("data", "title"), _REQUIRED)
     errors.too_long(("data", "title"), data.get("title"), 45)
     errors.too_long(("data", "custom_id"), data.get("custom_id"), 100)
     components = data.get("components") or []

@@ -1,0 +1,41 @@
+"""Links to vendor URLs that are safe to show: https, short, and unable to break out of markdown.
+
+A vendor's URL is untrusted text. Put raw in ``[label](url)`` a ``)`` ends the
+link early and whatever follows is rendered as markdown of its own (a fake
+"Verify your account" link, say); a very long one makes Discord refuse the
+whole message. Such URLs are encoded, or left out with a note.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+MAX_URL = 512  # well under a field's 1,024, leaving room for the words around it
+# Kept as they are: what a URL needs, and ``%`` so an encoded URL is not encoded twice.
+# Everything else (brackets, parentheses, angle brackets, spaces, quotes, markdown
+# marks such as * ` | \\, non-ASCII) is percent-encoded.
+_URL_SAFE = "/:?#&=+;,%@!$-._~"
+# Why a link is not shown, as in "its link is ...".
+MISSING = "missing"
+TOO_LONG = "too long to show"
+NOT_HTTPS = "not https"
+NOT_PLAIN = "not a plain web address"
+
+
+def vetted(url: str) -> tuple[str | None, str]:
+    """``(url encoded to stay one markdown link target, "")``, or ``(None, why not shown)``."""
+    url = url.strip()
+    if not url:
+        return None, MISSING
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None, NOT_PLAIN
+    encoded = quote(url, safe=_URL_SAFE)
+    if len(encoded) > MAX_URL:
+        return None, TOO_LONG
+    if parts.scheme.lower() != "https":
+        return None, NOT_HTTPS
+    if not parts.hostname or "@" in parts.netloc:
+        return None, NOT_PLAIN  # "https://discord.com@evil.example" is a trick, not a link
+    return encoded, ""
