@@ -82,18 +82,15 @@ def _track_embed(job: Job, posted: PostedTrack, n: int) -> discord.Embed:
 
 def _audio(posted: PostedTrack) -> str:
     """Where the MP3 is when it is not attached: a safe link to the vendor's copy, or why not."""
+    # Why it is not attached (too large, or not fetched) is the track's note.
     track = posted.track
-    # Without a note the audio was not left out for its size: its download failed.
-    sentences = [] if posted.note else ["The audio could not be fetched."]
     url, why_not = vetted(track.audio_url or track.stream_url)
     if url is None:
-        sentences.append(f"Its link is {why_not}.")
-    else:
-        expiry = (
-            f" (link expires <t:{int(track.expires_at.timestamp())}:R>)" if track.expires_at else ""
-        )
-        sentences.append(f"[Download the MP3]({url}){expiry}")
-    return " ".join(sentences)
+        return f"Its link is {why_not}."
+    expiry = (
+        f" (link expires <t:{int(track.expires_at.timestamp())}:R>)" if track.expires_at else ""
+    )
+    return f"[Download the MP3]({url}){expiry}"
 
 
 def safe_filename(title: str, n: int, suffix: str) -> str:

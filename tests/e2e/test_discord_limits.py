@@ -53,9 +53,9 @@ async def test_a_long_audio_url_that_could_not_be_fetched_is_left_out_with_a_not
     assert [a.filename for a in result.attachments] == ["cover-1.png", "cover-2.png"]
     assert "s" * 100 not in _texts(result)
     for embed in result.embeds:
-        audio = next(f["value"] for f in embed["fields"] if f["name"] == "Audio")
-        assert "could not be fetched" in audio
-        assert "too long to show" in audio
+        fields = {f["name"]: f["value"] for f in embed["fields"]}
+        assert "could not be fetched" in fields["Note"]
+        assert "too long to show" in fields["Audio"]
 
 
 async def test_a_refused_result_is_posted_again_with_its_files_and_a_short_text(
