@@ -11,6 +11,7 @@ import abc
 import asyncio
 import collections
 import contextlib
+import math
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -123,6 +124,14 @@ class VendorEmulator(abc.ABC):
         """The next ``count`` requests are processed at once but answered ``seconds`` later."""
         prefix = self.API_PREFIX if path_prefix is None else path_prefix
         self._delays.add(seconds, count=count, path_prefix=prefix)
+
+    def hold_answers(self, *, count: int = 1, path_prefix: str | None = None) -> None:
+        """The next ``count`` requests are processed but never answered.
+
+        A create call makes (and charges) its task; the caller waits for an
+        answer until it gives up or dies, as on a network that lost it.
+        """
+        self.delay_requests(math.inf, count=count, path_prefix=path_prefix)
 
     def malformed_next(self, kind: str) -> None:
         """Spoil the next API answer (after it was processed, as a broken proxy would).
