@@ -45,6 +45,7 @@ class MusicBot(commands.Bot):
             callback_url=lambda job: callback_url_for(callbacks, job),
             callback_stall=callbacks.stall_minutes * 60 if callbacks.enabled else None,
             media=settings.media,
+            adopt_wait=callbacks.adopt_wait_minutes * 60 if callbacks.enabled else None,
         )
         self.jobs = JobService(store, self.runner, self.providers, settings.jobs)
         self.receiver = CallbackReceiver(

@@ -102,6 +102,9 @@ class CallbackSettings(_Section):
     max_body_kb: int = Field(256, ge=1, le=10_240)
     # With no callback for this long, the job falls back to polling.
     stall_minutes: float = Field(5, gt=0)
+    # After a crash cut a submit off before its answer, how long to wait for the
+    # vendor's callback naming the task before submitting again (paying twice).
+    adopt_wait_minutes: float = Field(5, ge=0)
 
     @field_validator("public_url")
     @classmethod

@@ -92,6 +92,9 @@ class CallbackReceiver:
         ):
             log.warning("job %s: replayed callback event refused", job.id)
             return _answer(409, "replayed event")
+        if event.task_id and job.vendor_task_id is None and job.submit_started_at is not None:
+            # A crash cut the job's submit off before its answer: this names the task.
+            await self._store.adopt_task(job.id, event.task_id, self._clock())
         if job.closed_at is None:
             self._wake(job.id)
         return _answer(200, "ok")

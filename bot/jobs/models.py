@@ -60,6 +60,14 @@ class Job(BaseModel):
     callback_token: str | None = None
     created_at: float
     deadline_at: float
+    # The submitting mark, stored (durably) before every submit: a job that has
+    # it but no vendor_task_id died with a submit on the wire, and its task may
+    # exist and be paid for. ``submit_callback``: that submit gave the vendor
+    # this job's callback URL, so the vendor may still name the task there.
+    submit_started_at: float | None = None
+    submit_callback: bool = False
+    # Submitted again without knowing whether the interrupted submit made a task.
+    possible_duplicate: bool = False
     submitted_at: float | None = None
     last_poll_at: float | None = None
     finished_at: float | None = None

@@ -2,7 +2,9 @@
 
 Each step is written to the store before the next one starts, so any crash
 resumes where it stopped: a job with a vendor task id is never submitted
-again, and a job whose result may have been posted is looked up, not re-posted.
+again, one whose submit a crash cut off finds its task again where it can
+(``_submit_again``), and a job whose result may have been posted is looked up,
+not re-posted.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class JobRunner:
         *,
         callback_url: Callable[[Job], str | None] = lambda job: None,
         callback_stall: float | None = None,
+        adopt_wait: float | None = None,
         clock: Callable[[], float] = time.time,
         retry_delay: float = 2.0,
         media: MediaSettings | None = None,
@@ -56,12 +59,15 @@ class JobRunner:
         With ``callback_url`` giving URLs, a job waits for vendor callbacks and
         polls only after ``callback_stall`` seconds without one; then, as if
         callbacks had never been on, it follows the vendor's polling cadence.
+        A job whose submit a crash cut off waits up to ``adopt_wait`` seconds
+        for a callback naming its task before it is submitted again.
         """
         self._store = store
         self._ordered = list(providers)
         self._providers = {p.name: p for p in providers}
         self._callback_url = callback_url
         self._callback_stall = callback_stall
+        self._adopt_wait = adopt_wait
         # Jobs whose callbacks went quiet for too long; they poll from then on.
         self._stalled: set[str] = set()
         self._notifier = notifier
@@ -160,11 +166,16 @@ class JobRunner:
 
         Returns the provider the job now runs at.
         """
+        if job.submit_started_at is not None and not await self._submit_again(job, provider):
+            return provider
         while True:
+            callback = self._callback_for(job, provider)
+            job.submit_started_at, job.submit_callback = self._clock(), callback is not None
+            # On disk for good before the vendor may charge: a restart then knows
+            # a task may exist, and where the vendor will name it.
+            await self._store.update(job, "submit_started_at", "submit_callback", durable=True)
             try:
-                task_id = await provider.submit(
-                    job.request, job.id, self._callback_for(job, provider)
-                )
+                task_id = await provider.submit(job.request, job.id, callback)
             except ProviderError as exc:
                 fallback = self._next_provider(job, provider) if _no_task_made(exc) else None
                 if fallback is None:
@@ -184,6 +195,50 @@ class JobRunner:
             await self._store.update(job, "vendor_task_id", "submitted_at", "state")
             log.info("job %s submitted to %s as %s", job.id, provider.name, task_id)
             return provider
+
+    async def _submit_again(self, job: Job, provider: Provider) -> bool:
+        """A previous process died with this job's submit on the wire; its task may exist.
+
+        True when the job is to be submitted (again); False when it adopted
+        the task or failed.
+        """
+        if provider.idempotent_submit:
+            log.info("job %s: submit cut off by a restart; sent again to %s", job.id, provider.name)
+            return True
+        if await self._adopted(job, provider):
+            return False
+        if job.possible_duplicate:
+            # Already sent once without knowing: a third paid task is not risked.
+            await self._fail(
+                job, FailureReason.PROVIDER_ERROR, "interrupted", "submit cut off twice by a crash"
+            )
+            return False
+        job.possible_duplicate = True
+        await self._store.update(job, "possible_duplicate")
+        log.warning(
+            "job %s: submit to %s was cut off by a restart and no callback named its task; "
+            "submitting again, which may have made a second paid task",
+            job.id, provider.name,
+        )  # fmt: skip
+        return True
+
+    async def _adopted(self, job: Job, provider: Provider) -> bool:
+        """Wait a bounded time for the callback naming the cut-off submit's task (see webhooks)."""
+        heard = job.submit_callback and self._callback_for(job, provider) is not None
+        if not heard or self._adopt_wait is None:
+            return False
+        log.info("job %s: waiting for %s to call back with its task", job.id, provider.name)
+        give_up_at = min(self._clock() + self._adopt_wait, job.deadline_at)
+        while True:
+            stored = await self._store.get(job.id)
+            if stored is not None and stored.vendor_task_id is not None:
+                job.vendor_task_id, job.submitted_at = stored.vendor_task_id, stored.submitted_at
+                log.info("job %s: adopted %s task %s", job.id, provider.name, job.vendor_task_id)
+                # The callback said the task changed: look at it now, not after a stall.
+                self._wakeups.setdefault(job.id, asyncio.Event()).set()
+                return True
+            if not await self._sleep(job.id, give_up_at - self._clock()):
+                return False
 
     def _callback_for(self, job: Job, provider: Provider) -> str | None:
         """The callback URL ``provider`` will pass on for ``job``, if any."""

@@ -8,8 +8,9 @@ a member's jobs) from waiting on the runner's writes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,11 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX reposts_by_job ON reposts (job_id);
     """,
+    """
+    ALTER TABLE jobs ADD COLUMN submit_started_at REAL;
+    ALTER TABLE jobs ADD COLUMN submit_callback INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN possible_duplicate INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 # One column per Job field; tracks live in their own table.
@@ -137,9 +143,12 @@ class JobStore:
             )
             await self._db.commit()
 
-    async def update(self, job: Job, *fields: str) -> None:
-        """Persist the named fields of ``job`` (its in-memory copy is the source)."""
-        async with self._lock:
+    async def update(self, job: Job, *fields: str, durable: bool = False) -> None:
+        """Persist the named fields of ``job`` (its in-memory copy is the source).
+
+        ``durable``: the commit survives a power cut, not only a process crash.
+        """
+        async with self._lock, self._synchronous_full(durable):
             unknown = set(fields) - _MUTABLE - {"tracks"}
             if unknown:
                 raise ValueError(f"not a mutable job column: {sorted(unknown)}")
@@ -154,6 +163,43 @@ class JobStore:
             if "tracks" in fields:
                 await self._replace_tracks(job.id, job.tracks)
             await self._db.commit()
+
+    @contextlib.asynccontextmanager
+    async def _synchronous_full(self, full: bool) -> AsyncIterator[None]:
+        """Commit with ``synchronous=FULL`` inside the block when ``full``.
+
+        In WAL mode NORMAL syncs only at checkpoints, so a power cut may undo
+        the last commits; FULL syncs the WAL at each commit. Measured on a
+        virtio SSD: 0.02 ms per commit with NORMAL, 0.3 ms with FULL (an fsync;
+        on an SD card or a disk, milliseconds). The runner commits at every
+        poll of every job while holding the store's one lock, so only the
+        commit that guards a paid vendor call pays for FULL; it also makes
+        every earlier commit durable, as they sit before it in the WAL.
+        """
+        if not full:
+            yield
+            return
+        await self._db.execute("PRAGMA synchronous=FULL")
+        try:
+            yield
+        finally:
+            await self._db.execute("PRAGMA synchronous=NORMAL")
+
+    async def adopt_task(self, job_id: str, task_id: str, at: float) -> bool:
+        """Give an interrupted submit's job the task a vendor callback named.
+
+        Only a job with the submitting mark, no task id yet and still open
+        takes it; True when it did.
+        """
+        async with self._lock:
+            cursor = await self._db.execute(
+                "UPDATE jobs SET vendor_task_id = ?, submitted_at = ? WHERE id = ?"
+                " AND vendor_task_id IS NULL AND submit_started_at IS NOT NULL"
+                " AND closed_at IS NULL",
+                (task_id, at, job_id),
+            )
+            await self._db.commit()
+            return cursor.rowcount == 1
 
     async def _replace_tracks(self, job_id: str, tracks: Iterable[Track]) -> None:
         await self._db.execute("DELETE FROM tracks WHERE job_id = ?", (job_id,))

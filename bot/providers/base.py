@@ -220,6 +220,10 @@ class Provider(abc.ABC):
     models: dict[str, str]
     poll_policy: PollPolicy
     operations: frozenset[Operation] = frozenset({Operation.SONG})
+    # Whether submitting the same job id again can never make a second paid
+    # task (an idempotency key, or nothing remote at all): a submit cut off by a
+    # crash is then simply sent again.
+    idempotent_submit: bool = False
 
     def can(self, request: GenerateRequest) -> bool:
         """Whether this provider offers the request's model and every operation it needs."""

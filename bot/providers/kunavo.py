@@ -146,6 +146,7 @@ class KunavoProvider(VendorProvider):
     # The seed documents customMode, style and title, but no negative tags,
     # vocal gender or weights: tuned requests are refused before any request.
     operations = frozenset({Operation.SONG, Operation.CUSTOM})
+    idempotent_submit = True  # the Idempotency-Key is the job id
 
     def __init__(
         self,

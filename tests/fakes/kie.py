@@ -89,9 +89,9 @@ class KieEmulator(PumpedEmulator):
     Scripting: ``plan(outcome)`` decides the next task made by any create
     endpoint (queued: call again for the one after); ``fail_submit`` and
     ``fail_record_info`` answer an error code on a given path (default:
-    generate and its record-info); ``fail_requests``, ``delay_requests`` and
-    ``malformed_next`` come from the shared base; ``malformed_next("no_data")``
-    sends the envelope without ``data``.
+    generate and its record-info); ``fail_requests``, ``delay_requests``,
+    ``hold_answers`` and ``malformed_next`` come from the shared base;
+    ``malformed_next("no_data")`` sends the envelope without ``data``.
 
     Inspection: ``submits`` holds the accepted ``/generate`` bodies, and
     ``calls(path)`` the accepted bodies of any create endpoint (or of

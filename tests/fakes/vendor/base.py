@@ -11,6 +11,7 @@ import abc
 import asyncio
 import collections
 import contextlib
+import math
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -132,6 +133,14 @@ class VendorEmulator(abc.ABC):
         ``path_prefix`` may name one task's files (``/files/<task id>/``).
         """
         self._drips.add(interval, count=count, path_prefix=path_prefix)
+
+    def hold_answers(self, *, count: int = 1, path_prefix: str | None = None) -> None:
+        """The next ``count`` requests are processed but never answered.
+
+        A create call makes (and charges) its task; the caller waits for an
+        answer until it gives up or dies, as on a network that lost it.
+        """
+        self.delay_requests(math.inf, count=count, path_prefix=path_prefix)
 
     def malformed_next(self, kind: str) -> None:
         """Spoil the next API answer (after it was processed, as a broken proxy would).
