@@ -20,7 +20,7 @@ from aiohttp import web
 from bot.config import CallbackSettings
 from bot.jobs.models import Job
 from bot.jobs.store import JobStore
-from bot.providers.base import CallbackRejected, Provider
+from bot.providers.base import CallbackMalformed, CallbackRejected, Provider
 from bot.webhook_transport import ConnectionGuard
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,9 @@ class CallbackReceiver:
         headers = {k.lower(): v for k, v in request.headers.items()}
         try:
             event = provider.read_callback(headers, body, self._clock())
+        except CallbackMalformed as exc:
+            log.warning("job %s: callback refused: %s", job.id, exc)
+            return _answer(400, "malformed")
         except CallbackRejected as exc:
             log.warning("job %s: callback refused: %s", job.id, exc)
             return _answer(401, "refused")
@@ -111,8 +114,9 @@ class CallbackReceiver:
         if event.event_id and not await self._store.remember_event(
             event.event_id, job.id, self._clock()
         ):
-            log.warning("job %s: replayed callback event refused", job.id)
-            return _answer(409, "replayed event")
+            # A vendor retrying after our answer was lost: not an error, and not news.
+            log.info("job %s: callback event already accepted", job.id)
+            return _answer(200, "already accepted")
         if job.closed_at is None:
             self._wake(job.id)
         return _answer(200, "ok")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import pytest
 import pytest_asyncio
 
 from tests.fakes.kunavo import KunavoEmulator
@@ -15,6 +17,8 @@ from tests.webhook_harness import (
     KUNAVO_SECRET,
     Harness,
     kie_body,
+    raw_post,
+    request_head,
     running_receiver,
     signed,
 )
@@ -87,8 +91,11 @@ def kunavo_event(event_id: str = "evt_1") -> bytes:
     return json.dumps(event).encode()
 
 
-async def test_replayed_signed_event_is_refused(tmp_path: Path, client: httpx.AsyncClient) -> None:
-    """Kunavo signs events with ids: the second delivery of one event changes nothing."""
+async def test_replayed_event_is_acknowledged_and_changes_nothing(
+    tmp_path: Path, client: httpx.AsyncClient
+) -> None:
+    """Kunavo signs events with ids: a vendor retrying after a lost answer gets 200 again,
+    but the event is acted on once."""
     emulator = KunavoEmulator(webhook_secret=KUNAVO_SECRET)
     body = kunavo_event()
     async with running_receiver(tmp_path, "kunavo", "msc_1") as harness:
@@ -100,6 +107,44 @@ async def test_replayed_signed_event_is_refused(tmp_path: Path, client: httpx.As
             ).status_code
             for _ in range(2)
         ]
-        assert statuses == [200, 409]
+        assert statuses == [200, 200]
         assert harness.woken == ["job1"]
         assert await harness.store.get("job1") == harness.job
+
+
+MALFORMED_TIMESTAMPS = {
+    "superscript two": "²".encode(),
+    "5,000 digits": b"9" * 5000,
+    "empty": b"",
+    "negative": b"-1700000000",
+    "arabic-indic digits": "١٧٠٠٠٠٠٠٠٠".encode(),
+    "fraction": b"1700000000.5",
+}
+
+
+@pytest.mark.parametrize("kind", ["kie", "kunavo"])
+@pytest.mark.parametrize("timestamp", MALFORMED_TIMESTAMPS.values(), ids=MALFORMED_TIMESTAMPS)
+async def test_malformed_timestamp_gets_400_without_a_traceback(
+    tmp_path: Path, kind: str, timestamp: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    if kind == "kie":
+        body = kie_body()
+        headers = [("X-Webhook-Timestamp", timestamp), ("X-Webhook-Signature", b"c2lnbmF0dXJl")]
+        task = "task-abc"
+    else:
+        body = kunavo_event()
+        headers = [
+            ("X-Kunavo-Webhook-Timestamp", timestamp),
+            ("X-Kunavo-Webhook-Signature", b"sha256=" + b"0" * 64),
+        ]
+        task = "msc_1"
+    headers += [("Content-Length", str(len(body)).encode())]
+    async with running_receiver(tmp_path, kind, task) as harness:
+        status, answer = await raw_post(harness.port, request_head(harness.path, headers), [body])
+        assert (status, harness.woken) == (400, [])
+        assert await harness.store.get("job1") == harness.job
+    assert len(answer) < 100
+    assert b"Traceback" not in answer
+    assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
