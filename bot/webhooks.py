@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.config import CallbackSettings
 from bot.jobs.models import Job
@@ -89,6 +90,10 @@ class CallbackReceiver:
             body = await self._read_capped(request)
         except TimeoutError:
             return _answer(408, "body too slow")
+        except (ConnectionError, HttpProcessingError, web.RequestPayloadError):
+            # The client hung up or garbled the framing (which of the last two aiohttp
+            # raises depends on its parser): the client's problem, not a server error.
+            return _answer(400, "unreadable body")
         if body is None:
             return _answer(413, "body too large")
         job = await self._store.get(request.match_info["job_id"])
