@@ -95,11 +95,17 @@ class CallbackSettings(_Section):
     """The receiver for vendor callbacks: off unless the bot is reachable from the internet."""
 
     enabled: bool = False
-    listen_host: str = "0.0.0.0"  # noqa: S104 - a receiver must listen beyond loopback
+    # Loopback: a reverse proxy with HTTPS on the same host forwards to it.
+    listen_host: str = "127.0.0.1"
     listen_port: int = Field(8080, ge=0, le=65535)
     # The address vendors reach the receiver at, e.g. https://bot.example.com (behind a proxy).
     public_url: str = ""
     max_body_kb: int = Field(256, ge=1, le=10_240)
+    # A client that has not sent its headers, or its body, within these is cut
+    # off; beyond max_connections open at once, new ones are closed at once.
+    header_timeout_seconds: float = Field(10, gt=0, le=300)
+    body_timeout_seconds: float = Field(10, gt=0, le=300)
+    max_connections: int = Field(64, ge=1, le=10_000)
     # With no callback for this long, the job falls back to polling.
     stall_minutes: float = Field(5, gt=0)
     # After a crash cut a submit off before its answer, how long to wait for the

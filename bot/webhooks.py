@@ -9,17 +9,20 @@ its 2xx at once; the work happens after.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import time
 from collections.abc import Callable, Mapping
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.config import CallbackSettings
 from bot.jobs.models import Job
 from bot.jobs.store import JobStore
-from bot.providers.base import CallbackRejected, Provider
+from bot.providers.base import CallbackMalformed, CallbackRejected, Provider
+from bot.webhook_transport import ConnectionGuard
 
 log = logging.getLogger(__name__)
 
@@ -49,25 +52,48 @@ class CallbackReceiver:
         self._wake = wake  # the runner's: cuts a job's wait short
         self._clock = clock
         self._runner_app: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
         self.port: int | None = None
 
     async def start(self) -> None:
-        app = web.Application(client_max_size=self._settings.max_body_kb * 1024)
+        settings = self._settings
+        guard = ConnectionGuard(
+            limit=settings.max_connections, header_timeout=settings.header_timeout_seconds
+        )
+        app = web.Application(
+            client_max_size=settings.max_body_kb * 1024, middlewares=[guard.middleware]
+        )
         app.router.add_post(ROUTE, self._handle)
-        self._runner_app = web.AppRunner(app, access_log=None)
+        # A body refused early is drained no longer than one is read.
+        self._runner_app = web.AppRunner(
+            app, access_log=None, lingering_time=settings.body_timeout_seconds
+        )
         await self._runner_app.setup()
-        site = web.TCPSite(self._runner_app, self._settings.listen_host, self._settings.listen_port)
-        await site.start()
-        # With listen_port 0 the OS picks the port; the runner knows which.
-        self.port = int(self._runner_app.addresses[0][1])
+        assert self._runner_app.server is not None  # made by setup()
+        self._listener = await guard.listen(
+            self._runner_app.server, settings.listen_host, settings.listen_port
+        )
+        # With listen_port 0 the OS picks the port; the socket knows which.
+        self.port = int(self._listener.sockets[0].getsockname()[1])
         log.info("callback receiver listening on port %s", self.port)
 
     async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.close()  # no new connections; the runner ends the open ones
         if self._runner_app is not None:
             await self._runner_app.cleanup()
+        if self._listener is not None:
+            await self._listener.wait_closed()
 
     async def _handle(self, request: web.Request) -> web.Response:
-        body = await self._read_capped(request)
+        try:
+            body = await self._read_capped(request)
+        except TimeoutError:
+            return _answer(408, "body too slow")
+        except (ConnectionError, HttpProcessingError, web.RequestPayloadError):
+            # The client hung up or garbled the framing (which of the last two aiohttp
+            # raises depends on its parser): the client's problem, not a server error.
+            return _answer(400, "unreadable body")
         if body is None:
             return _answer(413, "body too large")
         job = await self._store.get(request.match_info["job_id"])
@@ -81,6 +107,9 @@ class CallbackReceiver:
         headers = {k.lower(): v for k, v in request.headers.items()}
         try:
             event = provider.read_callback(headers, body, self._clock())
+        except CallbackMalformed as exc:
+            log.warning("job %s: callback refused: %s", job.id, exc)
+            return _answer(400, "malformed")
         except CallbackRejected as exc:
             log.warning("job %s: callback refused: %s", job.id, exc)
             return _answer(401, "refused")
@@ -90,8 +119,9 @@ class CallbackReceiver:
         if event.event_id and not await self._store.remember_event(
             event.event_id, job.id, self._clock()
         ):
-            log.warning("job %s: replayed callback event refused", job.id)
-            return _answer(409, "replayed event")
+            # A vendor retrying after our answer was lost: not an error, and not news.
+            log.info("job %s: callback event already accepted", job.id)
+            return _answer(200, "already accepted")
         if event.task_id and job.vendor_task_id is None and job.submit_started_at is not None:
             # A crash cut the job's submit off before its answer: this names the task.
             await self._store.adopt_task(job.id, event.task_id, self._clock())
@@ -100,11 +130,21 @@ class CallbackReceiver:
         return _answer(200, "ok")
 
     async def _read_capped(self, request: web.Request) -> bytes | None:
+        """The whole body, however it arrives (chunked, in slow pieces); None beyond the cap.
+
+        Raises TimeoutError when it takes longer than ``body_timeout_seconds``.
+        """
         cap = self._settings.max_body_kb * 1024
         if request.content_length is not None and request.content_length > cap:
             return None
-        body = await request.content.read(cap + 1)
-        return None if len(body) > cap else body
+        body = bytearray()
+        async with asyncio.timeout(self._settings.body_timeout_seconds):
+            # read(n) returns what has arrived so far: loop until the end or the cap.
+            while chunk := await request.content.read(cap + 1 - len(body)):
+                body += chunk
+                if len(body) > cap:
+                    return None
+        return bytes(body)
 
 
 def _answer(status: int, text: str) -> web.Response:

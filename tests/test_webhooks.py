@@ -3,97 +3,48 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 import pytest_asyncio
-from pydantic import SecretStr
 
-from bot.config import CallbackSettings, KieSettings, KunavoSettings
-from bot.jobs.models import Job
-from bot.jobs.store import JobStore
-from bot.providers.base import GenerateRequest
-from bot.providers.kie import KieProvider
-from bot.providers.kunavo import KunavoProvider
-from bot.webhooks import CallbackReceiver, callback_url_for
-from tests.fakes.kie import webhook_signature
 from tests.fakes.kunavo import KunavoEmulator
-
-SECRET = "kie-webhook-secret"
-TASK = "task-abc"
-
-
-@dataclass
-class Harness:
-    client: httpx.AsyncClient
-    store: JobStore
-    job: Job
-    url: str
-    woken: list[str]
-    settings: CallbackSettings
-
-
-def kie_body(task_id: str = TASK, stage: str = "complete") -> bytes:
-    return json.dumps(
-        {"code": 200, "msg": "ok", "data": {"callbackType": stage, "task_id": task_id, "data": []}}
-    ).encode()
-
-
-def signed(task_id: str = TASK, *, age: float = 0, secret: str = SECRET) -> dict[str, str]:
-    timestamp = str(int(time.time() - age))
-    return {
-        "X-Webhook-Timestamp": timestamp,
-        "X-Webhook-Signature": webhook_signature(secret, task_id, timestamp),
-    }
+from tests.webhook_harness import (
+    KUNAVO_SECRET,
+    Harness,
+    kie_body,
+    raw_post,
+    request_head,
+    running_receiver,
+    signed,
+)
 
 
 @pytest_asyncio.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
-    settings = CallbackSettings(
-        enabled=True, listen_host="127.0.0.1", listen_port=0, public_url="http://x", max_body_kb=4
-    )
-    store = await JobStore.open(tmp_path / "jobs.sqlite3")
-    kie = KieProvider(
-        KieSettings(
-            kind="kie", name="kie", api_key=SecretStr("k"), webhook_secret=SecretStr(SECRET)
-        )
-    )
-    job = Job(
-        id="job1",
-        guild_id=1,
-        channel_id=2,
-        user_id=3,
-        provider="kie",
-        request=GenerateRequest(prompt="p", model="v5"),
-        vendor_task_id=TASK,
-        callback_token="tok-" + "x" * 28,
-        created_at=time.time(),
-        deadline_at=time.time() + 600,
-    )
-    await store.add(job)
-    woken: list[str] = []
-    receiver = CallbackReceiver(settings, store, {"kie": kie}, woken.append)
-    await receiver.start()
-    url = (callback_url_for(settings, job) or "").replace(
-        "http://x", f"http://127.0.0.1:{receiver.port}"
-    )
-    async with httpx.AsyncClient() as client:
-        yield Harness(client, store, job, url, woken, settings)
-    await receiver.stop()
-    await kie.aclose()
-    await store.close()
+    async with running_receiver(tmp_path, max_body_kb=4) as running:
+        yield running
 
 
-async def test_genuine_signed_callback_wakes_the_job(harness: Harness) -> None:
-    answer = await harness.client.post(harness.url, content=kie_body(), headers=signed())
+@pytest_asyncio.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as opened:
+        yield opened
+
+
+async def test_genuine_signed_callback_wakes_the_job(
+    harness: Harness, client: httpx.AsyncClient
+) -> None:
+    answer = await client.post(harness.url, content=kie_body(), headers=signed())
     assert answer.status_code == 200
     assert harness.woken == ["job1"]
 
 
-async def test_forgeries_change_nothing(harness: Harness) -> None:
+async def test_forgeries_change_nothing(harness: Harness, client: httpx.AsyncClient) -> None:
     base = harness.url.rsplit("/", 2)[0]
     attempts = [
         (harness.url, kie_body(), signed(secret="guessed")),  # forged signature
@@ -108,78 +59,92 @@ async def test_forgeries_change_nothing(harness: Harness) -> None:
     ]
     statuses = []
     for url, body, headers in attempts:
-        answer = await harness.client.post(url, content=body, headers=headers)
+        answer = await client.post(url, content=body, headers=headers)
         statuses.append(answer.status_code)
     assert statuses == [401, 401, 401, 401, 400, 401, 404, 404, 413]
     assert harness.woken == []
     assert await harness.store.get("job1") == harness.job
 
 
-async def test_callback_for_a_closed_job_is_acknowledged_but_ignored(harness: Harness) -> None:
+async def test_callback_for_a_closed_job_is_acknowledged_but_ignored(
+    harness: Harness, client: httpx.AsyncClient
+) -> None:
     harness.job.closed_at = time.time()
     await harness.store.update(harness.job, "closed_at")
-    answer = await harness.client.post(harness.url, content=kie_body(), headers=signed())
+    answer = await client.post(harness.url, content=kie_body(), headers=signed())
     assert answer.status_code == 200
     assert harness.woken == []
 
 
-async def test_receiver_answers_get_with_405(harness: Harness) -> None:
-    answer = await harness.client.get(harness.url)
+async def test_receiver_answers_get_with_405(harness: Harness, client: httpx.AsyncClient) -> None:
+    answer = await client.get(harness.url)
     assert answer.status_code == 405
 
 
-async def test_replayed_signed_event_is_refused(tmp_path: Path) -> None:
-    """Kunavo signs events with ids: the second delivery of one event changes nothing."""
-    settings = CallbackSettings(
-        enabled=True, listen_host="127.0.0.1", listen_port=0, public_url="http://x"
-    )
-    store = await JobStore.open(tmp_path / "jobs.sqlite3")
-    kunavo = KunavoProvider(
-        KunavoSettings(
-            kind="kunavo",
-            name="kunavo",
-            api_key=SecretStr("k"),
-            webhook_secret=SecretStr("kunavo-webhook-secret"),
-        )
-    )
-    job = Job(
-        id="job2",
-        guild_id=1,
-        channel_id=2,
-        user_id=3,
-        provider="kunavo",
-        request=GenerateRequest(prompt="p", model="v5"),
-        vendor_task_id="msc_1",
-        callback_token="t" * 32,
-        created_at=time.time(),
-        deadline_at=time.time() + 600,
-    )
-    await store.add(job)
-    woken: list[str] = []
-    receiver = CallbackReceiver(settings, store, {"kunavo": kunavo}, woken.append)
-    await receiver.start()
-    emulator = KunavoEmulator()
+def kunavo_event(event_id: str = "evt_1") -> bytes:
     event = {
-        "id": "evt_1",
+        "id": event_id,
         "type": "music.completed",
         "created_at": int(time.time()),
         "data": {"id": "msc_1", "object": "music", "status": "completed"},
     }
-    body = json.dumps(event).encode()
-    url = f"http://127.0.0.1:{receiver.port}/callbacks/job2/{job.callback_token}"
-    try:
-        async with httpx.AsyncClient() as client:
-            statuses = [
-                (
-                    await client.post(
-                        url, content=body, headers=emulator.sign(body, int(time.time()))
-                    )
-                ).status_code
-                for _ in range(2)
-            ]
-    finally:
-        await receiver.stop()
-        await kunavo.aclose()
-        await store.close()
-    assert statuses == [200, 409]
-    assert woken == ["job2"]
+    return json.dumps(event).encode()
+
+
+async def test_replayed_event_is_acknowledged_and_changes_nothing(
+    tmp_path: Path, client: httpx.AsyncClient
+) -> None:
+    """Kunavo signs events with ids: a vendor retrying after a lost answer gets 200 again,
+    but the event is acted on once."""
+    emulator = KunavoEmulator(webhook_secret=KUNAVO_SECRET)
+    body = kunavo_event()
+    async with running_receiver(tmp_path, "kunavo", "msc_1") as harness:
+        statuses = [
+            (
+                await client.post(
+                    harness.url, content=body, headers=emulator.sign(body, int(time.time()))
+                )
+            ).status_code
+            for _ in range(2)
+        ]
+        assert statuses == [200, 200]
+        assert harness.woken == ["job1"]
+        assert await harness.store.get("job1") == harness.job
+
+
+MALFORMED_TIMESTAMPS = {
+    "superscript two": "²".encode(),
+    "5,000 digits": b"9" * 5000,
+    "empty": b"",
+    "negative": b"-1700000000",
+    "arabic-indic digits": "١٧٠٠٠٠٠٠٠٠".encode(),
+    "fraction": b"1700000000.5",
+}
+
+
+@pytest.mark.parametrize("kind", ["kie", "kunavo"])
+@pytest.mark.parametrize("timestamp", MALFORMED_TIMESTAMPS.values(), ids=MALFORMED_TIMESTAMPS)
+async def test_malformed_timestamp_gets_400_without_a_traceback(
+    tmp_path: Path, kind: str, timestamp: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    if kind == "kie":
+        body = kie_body()
+        headers = [("X-Webhook-Timestamp", timestamp), ("X-Webhook-Signature", b"c2lnbmF0dXJl")]
+        task = "task-abc"
+    else:
+        body = kunavo_event()
+        headers = [
+            ("X-Kunavo-Webhook-Timestamp", timestamp),
+            ("X-Kunavo-Webhook-Signature", b"sha256=" + b"0" * 64),
+        ]
+        task = "msc_1"
+    headers += [("Content-Length", str(len(body)).encode())]
+    async with running_receiver(tmp_path, kind, task) as harness:
+        status, answer = await raw_post(harness.port, request_head(harness.path, headers), [body])
+        assert (status, harness.woken) == (400, [])
+        assert await harness.store.get("job1") == harness.job
+    assert len(answer) < 100
+    assert b"Traceback" not in answer
+    assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]

@@ -209,6 +209,13 @@ class CallbackRejected(Exception):
     """A callback failed its signature, freshness or shape check; nothing may change."""
 
 
+class CallbackMalformed(CallbackRejected):
+    """A callback whose headers cannot even be read (a timestamp that is no number).
+
+    A client error rather than a failed check: the receiver answers 400, not 401.
+    """
+
+
 class Provider(abc.ABC):
     """One configured vendor account (or the sandbox).
 

@@ -43,7 +43,9 @@ def require_signature(secret: str, task_id: str, headers: Mapping[str, str], now
     given = headers.get(SIGNATURE_HEADER)
     if not given:
         raise CallbackRejected("callback is not signed")
-    timestamp = headers.get(TIMESTAMP_HEADER, "")  # "" is refused like a malformed one
+    timestamp = headers.get(TIMESTAMP_HEADER)
+    if timestamp is None:
+        raise CallbackRejected("callback has no timestamp")
     require_fresh(timestamp, now)
     try:
         signature = base64.b64decode(given.strip(), validate=True)

@@ -170,16 +170,6 @@ class KunavoEmulator(VendorEmulator):
             "X-Kunavo-Webhook-Signature": f"sha256={digest}",
         }
 
-    async def webhooks_idle(self, seconds: float = 5.0) -> None:
-        """Wait until every watched task's webhook was delivered or given up on.
-
-        Only tasks whose end the clock has passed can finish: with a fake clock,
-        advance it first.
-        """
-        async with asyncio.timeout(seconds):
-            while self._background:
-                await asyncio.gather(*self._background)
-
     # -- dialect errors and auth ----------------------------------------------
 
     def _http_error(self, status: int, headers: dict[str, str]) -> web.Response:

@@ -604,7 +604,7 @@ async def test_a_real_completed_webhook_is_accepted(
     assert (payload["type"], payload["object"]) == ("music.completed", "event")
     assert payload["data"]["status"] == "completed"
     assert headers["x-kunavo-webhook-signature"].startswith("sha256=")
-    await emu.webhooks_idle()  # it records a delivery once the answer is in
+    await emu.callbacks_idle()  # it records a delivery once the answer is in
     assert [sent.status for sent in emu.callbacks_sent] == [200]
 
 
@@ -625,14 +625,14 @@ async def test_webhook_delivery_is_retried_and_can_be_switched_off(
     receiver.statuses.append(500)
     await webhook_for(kunavo, receiver, clock)
     await receiver.wait_for(2)
-    await emu.webhooks_idle()
+    await emu.callbacks_idle()
     assert [sent.status for sent in emu.callbacks_sent] == [500, 200]
     assert receiver.received[0][1] == receiver.received[1][1]  # the same event again
 
     emu.callbacks_enabled = False
     await kunavo.submit(REQUEST, "job-2", f"{receiver.url}/job-2")
     clock.advance(GENERATION)
-    await emu.webhooks_idle()
+    await emu.callbacks_idle()
     assert len(receiver.received) == 2
 
 

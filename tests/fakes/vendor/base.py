@@ -12,7 +12,7 @@ import asyncio
 import collections
 import contextlib
 import math
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -32,6 +32,12 @@ from tests.fakes.vendor.media import (
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# How callback bodies are written: at once, or in pieces a few ms apart as real
+# networks and reverse proxies deliver them (with chunked transfer-encoding, or
+# with a Content-Length and several TCP writes).
+CALLBACK_DELIVERIES = frozenset({"whole", "chunked", "trickle"})
+_PIECE_BYTES = 64
+_PIECE_GAP_SECONDS = 0.003
 
 
 class VendorEmulator(abc.ABC):
@@ -59,6 +65,8 @@ class VendorEmulator(abc.ABC):
         self.wav_bytes: bytes = sine_wav()  # for dialects that convert tracks to WAV
         self.video_bytes: bytes = stub_mp4()  # for dialects that make music videos
         self.chunked_media = False  # serve media without Content-Length
+        self.callback_delivery = "whole"  # one of CALLBACK_DELIVERIES
+        self.callback_statuses: list[int | None] = []  # receiver's answer per attempt, None: none
         self.submits: list[dict[str, Any]] = []
         self.polls: collections.Counter[str] = collections.Counter()
         self.completed_at: dict[str, float] = {}  # task id -> when it turns terminal
@@ -233,16 +241,35 @@ class VendorEmulator(abc.ABC):
         task.add_done_callback(self._background.discard)
         return task
 
+    async def callbacks_idle(self, seconds: float = 5.0) -> None:
+        """Wait until every callback due was delivered or given up on.
+
+        Only tasks whose end the clock has passed can finish: with a fake clock,
+        advance it first.
+        """
+        async with asyncio.timeout(seconds):
+            while self._background:
+                await asyncio.gather(*self._background)
+
     async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> int | Exception:
         """One delivery attempt: the receiver's HTTP status, or the error that stopped it."""
         if self._session is None:
             timeout = aiohttp.ClientTimeout(total=self.CALLBACK_TIMEOUT)
             self._session = aiohttp.ClientSession(timeout=timeout)
+        if self.callback_delivery not in CALLBACK_DELIVERIES:
+            raise ValueError(f"unknown callback_delivery {self.callback_delivery!r}")
+        data: bytes | AsyncIterator[bytes] = body
+        if self.callback_delivery != "whole":
+            data = _in_pieces(body)  # aiohttp sends an iterator chunked...
+        if self.callback_delivery == "trickle":
+            headers = {**headers, "Content-Length": str(len(body))}  # ...unless its length is set
         try:
-            async with self._session.post(url, data=body, headers=headers) as response:
+            async with self._session.post(url, data=data, headers=headers) as response:
                 await response.read()
+                self.callback_statuses.append(response.status)
                 return response.status
         except (aiohttp.ClientError, OSError) as exc:  # OSError covers TimeoutError
+            self.callback_statuses.append(None)
             return exc
 
     # -- dialect hooks ---------------------------------------------------------
@@ -270,6 +297,13 @@ class VendorEmulator(abc.ABC):
     def _stream_ready(self, task_id: str, index: str) -> bool:
         """Whether ``/stream/{task_id}/{index}`` can be played yet."""
         return False
+
+
+async def _in_pieces(body: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), _PIECE_BYTES):
+        if start:
+            await asyncio.sleep(_PIECE_GAP_SECONDS)
+        yield body[start : start + _PIECE_BYTES]
 
 
 def loopback(url: str) -> bool:
