@@ -86,6 +86,7 @@ def bot_config(
     providers: str,
     jobs: str = "",
     extra: str = "",
+    discord: str = "",
 ) -> str:
     return f"""
 log_level = "DEBUG"
@@ -93,6 +94,7 @@ log_level = "DEBUG"
 api_base = "{api_base}"
 gateway_url = "{gateway_url}"
 guild_ids = [{guild_id}]
+{discord}
 [storage]
 database = "{database}"
 [jobs]
