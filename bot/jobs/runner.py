@@ -21,6 +21,7 @@ from bot.config import JobSettings
 from bot.errors import MalformedResponse, MediaError, ProviderError, TransientProviderError
 from bot.jobs.models import Job, Stage
 from bot.jobs.notifier import DeliveryError, FetchedFile, Notifier, TrackFiles
+from bot.jobs.space import SpaceWaitingStore
 from bot.jobs.store import JobStore
 from bot.providers.base import FailureReason, JobState, Provider, Track
 
@@ -50,7 +51,8 @@ class JobRunner:
         polls only after ``callback_stall`` seconds without one; then, as if
         callbacks had never been on, it follows the vendor's polling cadence.
         """
-        self._store = store
+        # A full disk pauses a job at the step it could not save, never loses it.
+        self._store = SpaceWaitingStore(store, retry_delay)
         self._ordered = list(providers)
         self._providers = {p.name: p for p in providers}
         self._callback_url = callback_url

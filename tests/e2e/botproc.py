@@ -87,6 +87,7 @@ def bot_config(
     jobs: str = "",
     extra: str = "",
     discord: str = "",
+    storage: str = "",
 ) -> str:
     return f"""
 log_level = "DEBUG"
@@ -97,6 +98,7 @@ guild_ids = [{guild_id}]
 {discord}
 [storage]
 database = "{database}"
+{storage}
 [jobs]
 delivery_retry_minutes = 0.5
 {jobs}

@@ -42,7 +42,12 @@ class Launcher:
         self.started: list[BotProcess] = []
 
     async def start(
-        self, *, providers: str | None = None, jobs: str = "", extra: str = ""
+        self,
+        *,
+        providers: str | None = None,
+        jobs: str = "",
+        extra: str = "",
+        storage: str = "",
     ) -> BotProcess:
         config = bot_config(
             api_base=self._fake.api_base,
@@ -52,6 +57,7 @@ class Launcher:
             providers=providers if providers is not None else kie_provider(self._kie.base_url),
             jobs=jobs,
             extra=extra,
+            storage=storage,
         )
         bot = BotProcess(self._workdir, config)
         self.started.append(bot)
