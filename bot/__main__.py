@@ -15,9 +15,10 @@ from bot import logs
 from bot.app import MusicBot
 from bot.config import Settings, load_settings
 from bot.endpoints import apply_endpoints
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StartupError, StorageError
 from bot.jobs.store import JobStore
 from bot.providers.registry import build_providers
+from bot.startup import start
 
 log = logging.getLogger("bot")
 
@@ -40,6 +41,9 @@ def main() -> int:
     except (aiohttp.ClientConnectionError, discord.GatewayNotFound) as exc:
         print(f"Cannot reach Discord ({type(exc).__name__}); check the network.", file=sys.stderr)
         return 1
+    except (StartupError, StorageError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         pass
     return 0
@@ -47,7 +51,9 @@ def main() -> int:
 
 async def run(settings: Settings) -> None:
     apply_endpoints(settings.discord)
-    store = await JobStore.open(settings.storage.database)
+    store = await JobStore.open(
+        settings.storage.database, max_pages=settings.storage.test_max_pages
+    )
     providers = build_providers(settings.providers, settings.media)
     log.info(
         "providers: %s; database: %s",
@@ -57,7 +63,7 @@ async def run(settings: Settings) -> None:
     try:
         async with MusicBot(settings, store, providers) as bot:
             _close_on_signals(bot)
-            await bot.start(settings.discord.token.get_secret_value())
+            await start(bot, settings.discord.token.get_secret_value(), settings.discord)
     finally:
         for provider in providers:
             await provider.aclose()

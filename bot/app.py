@@ -10,12 +10,14 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.delivery import DiscordNotifier
+from bot.errors import StartupError
 from bot.jobs.runner import JobRunner
 from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
 from bot.providers.base import Provider
 from bot.tree import BotTree
 from bot.webhooks import CallbackReceiver, callback_url_for
+from cogs.common import REQUIRED
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,10 @@ class MusicBot(commands.Bot):
         for guild_id in discord_settings.guild_ids:
             guild = discord.Object(guild_id)
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
+            try:
+                synced = await self.tree.sync(guild=guild)
+            except (discord.Forbidden, discord.NotFound) as exc:
+                raise StartupError(self._not_in_guild(guild_id, exc)) from exc
             log.info("synced %d command(s) to guild %s", len(synced), guild_id)
 
     async def on_message(self, message: discord.Message) -> None:
@@ -89,6 +94,22 @@ class MusicBot(commands.Bot):
         except discord.HTTPException as exc:
             # Not allowed to speak in that channel, most likely: nothing to do about it.
             log.info("cannot answer a mention in channel %s: %s", message.channel.id, exc)
+
+    def _not_in_guild(self, guild_id: int, error: discord.HTTPException) -> str:
+        """Discord's refusal to take commands for a guild, and the way out, in one sentence."""
+        assert self.application_id is not None  # known once logged in
+        invite = discord.utils.oauth_url(
+            self.application_id,
+            permissions=REQUIRED,
+            guild=discord.Object(guild_id),
+            scopes=("bot", "applications.commands"),
+        )
+        return (
+            f"Discord refused the slash commands for guild {guild_id} listed in"
+            f" discord.guild_ids ({error.status} {error.text}): the bot is not in that server"
+            " or was invited without the applications.commands scope; invite it with"
+            f" {invite} or remove the id from discord.guild_ids."
+        )
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))

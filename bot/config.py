@@ -46,10 +46,16 @@ class DiscordSettings(_Section):
     # Guilds to sync slash commands to at once; empty syncs them globally.
     guild_ids: list[int] = []
     sync_commands: bool = True
+    # How long each request to Discord may take while the bot starts (login, command
+    # sync, reaching the Gateway) before it gives up with a message instead of hanging.
+    connect_timeout_seconds: float = Field(30, gt=0)
 
 
 class StorageSettings(_Section):
     database: Path = Path("data/bot.sqlite3")
+    # For tests only: caps the database at this many pages (SQLite's max_page_count) so
+    # a test can fill it as a full disk would. 0, the default, sets no cap.
+    test_max_pages: int = Field(0, ge=0)
 
 
 class JobSettings(_Section):

@@ -5,6 +5,9 @@ exception text, vendor URL or secret ever reaches Discord.
 
     BotError
     ├── ConfigError          invalid or missing setting; stops start-up
+    ├── StartupError         Discord cannot be reached or refuses the bot; stops start-up
+    ├── StorageError         the database cannot be opened (stops start-up) or written
+    │   └── StorageFull              no room to save now; saving works again once there is
     ├── InputError           a member's input breaks a limit; nothing is stored
     ├── ProviderError        a vendor call failed (carries a FailureReason)
     │   ├── TransientProviderError   safe to retry: 429, 5xx, connection refused
@@ -44,6 +47,25 @@ class ConfigError(BotError):
         super().__init__(f"{key}: {problem}")
         self.key = key
         self.problem = problem
+
+
+class StartupError(BotError):
+    """Something outside the bot stops it from starting; the message is one sentence
+    for the admin, printed as the process exits."""
+
+
+class StorageError(BotError):
+    """The database refused. Its message is for the admin (it names the database and
+    the problem); members are told only that nothing could be saved."""
+
+    user_message = "The bot cannot save right now, try again later."
+
+
+class StorageFull(StorageError):
+    """The disk (or the database's size cap) has no room for a write, which was undone.
+
+    Nothing is lost: the same write succeeds once space returns.
+    """
 
 
 class InputError(BotError):

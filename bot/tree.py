@@ -8,7 +8,7 @@ from collections.abc import Awaitable
 import discord
 from discord import app_commands
 
-from bot.errors import BotError, InputError, ProviderError
+from bot.errors import BotError, InputError, ProviderError, StorageError
 from bot.ui.text import FAILURE_TEXT
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,9 @@ def _explain(error: BaseException, what: str) -> str:
     if isinstance(error, ProviderError):
         log.warning("%s: provider refused: %s", what, error)
         return FAILURE_TEXT[error.reason]
+    if isinstance(error, StorageError):
+        log.warning("%s: nothing saved: %s", what, error)
+        return error.user_message
     log.error("%s failed", what, exc_info=error)
     return BotError.user_message
 

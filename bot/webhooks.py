@@ -19,6 +19,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.config import CallbackSettings
+from bot.errors import StorageFull
 from bot.jobs.models import Job
 from bot.jobs.store import JobStore
 from bot.providers.base import CallbackMalformed, CallbackRejected, Provider
@@ -96,6 +97,15 @@ class CallbackReceiver:
             return _answer(400, "unreadable body")
         if body is None:
             return _answer(413, "body too large")
+        try:
+            return await self._accept(request, body)
+        except StorageFull as exc:
+            # The vendor retries a 5xx later; by then there may be space again.
+            log.warning("callback not saved: %s", exc)
+            return _answer(503, "cannot save right now")
+
+    async def _accept(self, request: web.Request, body: bytes) -> web.Response:
+        """Check a callback read whole against its job, and wake the job."""
         job = await self._store.get(request.match_info["job_id"])
         token = request.match_info["token"]
         # Unknown job and wrong token answer alike, so the path reveals nothing.

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from tests.fakes.kunavo import KunavoEmulator
+from tests.full_disk import fill_up, free_up
 from tests.webhook_harness import (
     KUNAVO_SECRET,
     Harness,
@@ -110,6 +114,38 @@ async def test_replayed_event_is_acknowledged_and_changes_nothing(
         assert statuses == [200, 200]
         assert harness.woken == ["job1"]
         assert await harness.store.get("job1") == harness.job
+
+
+async def test_callback_on_a_full_disk_asks_the_vendor_to_retry(
+    tmp_path: Path, client: httpx.AsyncClient
+) -> None:
+    """With no room to remember the event, the vendor gets a 503 (it retries), not a 500."""
+    emulator = KunavoEmulator(webhook_secret=KUNAVO_SECRET)
+    body = kunavo_event()
+    async with running_receiver(tmp_path, "kunavo", "msc_1", max_pages=40) as harness:
+        database = tmp_path / "jobs.sqlite3"
+        await asyncio.to_thread(fill_up, database, 40)
+        # And the last free bytes of the events table's own page.
+        await asyncio.to_thread(_fill_events_page, database)
+        headers = emulator.sign(body, int(time.time()))
+        refused = await client.post(harness.url, content=body, headers=headers)
+        assert (refused.status_code, harness.woken) == (503, [])
+        await asyncio.to_thread(free_up, database)
+        retried = await client.post(harness.url, content=body, headers=headers)
+        assert (retried.status_code, harness.woken) == (200, ["job1"])
+
+
+def _fill_events_page(database: Path) -> None:
+    with sqlite3.connect(database, isolation_level=None) as db:
+        db.execute("PRAGMA max_page_count=40")
+        for n in itertools.count():
+            try:
+                db.execute("INSERT INTO callback_events VALUES (?, 'x', 0)", (f"filler-{n}",))
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode != sqlite3.SQLITE_FULL:
+                    raise
+                break
+    db.close()
 
 
 MALFORMED_TIMESTAMPS = {

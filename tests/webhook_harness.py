@@ -71,13 +71,16 @@ def _provider(kind: str) -> Provider:
 
 @contextlib.asynccontextmanager
 async def running_receiver(
-    tmp_path: Path, kind: str = "kie", task_id: str = TASK, **settings: Any
+    tmp_path: Path, kind: str = "kie", task_id: str = TASK, max_pages: int = 0, **settings: Any
 ) -> AsyncIterator[Harness]:
-    """A receiver for one open job on ``kind`` (kie or kunavo); ``settings`` override defaults."""
+    """A receiver for one open job on ``kind`` (kie or kunavo); ``settings`` override defaults.
+
+    ``max_pages`` caps the database's size (see tests.full_disk).
+    """
     config = CallbackSettings(
         **{"enabled": True, "listen_port": 0, "public_url": "http://x", **settings}
     )
-    store = await JobStore.open(tmp_path / "jobs.sqlite3")
+    store = await JobStore.open(tmp_path / "jobs.sqlite3", max_pages=max_pages)
     provider = _provider(kind)
     job = Job(
         id="job1",

@@ -29,6 +29,7 @@ from bot.errors import (
 )
 from bot.jobs.models import Job, Stage
 from bot.jobs.notifier import DeliveryError, FetchedFile, Notifier, TrackFiles
+from bot.jobs.space import SpaceWaitingStore
 from bot.jobs.store import JobStore
 from bot.providers.base import FailureReason, JobState, Provider, Track
 
@@ -62,7 +63,8 @@ class JobRunner:
         A job whose submit a crash cut off waits up to ``adopt_wait`` seconds
         for a callback naming its task before it is submitted again.
         """
-        self._store = store
+        # A full disk pauses a job at the step it could not save, never loses it.
+        self._store = SpaceWaitingStore(store, retry_delay)
         self._ordered = list(providers)
         self._providers = {p.name: p for p in providers}
         self._callback_url = callback_url

@@ -89,6 +89,8 @@ def bot_config(
     jobs: str = "",
     media: str = TEST_MEDIA,
     extra: str = "",
+    discord: str = "",
+    storage: str = "",
 ) -> str:
     return f"""
 log_level = "DEBUG"
@@ -96,8 +98,10 @@ log_level = "DEBUG"
 api_base = "{api_base}"
 gateway_url = "{gateway_url}"
 guild_ids = [{guild_id}]
+{discord}
 [storage]
 database = "{database}"
+{storage}
 [jobs]
 delivery_retry_minutes = 0.5
 {jobs}

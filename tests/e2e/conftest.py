@@ -48,6 +48,7 @@ class Launcher:
         jobs: str = "",
         extra: str = "",
         media: str = TEST_MEDIA,
+        storage: str = "",
     ) -> BotProcess:
         config = bot_config(
             api_base=self._fake.api_base,
@@ -58,6 +59,7 @@ class Launcher:
             jobs=jobs,
             media=media,
             extra=extra,
+            storage=storage,
         )
         bot = BotProcess(self._workdir, config)
         self.started.append(bot)

@@ -90,9 +90,16 @@ async def put_global_commands(ctx: Ctx) -> web.StreamResponse:
     return json_response(store_commands(ctx.world, _command_list(ctx), None))
 
 
+def _check_commands_guild(ctx: Ctx) -> None:
+    # Discord does not say whether a guild exists: an application that is not in it
+    # (or was invited without the applications.commands scope) gets Missing Access.
+    if ctx.snowflake("guild_id") != ctx.world.guild_id:
+        raise ApiError(403, 50001, "Missing Access")
+
+
 async def put_guild_commands(ctx: Ctx) -> web.StreamResponse:
     _check_application(ctx)
-    _check_guild(ctx)
+    _check_commands_guild(ctx)
     return json_response(store_commands(ctx.world, _command_list(ctx), ctx.world.guild_id))
 
 
@@ -103,7 +110,7 @@ async def get_global_commands(ctx: Ctx) -> web.StreamResponse:
 
 async def get_guild_commands(ctx: Ctx) -> web.StreamResponse:
     _check_application(ctx)
-    _check_guild(ctx)
+    _check_commands_guild(ctx)
     return json_response(ctx.world.guild_commands.get(ctx.world.guild_id, []))
 
 
