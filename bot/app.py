@@ -14,10 +14,10 @@ from bot.errors import StartupError
 from bot.jobs.runner import JobRunner
 from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
+from bot.permissions import SONG_CHANNEL
 from bot.providers.base import Provider
 from bot.tree import BotTree
 from bot.webhooks import CallbackReceiver, callback_url_for
-from cogs.common import REQUIRED
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class MusicBot(commands.Bot):
         assert self.application_id is not None  # known once logged in
         invite = discord.utils.oauth_url(
             self.application_id,
-            permissions=REQUIRED,
+            permissions=SONG_CHANNEL,
             guild=discord.Object(guild_id),
             scopes=("bot", "applications.commands"),
         )

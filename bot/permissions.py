@@ -1,4 +1,4 @@
-"""Who may act on a finished song.
+"""What the bot needs in a song channel, and who may act on a finished song.
 
 The member who asked for a song, and members with Manage Messages, may
 extend or delete it. Anyone may read its lyrics, and remix it or convert it
@@ -8,10 +8,16 @@ extend or delete it. Anyone may read its lyrics, and remix it or convert it
 
 from __future__ import annotations
 
+import discord
+
 from bot.config import ActionSettings
 from bot.jobs.models import Job
 from bot.ui.actions import Action
 
+# What the bot needs in a channel to post progress and results with its own token.
+SONG_CHANNEL = discord.Permissions(
+    send_messages=True, embed_links=True, attach_files=True, read_message_history=True
+)
 # Actions that change someone else's song.
 _OWNER_ONLY = frozenset({Action.EXTEND, Action.DELETE})
 # Actions that make something new from it, at the bot's expense.

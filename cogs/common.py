@@ -10,13 +10,9 @@ from discord import app_commands
 from bot.errors import InputError
 from bot.jobs.models import Job
 from bot.jobs.service import JobService
+from bot.permissions import SONG_CHANNEL
 from bot.providers.base import GenerateRequest
 from bot.ui.text import quote
-
-# What the bot needs in a channel to post progress and results with its own token.
-REQUIRED = discord.Permissions(
-    send_messages=True, embed_links=True, attach_files=True, read_message_history=True
-)
 
 
 def model_choices(jobs: JobService) -> list[app_commands.Choice[str]]:
@@ -28,7 +24,7 @@ def model_choices(jobs: JobService) -> list[app_commands.Choice[str]]:
 def check_channel(interaction: discord.Interaction[Any]) -> tuple[int, int]:
     """The guild and channel ids, once the bot may post there; else an ``InputError``."""
     have = interaction.app_permissions
-    lacking = [name for name, needed in REQUIRED if needed and not getattr(have, name)]
+    lacking = [name for name, needed in SONG_CHANNEL if needed and not getattr(have, name)]
     if lacking:
         missing = ", ".join(name.replace("_", " ").title() for name in lacking)
         raise InputError(f"I need these permissions in this channel first: {missing}.")

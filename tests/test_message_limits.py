@@ -71,6 +71,11 @@ def test_a_url_cannot_smuggle_markdown_into_the_message() -> None:
         ("https:///a.mp3", "not a plain web address"),
         ("https://cdn.example/" + "s" * MAX_URL, "too long to show"),
         ("", "missing"),
+        # Addresses the bot itself refuses to fetch from are not offered to members either.
+        ("https://10.0.0.7/a.mp3", "not a public address"),
+        ("https://127.0.0.1:8443/a.mp3", "not a public address"),
+        ("https://[::ffff:192.168.1.1]/a.mp3", "not a public address"),
+        ("https://169.254.169.254/latest/meta-data/", "not a public address"),
     ],
 )
 def test_links_that_are_not_shown_say_why(url: str, why: str) -> None:

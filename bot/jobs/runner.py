@@ -22,21 +22,19 @@ from typing import TypeVar
 from bot.config import JobSettings, MediaSettings
 from bot.errors import (
     MalformedResponse,
-    MediaError,
-    MediaRefused,
     ProviderError,
     TransientProviderError,
 )
+from bot.jobs.fetching import MediaFetcher
 from bot.jobs.models import Job, Stage
-from bot.jobs.notifier import DeliveryError, FetchedFile, Notifier, TrackFiles
+from bot.jobs.notifier import DeliveryError, Notifier
 from bot.jobs.space import SpaceWaitingStore
 from bot.jobs.store import JobStore
-from bot.providers.base import FailureReason, JobState, Provider, Track
+from bot.providers.base import FailureReason, JobState, Provider
 
 log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
-_DOWNLOAD_ATTEMPTS = 3
 _MAX_PARALLEL_DELIVERIES = 4
 
 
@@ -76,7 +74,11 @@ class JobRunner:
         self._settings = settings
         self._clock = clock
         self._retry_delay = retry_delay
-        self._download_deadline = (media or MediaSettings()).download_timeout_seconds
+        self._fetcher = MediaFetcher(
+            max_bytes=settings.max_media_mb * 1024 * 1024,
+            deadline=(media or MediaSettings()).download_timeout_seconds,
+            retry_delay=retry_delay,
+        )
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._wakeups: dict[str, asyncio.Event] = {}
         # Uploads to Discord are bounded. Downloads are not: each has its own
@@ -362,56 +364,16 @@ class JobRunner:
             workdir = Path(tmp)
             post: Callable[[], Awaitable[int]]
             if job.request.operation.makes_tracks:
-                tracks = [
-                    await self._fetch(job, provider, track, n, workdir)
-                    for n, track in enumerate(job.tracks, start=1)
-                ]
+                tracks = await self._fetcher.tracks(job, provider, workdir)
                 post = functools.partial(self._notifier.deliver, job, tracks, workdir)
             else:
-                files = [
-                    FetchedFile(
-                        f, await self._download(job, provider, f.url, workdir / f"{n}{f.suffix}")
-                    )
-                    for n, f in enumerate(job.files, start=1)
-                ]
+                files = await self._fetcher.files(job, provider, workdir)
                 post = functools.partial(self._notifier.deliver_files, job, files, workdir)
             async with self._delivery_slots:
                 if not job.delivery_started:
                     job.delivery_started = True
                     await self._store.update(job, "delivery_started")
                 return await self._until_done(job, post)
-
-    async def _fetch(
-        self, job: Job, provider: Provider, track: Track, n: int, workdir: Path
-    ) -> TrackFiles:
-        audio = await self._download(job, provider, track.audio_url, workdir / f"{n}.mp3")
-        cover = await self._download(job, provider, track.image_url, workdir / f"{n}.img")
-        return TrackFiles(track=track, audio=audio, cover=cover)
-
-    async def _download(self, job: Job, provider: Provider, url: str, dest: Path) -> Path | None:
-        if not url:
-            return None
-        cap = self._settings.max_media_mb * 1024 * 1024
-        for attempt in range(1, _DOWNLOAD_ATTEMPTS + 1):
-            try:
-                async with asyncio.timeout(self._download_deadline):
-                    await provider.download(url, dest, cap)
-                return dest
-            except TimeoutError:
-                # A host this slow once is slow again: another try only delays the song.
-                log.warning(
-                    "job %s: download not done in %.0fs; not fetched",
-                    job.id, self._download_deadline,
-                )  # fmt: skip
-                return None
-            except MediaRefused as exc:
-                log.warning("job %s: download refused: %s", job.id, exc)
-                return None
-            except MediaError as exc:
-                log.warning("job %s: download attempt %d failed: %s", job.id, attempt, exc)
-                if attempt < _DOWNLOAD_ATTEMPTS:
-                    await asyncio.sleep(self._retry_delay * attempt)
-        return None
 
     async def _until_done(self, job: Job, attempt: Callable[[], Awaitable[_T]]) -> _T | None:
         """Retry a Discord step until it works, cannot work, or its time is up."""

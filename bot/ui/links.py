@@ -8,7 +8,10 @@ whole message. Such URLs are encoded, or left out with a note.
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import quote, urlsplit
+
+from bot.media_guard import public_only
 
 MAX_URL = 512  # well under a field's 1,024, leaving room for the words around it
 # Kept as they are: what a URL needs, and ``%`` so an encoded URL is not encoded twice.
@@ -20,6 +23,7 @@ MISSING = "missing"
 TOO_LONG = "too long to show"
 NOT_HTTPS = "not https"
 NOT_PLAIN = "not a plain web address"
+NOT_PUBLIC = "not a public address"
 
 
 def vetted(url: str) -> tuple[str | None, str]:
@@ -38,4 +42,18 @@ def vetted(url: str) -> tuple[str | None, str]:
         return None, NOT_HTTPS
     if not parts.hostname or "@" in parts.netloc:
         return None, NOT_PLAIN  # "https://discord.com@evil.example" is a trick, not a link
+    if not _names_public_host(parts.hostname):
+        return None, NOT_PUBLIC
     return encoded, ""
+
+
+def _names_public_host(host: str) -> bool:
+    """False for a literal address the bot would not fetch from (10.x, 127.x, metadata).
+
+    A name is not resolved here: members' browsers resolve it, on their own networks.
+    """
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return public_only(address)
