@@ -11,6 +11,7 @@ exception text, vendor URL or secret ever reaches Discord.
     ├── InputError           a member's input breaks a limit; nothing is stored
     ├── ProviderError        a vendor call failed (carries a FailureReason)
     │   ├── TransientProviderError   safe to retry: 429, 5xx, connection refused
+    │   ├── AnswerLost               sent, but no answer: the vendor may have acted (and charged)
     │   └── MalformedResponse        the vendor answered something unreadable
     └── MediaError           a track or cover could not be downloaded
         └── MediaRefused     ... and retrying cannot help (refused address, not media)
@@ -102,6 +103,17 @@ class TransientProviderError(ProviderError):
     ) -> None:
         super().__init__(reason, code, detail)
         self.retry_after = retry_after
+
+
+class AnswerLost(ProviderError):
+    """A request that may have made a task was sent, and its answer lost on the way back.
+
+    Not retried blindly (the vendor may have made, and charged, the task); a
+    submit's task may still be found by its callback.
+    """
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(FailureReason.PROVIDER_ERROR, code, detail)
 
 
 class MalformedResponse(ProviderError):

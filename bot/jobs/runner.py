@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from bot.config import JobSettings, MediaSettings
 from bot.errors import (
+    AnswerLost,
     MalformedResponse,
     ProviderError,
     TransientProviderError,
@@ -180,6 +181,12 @@ class JobRunner:
             await self._store.update(job, "submit_started_at", "submit_callback", durable=True)
             try:
                 task_id = await provider.submit(job.request, job.id, callback)
+            except AnswerLost as exc:
+                # The task may exist, and its callback name it: wait for that before
+                # giving the song up. Never resubmitted here: that could pay twice.
+                if not await self._adopted(job, provider):
+                    await self._fail(job, exc.reason, exc.code, exc.detail)
+                return provider
             except ProviderError as exc:
                 fallback = self._next_provider(job, provider) if _no_task_made(exc) else None
                 if fallback is None:
@@ -227,7 +234,7 @@ class JobRunner:
         return True
 
     async def _adopted(self, job: Job, provider: Provider) -> bool:
-        """Wait a bounded time for the callback naming the cut-off submit's task (see webhooks)."""
+        """Wait a bounded time for the callback naming the task of a submit left unanswered."""
         heard = job.submit_callback and self._callback_for(job, provider) is not None
         if not heard or self._adopt_wait is None:
             return False

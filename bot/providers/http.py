@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from bot.config import HttpProviderSettings
-from bot.errors import ProviderError, TransientProviderError
+from bot.errors import AnswerLost, ProviderError, TransientProviderError
 from bot.providers.base import FailureReason
 
 log = logging.getLogger(__name__)
@@ -168,8 +168,7 @@ class VendorHttp:
                         type(exc).__name__,
                     )
                     # `from None`: httpx exceptions carry the request, which we keep out of logs.
-                    raise ProviderError(
-                        FailureReason.PROVIDER_ERROR,
+                    raise AnswerLost(
                         type(exc).__name__,
                         "no answer after the request was sent; not retried because the vendor "
                         "may have acted on it",
@@ -201,8 +200,7 @@ class VendorHttp:
                     f" (vendor asked to wait {retry_after:.0f}s)" if delay is None else "",
                 )
                 if lost_after_send is not None:
-                    raise ProviderError(
-                        FailureReason.PROVIDER_ERROR,
+                    raise AnswerLost(
                         lost_after_send,
                         "an earlier attempt lost its answer after it was sent; the vendor may "
                         "have acted on it",

@@ -128,3 +128,21 @@ async def test_a_submit_cut_off_twice_is_not_sent_a_third_time(
         assert "cut off twice" in bot.log
     finally:
         await apixo.stop()
+
+
+async def test_a_submit_whose_answer_is_lost_adopts_its_task_from_the_callback(
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int, tmp_path: Path
+) -> None:
+    # No crash this time: the vendor makes the task, its answer never comes, the
+    # bot's read times out. The task's callback still names it: the song is saved.
+    bot = await bots.start(
+        extra=callbacks_section(free_port()),
+        providers=kie_provider(kie.base_url, timeout_seconds=1),
+    )
+    kie.hold_answers(path_prefix=GENERATE)
+    await generate(discord_fake, member, prompt="a song whose submit answer was lost")
+    await _delivered_once(discord_fake)
+    assert len(kie.submits) == 1
+    assert len(kie.task_ids()) == 1
+    assert not _possible_duplicate(tmp_path / "bot.sqlite3")
+    assert "adopted" in bot.log

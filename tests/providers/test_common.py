@@ -22,7 +22,13 @@ import pytest
 from PIL import Image
 from pydantic import SecretStr
 
-from bot.errors import MalformedResponse, MediaError, ProviderError, TransientProviderError
+from bot.errors import (
+    AnswerLost,
+    MalformedResponse,
+    MediaError,
+    ProviderError,
+    TransientProviderError,
+)
 from bot.providers.base import (
     FailureReason,
     GenerateRequest,
@@ -348,7 +354,7 @@ async def test_connection_cut_mid_body_retries_a_poll_but_not_a_submit(
 
     emu.malformed_next("disconnect")
     error = await error_of(vendor, provider)
-    assert (type(error), error.code) == (ProviderError, "RemoteProtocolError")
+    assert (type(error), error.code) == (AnswerLost, "RemoteProtocolError")
     assert emu.hits[vendor.submit_path] == 2  # one per submit call: the second was not repeated
 
 
@@ -360,7 +366,7 @@ async def test_submit_read_timeout_is_not_retried(
     emu.delay_requests(1.0, path_prefix=vendor.submit_path)
     error = await error_of(vendor, provider)
     # Not transient: the vendor created the task, so a blind retry would pay twice.
-    assert (type(error), error.code) == (ProviderError, "ReadTimeout")
+    assert (type(error), error.code) == (AnswerLost, "ReadTimeout")
     assert len(emu.submits) == 1
     assert emu.hits[vendor.submit_path] == 1
 

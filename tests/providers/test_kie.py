@@ -12,7 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.errors import MalformedResponse, MediaError, ProviderError, TransientProviderError
+from bot.errors import (
+    AnswerLost,
+    MalformedResponse,
+    MediaError,
+    ProviderError,
+    TransientProviderError,
+)
 from bot.providers.base import FailureReason, GenerateRequest, JobState, TaskStatus
 from bot.providers.http import RetryPolicy, VendorHttp, parse_retry_after
 from bot.providers.kie import DEFAULT_POLL, KieProvider
@@ -335,7 +341,7 @@ async def test_retried_submit_that_lost_an_answer_never_ends_transient(
             await http.request("POST", SUBMIT, json=body, idempotent=True)
     finally:
         await client.aclose()
-    assert type(caught.value) is ProviderError
+    assert type(caught.value) is AnswerLost
     assert (caught.value.reason, caught.value.code) == (R.PROVIDER_ERROR, "ReadTimeout")
     assert emu.hits[SUBMIT] == 3
     assert len(emu.submits) == 1  # the timed-out attempt made a task

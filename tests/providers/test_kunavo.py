@@ -14,7 +14,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.errors import MalformedResponse, ProviderError
+from bot.errors import AnswerLost, MalformedResponse, ProviderError
 from bot.providers.base import (
     CallbackEvent,
     CallbackRejected,
@@ -159,7 +159,7 @@ async def test_submit_unanswered_every_time_is_not_transient(
     emu.delay_requests(1.0, count=2, path_prefix=JOBS)
     error = await submit_error(kunavo)
     # The task exists at Kunavo: a transient error would move the job to another vendor.
-    assert type(error) is ProviderError
+    assert type(error) is AnswerLost
     assert error.code == "ReadTimeout"
     assert len(emu.task_ids()) == 1
 
