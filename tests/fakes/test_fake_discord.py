@@ -478,6 +478,15 @@ def _embed(**parts: Any) -> dict[str, Any]:
 
 
 # What Discord refuses with 400 code 50035, and where its error names the fault.
+_URL = "https://cdn.example/stream/1"
+
+
+def _buttons(*buttons: dict[str, Any]) -> dict[str, Any]:
+    """A message with one row of buttons (type 2), each labelled."""
+    row = [{"type": 2, "label": "b", **button} for button in buttons]
+    return {"content": "c", "components": [{"type": 1, "components": row}]}
+
+
 _REFUSED: list[tuple[str, dict[str, Any]]] = [
     ("embeds.0.title", {"embeds": [_embed(title="t" * 257)]}),
     ("embeds.0.description", {"embeds": [_embed(description="d" * 4097)]}),
@@ -492,6 +501,13 @@ _REFUSED: list[tuple[str, dict[str, Any]]] = [
     ("embeds", {"embeds": [_embed(description="d" * 3000), _embed(description="d" * 3001)]}),
     ("embeds", {"embeds": [_embed(fields=[("n", "v" * 1000)] * 6)]}),
     ("content", {"content": "c" * 2001}),
+    # A link button (style 5) has a url and no custom_id; every other style the reverse.
+    ("components.0.components.0.url", _buttons({"style": 5})),
+    ("components.0.components.0.custom_id", _buttons({"style": 5, "url": _URL, "custom_id": "x"})),
+    ("components.0.components.0.url", _buttons({"style": 5, "url": "ftp://cdn.example/a"})),
+    ("components.0.components.0.url", _buttons({"style": 5, "url": _URL + "a" * 512})),
+    ("components.0.components.0.custom_id", _buttons({"style": 1})),
+    ("components.0.components.0.url", _buttons({"style": 1, "custom_id": "x", "url": _URL})),
 ]
 
 
@@ -512,3 +528,6 @@ async def test_what_discord_refuses_is_refused(world: Runner) -> None:
     at_limits = {"content": "c" * 2000, "embeds": [limits, _embed(description="d" * 742)]}
     await bot.http.request(route, json=at_limits)
     assert len(fake.channel_messages()) == 1
+    link_and_click = _buttons({"style": 5, "url": _URL}, {"style": 1, "custom_id": "x"})
+    await bot.http.request(route, json=link_and_click)
+    assert len(fake.channel_messages()) == 2

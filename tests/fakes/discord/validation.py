@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from .models import Json
 from .responses import ApiError, field_error, invalid_form_body, max_length_error
@@ -13,6 +14,10 @@ MAX_EMBEDS = 10
 MAX_ATTACHMENTS = 10
 MAX_EMBEDS_TOTAL = 6000  # characters across every embed of one message
 COMPONENTS_V2 = 1 << 15
+BUTTON = 2  # component type
+LINK_STYLE = 5  # a button that opens its url instead of sending an interaction
+MAX_BUTTON_URL = 512
+_LINK_SCHEMES = ("http", "https", "discord")
 COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
 
 # (key, limit) for embed sub-fields; the total over all embeds is capped at 6000.
@@ -67,12 +72,40 @@ def _check_embed(errors: _Errors, path: tuple[str | int, ...], embed: Json) -> i
 
 def _check_component(errors: _Errors, path: tuple[str | int, ...], component: Json) -> None:
     errors.too_long((*path, "custom_id"), component.get("custom_id"), 100)
+    if component.get("type") == BUTTON:
+        _check_button(errors, path, component)
     errors.too_long((*path, "label"), component.get("label"), 80)
     errors.too_long((*path, "options"), component.get("options"), 25)
     for index, child in enumerate(component.get("components") or []):
         _check_component(errors, (*path, "components", index), child)
     if isinstance(component.get("component"), dict):
         _check_component(errors, (*path, "component"), component["component"])
+
+
+def _check_button(errors: _Errors, path: tuple[str | int, ...], button: Json) -> None:
+    """A link button has a url and no custom_id; every other style the reverse.
+
+    The rule and "A url is required" are Discord's; the other error codes are guesses.
+    """
+    url, custom_id = button.get("url"), button.get("custom_id")
+    if button.get("style") != LINK_STYLE:
+        if not custom_id:
+            errors.add((*path, "custom_id"), _REQUIRED)
+        if url is not None:
+            errors.add(
+                (*path, "url"),
+                field_error("BUTTON_URL_NOT_ALLOWED", "Only link buttons have a url"),
+            )
+        return
+    if custom_id is not None:
+        message = "A link button cannot have a custom_id"
+        errors.add((*path, "custom_id"), field_error("BUTTON_CUSTOM_ID_NOT_ALLOWED", message))
+    if not url:
+        errors.add((*path, "url"), field_error("BASE_TYPE_REQUIRED", "A url is required"))
+    elif urlsplit(str(url)).scheme not in _LINK_SCHEMES:
+        message = f"Scheme {urlsplit(str(url)).scheme!r} is not supported"
+        errors.add((*path, "url"), field_error("URL_TYPE_INVALID_SCHEME", message))
+    errors.too_long((*path, "url"), url, MAX_BUTTON_URL)
 
 
 def validate_message(payload: Json, attachment_count: int, *, require_body: bool = True) -> None:
