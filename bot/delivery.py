@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import discord
@@ -19,7 +20,7 @@ from bot.jobs.notifier import DeliveryError, FetchedFile, TrackFiles
 from bot.providers.base import Operation
 from bot.ui.actions import files_view, reaction_hint, result_view
 from bot.ui.limits import content
-from bot.ui.progress import progress_embed
+from bot.ui.progress import listen_view, progress_embed
 from bot.ui.results import (
     bare_result_content,
     files_embed,
@@ -57,19 +58,23 @@ class DiscordNotifier:
         channel = self._channel(job)
         embed = progress_embed(job, job.result_link)
         content = f"<@{job.user_id}> asked for a {NOUNS[job.request.operation]}"
+        view = listen_view(job)  # None clears the buttons on an edit
+        buttons: dict[str, Any] = {} if view is None else {"view": view}  # send takes no None
         if job.progress_message_id is not None:
             try:
                 await channel.get_partial_message(job.progress_message_id).edit(
-                    content=content, embed=embed, allowed_mentions=NO_PINGS
+                    content=content, embed=embed, view=view, allowed_mentions=NO_PINGS
                 )
                 return job.progress_message_id
             except discord.NotFound:
                 # Someone deleted it: post a fresh one, without the nonce, or
                 # Discord could answer with the deleted message.
-                message = await channel.send(content, embed=embed, allowed_mentions=NO_PINGS)
+                message = await channel.send(
+                    content, embed=embed, allowed_mentions=NO_PINGS, **buttons
+                )
                 return message.id
         message = await channel.send(
-            content, embed=embed, allowed_mentions=NO_PINGS, nonce=f"p-{job.id}"
+            content, embed=embed, allowed_mentions=NO_PINGS, nonce=f"p-{job.id}", **buttons
         )
         return message.id
 

@@ -111,7 +111,16 @@ class Job(BaseModel):
             return Stage.DELIVERING if self.closed_at is None else Stage.UNDELIVERED
         if self.vendor_task_id is None:
             return Stage.WAITING
+        if self.streaming and self.state in (JobState.QUEUED, JobState.RUNNING):
+            # Streamable before the vendor says so (a dialect without a partial
+            # state): a stage of its own, so the progress message shows the link once.
+            return Stage.PARTIAL
         return Stage(self.state.value)
+
+    @property
+    def streaming(self) -> bool:
+        """Whether the vendor named a stream URL for any track yet."""
+        return any(track.stream_url for track in self.tracks)
 
 
 def message_link(guild_id: int, channel_id: int, message_id: int) -> str:

@@ -6,7 +6,9 @@ import discord
 
 from bot.jobs.models import Job, Stage
 from bot.providers.base import GenerateRequest, Operation
+from bot.ui.actions import static_view
 from bot.ui.limits import fit
+from bot.ui.links import vetted
 from bot.ui.text import (
     FAILURE_TEXT,
     NOUNS,
@@ -24,6 +26,8 @@ _COLOURS: dict[Stage, discord.Colour] = {
     Stage.UNDELIVERED: discord.Colour.orange(),
 }
 _ENDED_BADLY = (Stage.FAILED, Stage.UNDELIVERED)  # no progress bar: nothing more will happen
+# Where "Listen now" is offered: from the first stream until the result message replaces it.
+_BEING_MADE = (Stage.QUEUED, Stage.RUNNING, Stage.PARTIAL, Stage.DELIVERING)
 
 
 def progress_bar(stage: Stage) -> str:
@@ -78,3 +82,21 @@ def _elapsed(job: Job) -> str:
     if job.finished_at is None or job.stage not in (Stage.DONE, *_ENDED_BADLY):
         return f"started <t:{int(job.created_at)}:R>"
     return f"took {fmt_duration(job.finished_at - job.created_at)}"
+
+
+def listen_view(job: Job) -> discord.ui.View | None:
+    """A "Listen now" link to each track's stream while the songs are made; else None.
+
+    Vendors stream a track minutes before its final MP3. A stream URL is
+    untrusted like any vendor URL: one that fails ``vetted`` gets no button.
+    None once the job ended, so the edit that says "Done" removes the buttons.
+    """
+    if job.stage not in _BEING_MADE:
+        return None
+    streams = [vetted(track.stream_url)[0] for track in job.tracks]
+    buttons: list[discord.ui.Button[discord.ui.View]] = []
+    for n, url in enumerate(streams, start=1):
+        if url is not None:
+            label = "Listen now" if len(streams) == 1 else f"Listen now · song {n}"
+            buttons.append(discord.ui.Button(style=discord.ButtonStyle.link, label=label, url=url))
+    return static_view(buttons) if buttons else None

@@ -96,3 +96,9 @@ async def wait_done(fake: FakeDiscord, timeout: float = 20) -> None:  # noqa: AS
     await fake.wait_for(
         lambda: all("Done" in status_text(m) for m in progress_messages(fake)), timeout=timeout
     )
+
+
+def link_buttons(message: FakeMessage) -> list[dict[str, object]]:
+    """The link buttons (style 5) a message shows now, row by row."""
+    buttons = [c for row in message.components for c in row.get("components", [])]
+    return [b for b in buttons if b.get("style") == 5]

@@ -142,6 +142,9 @@ class KieEmulator(PumpedEmulator):
         self.track_durations: tuple[float, float] = (2.0, 2.04)  # match audio_bytes roughly
         self.credits: float = 1000.0
         self.audio_url_suffix = ""  # what new songs' audio URLs end with (see Task)
+        # Where new songs' stream URLs point: an https base makes links the bot may
+        # show members (it never fetches a stream); empty: this emulator's /stream/.
+        self.stream_base = ""
         self.draft_verse = ""  # what written lyrics' verse says (default: the theme)
         self._book = TaskBook(lambda: self.clock())  # tests may swap the clock later
         self._tasks = self._book.tasks
@@ -308,6 +311,7 @@ class KieEmulator(PumpedEmulator):
             error_code=error_code,
             error_message=error_message,
             audio_url_suffix=self.audio_url_suffix,
+            stream_base=self.stream_base,
             **facts,
         )
         self._book.add(task)

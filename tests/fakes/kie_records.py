@@ -188,7 +188,7 @@ def song_track(task: Task, n: int, stage: int, base_url: str) -> dict[str, Any]:
     """One track of ``sunoData`` as far as ``stage`` has made it."""
     tid = task.task_id
     audio = f"{base_url}/files/{tid}/{n}.mp3{task.audio_url_suffix}" if stage >= 3 else ""
-    stream = f"{base_url}/stream/{tid}/{n}" if stage >= 2 else ""
+    stream = f"{task.stream_base or base_url}/stream/{tid}/{n}" if stage >= 2 else ""
     image = f"{base_url}/files/{tid}/{n}.png" if stage >= 2 else ""
     return {
         "id": task.track_ids[n],

@@ -52,6 +52,8 @@ class Task:
     source: tuple[str, str] | None = None  # WAV, stems, video: (task id, audio id)
     # Appended to the tracks' audio URLs: a long signed URL, or one that 404s (a path part).
     audio_url_suffix: str = ""
+    # Where the tracks' streamAudioUrl points (empty: the emulator's own /stream/).
+    stream_base: str = ""
     # Callback settings captured at creation (None: this task sends no callbacks).
     callback_url: str | None = None
     callback_skip: frozenset[str] = frozenset()
