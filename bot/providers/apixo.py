@@ -43,6 +43,7 @@ from bot.providers.http import Transient
 from bot.providers.parsing import (
     CAMEL_TUNING,
     VISIBLE_ID,
+    all_audio,
     as_code,
     as_number,
     as_text,
@@ -227,12 +228,18 @@ class ApixoProvider(VendorProvider):
         if state is JobState.FAILED:
             return self._failure(task_id, raw, data)
         if state is JobState.SUCCEEDED:
-            return TaskStatus(state=state, tracks=_tracks(task_id, data), code=raw)
+            tracks = _tracks(task_id, data)
+            if not all_audio(tracks):
+                raise MalformedResponse("success without an audio URL for every track")
+            return TaskStatus(state=state, tracks=tracks, code=raw)
         if state is None:
             # A state this adapter does not know yet: keep polling, let the deadline decide.
             log.warning("%s: APIXO task %s has unknown state %r", self.name, task_id, raw)
             state = JobState.RUNNING
-        return TaskStatus(state=state, code=raw)
+        # Undocumented before success, but kept when sent: the tracks' streams play
+        # minutes before their MP3s exist.
+        early = _tracks(task_id, data) if data.get("resultJson") else []
+        return TaskStatus(state=state, tracks=early, code=raw)
 
     def _failure(self, task_id: str, raw: str, data: dict[str, Any]) -> TaskStatus:
         fail_code = as_code(data.get("failCode")) or ""
@@ -291,10 +298,7 @@ def _tracks(task_id: str, data: dict[str, Any]) -> list[Track]:
     created = as_time(data.get("createTime")) or as_time(data.get("completeTime"))
     expires = created + URL_LIFETIME if created else None
     lyrics = as_text(data.get("lyrics"))
-    tracks = [_track(task_id, n, item, lyrics, expires) for n, item in enumerate(items, start=1)]
-    if not all(track.audio_url for track in tracks):
-        raise MalformedResponse("success without an audio URL for every track")
-    return tracks
+    return [_track(task_id, n, item, lyrics, expires) for n, item in enumerate(items, start=1)]
 
 
 def _result_urls(raw: Any) -> list[Any]:

@@ -100,6 +100,10 @@ class ApixoEmulator(VendorEmulator):
         self.plain_urls = False  # resultUrls as a list of URL strings
         self.result_ids = False  # give each resultUrls item an "id" (undocumented; seen)
         self.result_as_object = False  # resultJson as an object instead of a JSON string
+        # From the "first" stage on, resultJson names each track's stream_audio_url
+        # (audio_url still empty until success). Beyond the docs, whose processing
+        # sample has no resultJson; what the kie-style stream fields suggest.
+        self.streams_early = False
         self.callbacks_enabled = True
         self.callbacks_sent: list[tuple[str, dict[str, Any]]] = []  # (stage, body)
         self._tasks: dict[str, _Task] = {}
@@ -111,6 +115,7 @@ class ApixoEmulator(VendorEmulator):
     def _add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/api/v1/generateTask/suno", self._submit)
         router.add_get("/api/v1/statusTask/suno", self._status)
+        router.add_get("/stream/{task_id}/{index}", self._stream)
 
     # -- scripting -------------------------------------------------------------
 
@@ -256,6 +261,8 @@ class ApixoEmulator(VendorEmulator):
         data: dict[str, Any] = {"taskId": task.task_id, "createTime": created}
         if stage is None:
             return {**data, "state": "pending"}
+        if stage == "first" and self.streams_early:
+            return {**data, "state": "processing", "resultJson": self._result(task, final=False)}
         if stage in ("text", "first"):
             return {**data, "state": "processing"}
         fraction = FAILURES[task.outcome][2] if stage == "failed" else 1.0
@@ -269,15 +276,17 @@ class ApixoEmulator(VendorEmulator):
             data["lyrics"] = f"[Verse 1]\n{prompt}\n\n[Chorus]\nla la la"
         return data
 
-    def _result(self, task: _Task) -> str | dict[str, Any]:
+    def _result(self, task: _Task, *, final: bool = True) -> str | dict[str, Any]:
         items: list[Any] = []
         for n in (1, 2):
-            audio = f"{self.base_url}/files/{task.task_id}/{n}.mp3"
+            audio = f"{self.base_url}/files/{task.task_id}/{n}.mp3" if final else ""
             image = f"{self.base_url}/files/{task.task_id}/{n}.png"
             item: dict[str, Any] = {"image_url": image, "audio_url": audio}
+            if self.streams_early:
+                item["stream_audio_url"] = f"{self.base_url}/stream/{task.task_id}/{n}"
             if self.result_ids:
                 item["id"] = f"{task.task_id}-audio-{n}"
-            items.append(audio if self.plain_urls else item)
+            items.append(audio if self.plain_urls and final else item)
         result = {"resultUrls": items}
         return result if self.result_as_object else json.dumps(result)
 
@@ -315,6 +324,11 @@ class ApixoEmulator(VendorEmulator):
     def _file_ready(self, task_id: str, stem: str, ext: str) -> bool:
         task = self._tasks.get(task_id)
         return task is not None and stem in ("1", "2") and self._stage(task) == "complete"
+
+    def _stream_ready(self, task_id: str, index: str) -> bool:
+        task = self._tasks.get(task_id)
+        streaming = task is not None and self._stage(task) in ("first", "complete")
+        return self.streams_early and streaming and index in ("1", "2")
 
 
 def _error(

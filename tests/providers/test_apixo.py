@@ -657,3 +657,24 @@ async def test_submit_without_task_id_is_malformed(
     with pytest.raises(MalformedResponse):
         await apixo.submit(REQUEST, "job-1")
     await apixo.aclose()
+
+
+async def test_a_stream_is_kept_from_the_first_stage(
+    apixo: ApixoProvider, emu: ApixoEmulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    emu.streams_early = True
+    task_id = await apixo.submit(REQUEST, "job-1")
+    clock.advance(35)
+    assert (await apixo.status(task_id)).tracks == []  # text: nothing streams yet
+    clock.advance(30)
+
+    first = await apixo.status(task_id)
+    streams = [f"{emu.base_url}/stream/{task_id}/{n}" for n in (1, 2)]
+    assert first.state is JobState.RUNNING
+    assert [(t.stream_url, t.audio_url) for t in first.tracks] == [(s, "") for s in streams]
+    assert await apixo.download(streams[0], tmp_path / "s.mp3", 10_000_000) > 0
+    clock.advance(35)
+    done = await apixo.status(task_id)
+    assert [t.vendor_track_id for t in done.tracks] == [t.vendor_track_id for t in first.tracks]
+    assert [t.stream_url for t in done.tracks] == streams
+    assert all(t.audio_url for t in done.tracks)
