@@ -69,6 +69,7 @@ ERROR_TYPES = {
 }
 PENDING_SHARE = 0.1  # of generation_seconds spent pending
 FAIL_SHARE = 0.5  # failing outcomes fail half-way
+STREAM_SHARE = 0.6  # with streams_early: when the tracks start to stream
 CALLBACK_TIMEOUT = 10.0  # Evolink's documented callback timeout
 CALLBACK_RETRIES = 3  # Evolink's documented retries after a failed delivery
 CALLBACK_TICK = 0.05  # seconds between real-time checks while callbacks are still to come
@@ -120,6 +121,10 @@ class EvolinkEmulator(PumpedEmulator):
         super().__init__(api_key=api_key, generation_seconds=generation_seconds, clock=clock)
         self.beta = False
         self.omit_result_data = False
+        # From STREAM_SHARE of the generation on, a processing task lists result_data
+        # with each track's stream_audio_url and no audio_url yet. The seed is silent
+        # on result_data before completion: a guess, after the kie-style stream fields.
+        self.streams_early = False
         self.track_durations: tuple[float, float] = (2.0, 2.04)  # match audio_bytes roughly
         self.callbacks_enabled = True  # read at each submit
         self.callback_retry_seconds = 0.05  # Evolink's own delay is undocumented
@@ -132,6 +137,7 @@ class EvolinkEmulator(PumpedEmulator):
     def _add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/v1/audios/generations", self._submit)
         router.add_get("/v1/tasks/{task_id}", self._task)
+        router.add_get("/stream/{task_id}/{index}", self._stream)
 
     # -- scripting -------------------------------------------------------------
 
@@ -260,6 +266,8 @@ class EvolinkEmulator(PumpedEmulator):
             answer["results"] = [track["audio_url"] for track in tracks]
             if not self.omit_result_data:
                 answer["result_data"] = tracks
+        elif status == "processing" and self.streams_early and progress >= 100 * STREAM_SHARE:
+            answer["result_data"] = [self._result(task, n, final=False) for n in (0, 1)]
         elif status == "failed":
             answer["error"] = {"code": task.error_code, "message": task.error_message}
         return answer
@@ -269,16 +277,17 @@ class EvolinkEmulator(PumpedEmulator):
         base = asked.removesuffix(BETA_SUFFIX)
         return base + BETA_SUFFIX if self.beta else base
 
-    def _result(self, task: _Task, n: int) -> dict[str, Any]:
+    def _result(self, task: _Task, n: int, *, final: bool = True) -> dict[str, Any]:
         files = f"{self.base_url}/files/{task.task_id}/{n}"
+        stream = f"{self.base_url}/stream/{task.task_id}/{n}" if self.streams_early else ""
         return {
             "result_id": task.track_ids[n],
             "duration": self.track_durations[n],
             "tags": _TAGS[n],
             "title": f"Emulated Song {'AB'[n]}",
             "image_url": f"{files}.png",
-            "audio_url": f"{files}.mp3",
-            "stream_audio_url": f"{files}.mp3",
+            "audio_url": f"{files}.mp3" if final else "",
+            "stream_audio_url": stream or f"{files}.mp3",
         }
 
     # -- callbacks -------------------------------------------------------------
@@ -334,6 +343,13 @@ class EvolinkEmulator(PumpedEmulator):
     def _file_ready(self, task_id: str, stem: str, ext: str) -> bool:
         task = self._tasks.get(task_id)
         return task is not None and stem in ("0", "1") and self._state(task)[0] == "completed"
+
+    def _stream_ready(self, task_id: str, index: str) -> bool:
+        task = self._tasks.get(task_id)
+        if task is None or not self.streams_early or index not in ("0", "1"):
+            return False
+        status, progress = self._state(task)
+        return status == "completed" or (status == "processing" and progress >= 100 * STREAM_SHARE)
 
 
 def _error_object(

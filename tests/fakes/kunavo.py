@@ -120,6 +120,10 @@ class KunavoEmulator(VendorEmulator):
         self.other_api_key = other_api_key
         self.webhook_secret = webhook_secret
         self.archived = True  # Kunavo archives results to its CDN unless that failed
+        # An in_progress job lists its tracks with stream_url only (url and image_url
+        # come with completion). The seed has output only on completed, but calls
+        # stream_url "handy for instant playback": a guess at when it appears.
+        self.streams_early = False
         self.idempotency_keys: list[str | None] = []  # the header of every submit request
         self.idempotency_replays = 0
         self.callbacks_enabled = True
@@ -263,6 +267,9 @@ class KunavoEmulator(VendorEmulator):
         output = None
         if status == "completed":
             output = {"tracks": [self._track(task, n) for n in (0, 1)], "archived": task.archived}
+        elif status == "in_progress" and self.streams_early:
+            streams = [{"stream_url": self._track(task, n)["stream_url"]} for n in (0, 1)]
+            output = {"tracks": streams, "archived": False}
         error = None
         if status == "failed" and task.error_code is not None:
             error = {"code": task.error_code, "message": task.error_message}

@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -590,3 +591,24 @@ async def test_a_substituted_model_is_logged(caplog: pytest.LogCaptureFixture) -
         await evolink.submit(REQUEST, "job-1")
     await evolink.aclose()
     assert "suno-v4-beta" in caplog.text
+
+
+async def test_a_stream_is_kept_while_processing(
+    evolink: EvolinkProvider, emu: EvolinkEmulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    emu.streams_early = True
+    task_id = await evolink.submit(REQUEST, "job-1")
+    clock.advance(30)
+    assert (await evolink.status(task_id)).tracks == []  # nothing streams yet
+    clock.advance(40)
+
+    early = await evolink.status(task_id)
+    streams = [f"{emu.base_url}/stream/{task_id}/{n}" for n in (0, 1)]
+    assert early.state is JobState.RUNNING
+    assert [(t.stream_url, t.audio_url) for t in early.tracks] == [(s, "") for s in streams]
+    assert await evolink.download(streams[0], tmp_path / "s.mp3", 10_000_000) > 0
+    clock.advance(30)
+    done = await evolink.status(task_id)
+    assert [t.vendor_track_id for t in done.tracks] == [t.vendor_track_id for t in early.tracks]
+    assert [t.stream_url for t in done.tracks] == streams
+    assert all(t.audio_url for t in done.tracks)

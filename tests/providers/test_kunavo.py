@@ -761,3 +761,22 @@ def test_callbacks_are_rejected_without_a_secret(
     now = int(clock.now)
     with pytest.raises(CallbackRejected, match="no webhook secret configured"):
         kunavo.read_callback(signed(emu, EVENT, now), EVENT, now)
+
+
+async def test_a_stream_is_kept_while_in_progress(
+    kunavo: KunavoProvider, emu: KunavoEmulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    emu.streams_early = True
+    task_id = await kunavo.submit(REQUEST, "job-1")
+    clock.advance(30)
+
+    early = await kunavo.status(task_id)
+    streams = [f"{emu.base_url}/stream/{task_id}/{n}" for n in (0, 1)]
+    assert (early.state, early.code) == (JobState.PARTIAL, "in_progress")
+    assert [(t.stream_url, t.audio_url) for t in early.tracks] == [(s, "") for s in streams]
+    assert await kunavo.download(streams[0], tmp_path / "s.mp3", 10_000_000) > 0
+    clock.advance(70)
+    done = await kunavo.status(task_id)
+    assert [t.vendor_track_id for t in done.tracks] == [t.vendor_track_id for t in early.tracks]
+    assert [t.stream_url for t in done.tracks] == streams
+    assert all(t.audio_url for t in done.tracks)
