@@ -26,10 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.providers.kie import DEFAULT_POLL
 from tests.e2e.botproc import TOKEN, BotProcess, bot_config, kie_provider
-from tests.fakes.discord import FakeDiscord
+from tests.fakes.discord import FakeDiscord, FakeMessage
 from tests.fakes.kie import KieEmulator
 
 GENERATION_SECONDS = 120.0
+# Stream URLs the bot may show as "Listen now" (https); nothing ever fetches them.
+STREAM_BASE = "https://cdn.kie.example"
 
 
 @dataclass
@@ -41,11 +43,13 @@ class Figures:
     polls: list[int]
     completion_to_post: list[float]
     peak_rss_mb: float
+    first_link: list[float]  # seconds from /generate to the progress message's "Listen now"
 
 
 async def run(jobs: int, scale: float) -> Figures:
     fake = FakeDiscord(bot_token=TOKEN)
     kie = KieEmulator(generation_seconds=GENERATION_SECONDS * scale)
+    kie.stream_base = STREAM_BASE
     await fake.start()
     await kie.start()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -80,6 +84,8 @@ async def _measure(fake: FakeDiscord, kie: KieEmulator, bot: BotProcess, jobs: i
     await fake.wait_commands(timeout=30)
     assert bot.proc is not None
     sampler = asyncio.create_task(_peak_rss(bot.proc.pid))
+    links: dict[str, float] = {}  # prompt -> when its progress message first showed a link
+    watcher = asyncio.create_task(_watch_links(fake, links))
     calls_before = len(fake.rest_calls)
     member = fake.add_member("bench")
     interactions = await asyncio.gather(
@@ -95,7 +101,9 @@ async def _measure(fake: FakeDiscord, kie: KieEmulator, bot: BotProcess, jobs: i
 
     await fake.wait_for(lambda: len(results()) >= jobs, timeout=GENERATION_SECONDS * 10)
     sampler.cancel()
+    watcher.cancel()
     peak = await asyncio.gather(sampler, return_exceptions=True)
+    asked = {f"song {n}": i.dispatched_at for n, i in enumerate(interactions)}
     answer_ms = [
         (i.responded_at - i.dispatched_at) * 1000
         for i in interactions
@@ -114,7 +122,26 @@ async def _measure(fake: FakeDiscord, kie: KieEmulator, bot: BotProcess, jobs: i
         polls=list(kie.polls.values()),
         completion_to_post=[p - d for p, d in zip(posted, done, strict=False)],
         peak_rss_mb=_last_number(peak),
+        first_link=[seen - asked[prompt] for prompt, seen in links.items() if prompt in asked],
     )
+
+
+async def _watch_links(fake: FakeDiscord, links: dict[str, float]) -> None:
+    """Note when each progress message first shows a link button, by its job's prompt."""
+    while True:
+        for message in fake.channel_messages():
+            prompt = _prompt(message)
+            buttons = [c for row in message.components for c in row.get("components", [])]
+            if prompt and prompt not in links and any(b.get("style") == 5 for b in buttons):
+                links[prompt] = time.monotonic()
+        await asyncio.sleep(0.02)
+
+
+def _prompt(message: FakeMessage) -> str:
+    """The prompt a progress message quotes (its first embed's ">>> " description)."""
+    if "asked for a song" not in message.content or not message.embeds:
+        return ""
+    return str(message.embeds[0].get("description") or "").removeprefix(">>> ")
 
 
 async def _peak_rss(pid: int) -> float:
@@ -163,6 +190,11 @@ def report(title: str, f: Figures) -> None:
         f"p99 {_pct(f.completion_to_post, 99):.2f} s"
     )
     print(f"bot peak RSS: {f.peak_rss_mb:.1f} MB   (target < 150 MB at 200 in flight)")
+    print(
+        f"/generate -> first playable link: p50 {_pct(f.first_link, 50):.2f} s, "
+        f"p99 {_pct(f.first_link, 99):.2f} s over {len(f.first_link)} jobs   (kie streams at "
+        f"60% of the {GENERATION_SECONDS:.0f} s generation, times --scale)"
+    )
 
 
 def main() -> None:
