@@ -234,3 +234,74 @@ async def test_resume_after_a_restart_finishes_every_job_exactly_once(tmp_path: 
     await again.stop()
     await store.close()
     assert sorted(notifier.delivered) == sorted(job.id for job in added)
+
+
+async def test_the_store_finds_due_jobs_earliest_first_skipping_busy_and_closed(
+    store: JobStore,
+) -> None:
+    later, sooner, busy, closed = (new_job() for _ in range(4))
+    later.next_check_at, sooner.next_check_at = 50.0, 20.0
+    busy.next_check_at, closed.next_check_at, closed.closed_at = 10.0, 5.0, 6.0
+    for job in (later, sooner, busy, closed):
+        await store.add(job)
+    due = await store.next_due(30.0, 10, skip={busy.id})
+    assert [job.id for job in due] == [sooner.id]
+    assert await store.earliest_check(skip={busy.id, sooner.id}) == 50.0
+    await store.check_now([later.id, closed.id], 25.0)
+    assert [job.id for job in await store.next_due(30.0, 1, skip={busy.id})] == [sooner.id]
+    assert [job.id for job in await store.next_due(30.0, 10)] == [busy.id, sooner.id, later.id]
+    stayed = await store.get(closed.id)
+    assert stayed is not None
+    assert stayed.next_check_at == 5.0
+
+
+async def test_an_interrupted_submit_waits_for_its_callback_until_a_stored_deadline(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    store = await JobStore.open(path)
+    job = new_job()
+    job.provider, job.submit_started_at, job.submit_callback = "paid", job.created_at, True
+    await store.add(job)
+
+    submits: list[str] = []
+
+    class PaidSandbox(ListeningSandbox):
+        idempotent_submit = False  # a second submit could pay twice
+
+        async def submit(
+            self, request: GenerateRequest, job_id: str, callback_url: str | None = None
+        ) -> str:
+            submits.append(job_id)
+            return await super().submit(request, job_id, callback_url)
+
+    settings = SandboxSettings(kind="sandbox", name="paid", stage_seconds=STAGE, track_seconds=1)
+    notifier = RecordingNotifier()
+    jobs = JobRunner(
+        store,
+        [PaidSandbox(settings)],
+        notifier,
+        JobSettings(),
+        callback_url=lambda job: "https://bot.example/cb",
+        callback_stall=STAGE,
+        adopt_wait=600.0,
+        retry_delay=0.05,
+    )
+    await jobs.resume_all()
+    waiting = await store.get(job.id)
+    while waiting is not None and waiting.adopt_until is None:
+        waiting = await store.get(job.id)
+    assert waiting is not None
+    # The wait's end is on the row, and the scheduler looks again then, not before.
+    assert waiting.adopt_until is not None
+    assert waiting.adopt_until >= job.created_at + 600.0
+    while waiting is not None and waiting.next_check_at != waiting.adopt_until:
+        waiting = await store.get(job.id)
+    # The vendor calls back naming the task, as the webhook receiver records it.
+    task_id = await ListeningSandbox(settings).submit(job.request, job.id, None)
+    assert await store.adopt_task(job.id, task_id, time.time())
+    await all_closed(store, calls_back=jobs)
+    await jobs.stop()
+    await store.close()
+    assert notifier.delivered == [job.id]
+    assert submits == []  # adopted, never sent again
