@@ -68,6 +68,15 @@ class Job(BaseModel):
     submit_callback: bool = False
     # Submitted again without knowing whether the interrupted submit made a task.
     possible_duplicate: bool = False
+    # The scheduler's state, on the row so that a restart carries on from it.
+    # When the scheduler next looks at the job (0: at once). A callback sets it to now.
+    next_check_at: float = 0.0
+    # Its vendor callbacks went quiet for too long: it polls from then on.
+    callbacks_stalled: bool = False
+    # Waiting until then for a callback to name the task of a submit left
+    # unanswered; ``failure_code``/``failure_detail`` then hold the verdict if
+    # none does (a lost answer) or are empty (a submit cut off by a restart).
+    adopt_until: float | None = None
     submitted_at: float | None = None
     last_poll_at: float | None = None
     finished_at: float | None = None

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +85,12 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE jobs ADD COLUMN submit_started_at REAL;
     ALTER TABLE jobs ADD COLUMN submit_callback INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE jobs ADD COLUMN possible_duplicate INTEGER NOT NULL DEFAULT 0;
+    """,
+    """
+    ALTER TABLE jobs ADD COLUMN next_check_at REAL NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN callbacks_stalled INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN adopt_until REAL;
+    CREATE INDEX jobs_due ON jobs (next_check_at) WHERE closed_at IS NULL;
     """,
 )
 
@@ -253,6 +259,37 @@ class JobStore:
                 rows = await cur.fetchall()
             return await self._with_tracks(rows)
 
+    async def next_due(self, now: float, limit: int, skip: Collection[str] = ()) -> list[Job]:
+        """Open jobs due at ``now``, earliest first, but those in ``skip`` (being worked on)."""
+        async with self._lock:
+            async with self._db.execute(
+                "SELECT * FROM jobs WHERE closed_at IS NULL AND next_check_at <= ?"  # noqa: S608
+                f" AND id NOT IN ({_marks(skip)}) ORDER BY next_check_at, created_at LIMIT ?",
+                (now, *skip, limit),
+            ) as cur:
+                rows = await cur.fetchall()
+            return await self._with_tracks(rows)
+
+    async def earliest_check(self, skip: Collection[str] = ()) -> float | None:
+        """When the next open job not in ``skip`` is due; None when there is none."""
+        async with self._lock:
+            async with self._db.execute(
+                "SELECT MIN(next_check_at) FROM jobs WHERE closed_at IS NULL"  # noqa: S608
+                f" AND id NOT IN ({_marks(skip)})",
+                tuple(skip),
+            ) as cur:
+                row = await cur.fetchone()
+            return None if row is None or row[0] is None else float(row[0])
+
+    async def check_now(self, job_ids: Collection[str], now: float) -> None:
+        """Make the open jobs ``job_ids`` due at ``now`` (a callback brought news)."""
+        async with self._writing():
+            await self._db.execute(
+                "UPDATE jobs SET next_check_at = ? WHERE closed_at IS NULL"  # noqa: S608
+                f" AND id IN ({_marks(job_ids)})",
+                (now, *job_ids),
+            )
+
     async def by_message(self, message_id: int) -> Job | None:
         """The job whose result (or a re-post of it) is the message ``message_id``."""
         return await self._one(
@@ -325,6 +362,11 @@ class JobStore:
             async for job_id, data in cur:
                 by_id[job_id].tracks.append(Track.model_validate_json(data))
         return jobs
+
+
+def _marks(values: Collection[Any]) -> str:
+    """Placeholders for ``values`` in an ``IN (...)`` list."""
+    return ", ".join("?" for _ in values)
 
 
 def _problem(path: Path, error: OSError | sqlite3.Error) -> str:

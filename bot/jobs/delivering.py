@@ -1,0 +1,139 @@
+"""What members see of a job: its progress message, its result, or its failure.
+
+Only the final word is retried (``_until_done``, bounded in time); progress is
+best effort.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+from bot.config import JobSettings
+from bot.jobs.fetching import MediaFetcher
+from bot.jobs.models import Job, Stage
+from bot.jobs.notifier import DeliveryError, Notifier
+from bot.jobs.space import SpaceWaitingStore
+from bot.providers.base import Provider
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+_MAX_PARALLEL_DELIVERIES = 4
+
+
+class Delivery:
+    def __init__(
+        self,
+        store: SpaceWaitingStore,
+        notifier: Notifier,
+        settings: JobSettings,
+        fetcher: MediaFetcher,
+        *,
+        clock: Callable[[], float],
+        retry_delay: float,
+    ) -> None:
+        self._store = store
+        self._notifier = notifier
+        self._settings = settings
+        self._fetcher = fetcher
+        self._clock = clock
+        self._retry_delay = retry_delay
+        # The stage each open job's progress message shows, as far as this
+        # process knows: after a restart each is shown once more.
+        self._shown: dict[str, Stage] = {}
+        # Uploads to Discord are bounded. Downloads are not: each has its own
+        # deadline, and a slow vendor host must not hold up other songs' uploads.
+        self._delivery_slots = asyncio.Semaphore(_MAX_PARALLEL_DELIVERIES)
+
+    async def show(self, job: Job, *, again: bool = False) -> None:
+        """Post or edit the progress message when the visible stage changed (or ``again``).
+
+        Progress is best effort: a failed edit is logged and the next stage
+        change tries again.
+        """
+        if again or self._shown.get(job.id) is not job.stage:
+            try:
+                await self._record_progress(job)
+            except DeliveryError as exc:
+                log.warning("job %s: progress message not updated: %s", job.id, exc)
+        self._shown[job.id] = job.stage
+
+    async def _record_progress(self, job: Job) -> None:
+        message_id = await self._notifier.show_progress(job)
+        if message_id != job.progress_message_id:
+            job.progress_message_id = message_id
+            await self._store.update(job, "progress_message_id")
+
+    async def announce_failure(self, job: Job) -> None:
+        await self._until_done(job, lambda: self._record_progress(job))
+        await self._close(job)
+
+    async def deliver(self, job: Job, provider: Provider) -> None:
+        if job.result_message_id is None:
+            await self.show(job, again=True)
+            job.result_message_id = await self._post_result(job, provider)
+            if job.result_message_id is not None:
+                await self._store.update(job, "result_message_id")
+        if job.result_message_id is None:
+            # Set before the last progress edit, so that it says "could not be posted"
+            # instead of staying on "Uploading"; stored just after it, by _close.
+            job.closed_at = self._clock()
+        if await self._deleted(job):
+            # A member deleted the song as it arrived, progress message and all:
+            # a "Done" now would post that message again.
+            log.info("job %s: deleted during delivery; no final progress", job.id)
+        else:
+            self._shown[job.id] = Stage.DELIVERING
+            await self.show(job)
+        await self._close(job)
+        if job.result_message_id is None:
+            await self._notifier.undelivered(job)  # after closing: /history now says so
+
+    async def _deleted(self, job: Job) -> bool:
+        """Whether a member deleted the job's result (the cogs write that, not the runner)."""
+        stored = await self._store.get(job.id)
+        return stored is None or stored.deleted_at is not None
+
+    async def _post_result(self, job: Job, provider: Provider) -> int | None:
+        with tempfile.TemporaryDirectory(prefix=f"job-{job.id}-") as tmp:
+            workdir = Path(tmp)
+            post: Callable[[], Awaitable[int]]
+            if job.request.operation.makes_tracks:
+                tracks = await self._fetcher.tracks(job, provider, workdir)
+                post = functools.partial(self._notifier.deliver, job, tracks, workdir)
+            else:
+                files = await self._fetcher.files(job, provider, workdir)
+                post = functools.partial(self._notifier.deliver_files, job, files, workdir)
+            async with self._delivery_slots:
+                if not job.delivery_started:
+                    job.delivery_started = True
+                    await self._store.update(job, "delivery_started")
+                return await self._until_done(job, post)
+
+    async def _until_done(self, job: Job, attempt: Callable[[], Awaitable[_T]]) -> _T | None:
+        """Retry a Discord step until it works, cannot work, or its time is up."""
+        give_up_at = self._clock() + self._settings.delivery_retry_minutes * 60
+        delay = self._retry_delay
+        while True:
+            try:
+                return await attempt()
+            except DeliveryError as exc:
+                if not exc.retryable or self._clock() + delay > give_up_at:
+                    log.error("job %s: could not reach the member on Discord: %s", job.id, exc)
+                    return None
+                log.warning(
+                    "job %s: Discord step failed, retrying in %.0fs: %s", job.id, delay, exc
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60)
+
+    async def _close(self, job: Job) -> None:
+        job.closed_at = self._clock()
+        await self._store.update(job, "closed_at")
+        self._shown.pop(job.id, None)

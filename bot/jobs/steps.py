@@ -1,0 +1,270 @@
+"""One step of one job: submit, one status check, or delivery; the scheduler runs them.
+
+Each step is written to the store before the next one starts, so any crash
+resumes where it stopped: a job with a vendor task id is never submitted
+again, one whose submit a crash cut off finds its task again where it can
+(``_submit_again``), and a job whose result may have been posted is looked up,
+not re-posted. A step ends by saying when the job next needs a look; waiting
+is the scheduler's business, never a step's (but for Discord retries, bounded).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from bot.errors import AnswerLost, MalformedResponse, ProviderError, TransientProviderError
+from bot.jobs.delivering import Delivery
+from bot.jobs.models import Job
+from bot.jobs.space import SpaceWaitingStore
+from bot.providers.base import FailureReason, JobState, Provider
+
+log = logging.getLogger(__name__)
+
+
+class JobSteps:
+    def __init__(
+        self,
+        store: SpaceWaitingStore,
+        providers: Sequence[Provider],
+        delivery: Delivery,
+        *,
+        callback_url: Callable[[Job], str | None],
+        callback_stall: float | None,
+        adopt_wait: float | None,
+        clock: Callable[[], float],
+    ) -> None:
+        """See ``JobRunner`` for what the arguments mean."""
+        self._store = store
+        self._ordered = list(providers)
+        self._providers = {p.name: p for p in providers}
+        self._delivery = delivery
+        self._callback_url = callback_url
+        self._callback_stall = callback_stall
+        self._adopt_wait = adopt_wait
+        self._clock = clock
+
+    async def run(self, job: Job) -> float | None:
+        """Take ``job`` one step on; return when it next needs a look, None once it is closed."""
+        provider = self._providers.get(job.provider)
+        if provider is None:
+            await self._fail(job, FailureReason.PROVIDER_ERROR, "unconfigured", job.provider)
+            await self._delivery.announce_failure(job)
+            return None
+        if job.state is JobState.SUCCEEDED:
+            await self._delivery.deliver(job, provider)
+            return None
+        if job.state.terminal:
+            await self._delivery.announce_failure(job)
+            return None
+        if job.adopt_until is not None:
+            return await self._check_adoption(job, provider)
+        if job.vendor_task_id is None:
+            await self._delivery.show(job)
+            provider = await self._submit(job, provider)
+        else:
+            await self._poll(job, provider)
+        return await self._next_check(job, provider)
+
+    async def _next_check(self, job: Job, provider: Provider) -> float:
+        if job.state.terminal:
+            return self._clock()  # its delivery, or its failure shown, is the next step
+        if job.vendor_task_id is None:
+            assert job.adopt_until is not None  # nothing else leaves a job without a task
+            return job.adopt_until
+        await self._delivery.show(job)
+        return min(self._poll_due(job, provider), job.deadline_at)
+
+    async def _submit(self, job: Job, provider: Provider) -> Provider:
+        """Submit a job that has no task yet; returns the provider the job now runs at."""
+        if job.submit_started_at is not None and not await self._submit_again(job, provider):
+            return provider
+        return await self._submit_now(job, provider)
+
+    async def _submit_now(self, job: Job, provider: Provider) -> Provider:
+        """Submit to ``provider``, or to the next one offering the model when it surely failed."""
+        while True:
+            callback = self._callback_for(job, provider)
+            job.submit_started_at, job.submit_callback = self._clock(), callback is not None
+            # On disk for good before the vendor may charge: a restart then knows
+            # a task may exist, and where the vendor will name it.
+            await self._store.update(job, "submit_started_at", "submit_callback", durable=True)
+            try:
+                task_id = await provider.submit(job.request, job.id, callback)
+            except AnswerLost as exc:
+                # The task may exist, and its callback name it: wait for that before
+                # giving the song up. Never resubmitted here: that could pay twice.
+                if not await self._await_adoption(job, provider, exc):
+                    await self._fail(job, exc.reason, exc.code, exc.detail)
+                return provider
+            except ProviderError as exc:
+                fallback = self._next_provider(job, provider) if _no_task_made(exc) else None
+                if fallback is None:
+                    await self._fail(job, exc.reason, exc.code, exc.detail)
+                    return provider
+                log.warning(
+                    "job %s: %s failed before creating a task (%s); moving to %s",
+                    job.id, provider.name, exc.reason, fallback.name,
+                )  # fmt: skip
+                # Stored before the next submit, so a restart never goes back.
+                provider, job.provider = fallback, fallback.name
+                await self._store.update(job, "provider")
+                continue
+            job.vendor_task_id = task_id
+            job.submitted_at = self._clock()
+            job.state = JobState.QUEUED
+            await self._store.update(job, "vendor_task_id", "submitted_at", "state")
+            log.info("job %s submitted to %s as %s", job.id, provider.name, task_id)
+            return provider
+
+    async def _submit_again(self, job: Job, provider: Provider) -> bool:
+        """A previous process died with this job's submit on the wire; its task may exist.
+
+        True when the job is to be submitted (again) now; False when it waits
+        for a callback to name its task.
+        """
+        if provider.idempotent_submit:
+            log.info("job %s: submit cut off by a restart; sent again to %s", job.id, provider.name)
+            return True
+        if await self._await_adoption(job, provider):
+            return False
+        return await self._risk_a_second_task(job, provider)
+
+    async def _risk_a_second_task(self, job: Job, provider: Provider) -> bool:
+        """No callback named the cut-off submit's task: submit once more, never twice."""
+        if job.possible_duplicate:
+            # Already sent once without knowing: a third paid task is not risked.
+            await self._fail(
+                job, FailureReason.PROVIDER_ERROR, "interrupted", "submit cut off twice by a crash"
+            )
+            return False
+        job.possible_duplicate = True
+        await self._store.update(job, "possible_duplicate")
+        log.warning(
+            "job %s: submit to %s was cut off by a restart and no callback named its task; "
+            "submitting again, which may have made a second paid task",
+            job.id, provider.name,
+        )  # fmt: skip
+        return True
+
+    async def _await_adoption(
+        self, job: Job, provider: Provider, lost: AnswerLost | None = None
+    ) -> bool:
+        """Start a bounded wait for the callback naming the task of a submit left unanswered.
+
+        False when no callback can come. ``lost``: the submit's lost answer,
+        the job's verdict if no callback comes.
+        """
+        heard = job.submit_callback and self._callback_for(job, provider) is not None
+        if not heard or self._adopt_wait is None:
+            return False
+        log.info("job %s: waiting for %s to call back with its task", job.id, provider.name)
+        job.adopt_until = min(self._clock() + self._adopt_wait, job.deadline_at)
+        job.failure_code, job.failure_detail = (lost.code, lost.detail) if lost else ("", "")
+        await self._store.update(job, "adopt_until", "failure_code", "failure_detail")
+        return True
+
+    async def _check_adoption(self, job: Job, provider: Provider) -> float:
+        """A job waiting for its task's callback: adopted, still waiting, or given up."""
+        assert job.adopt_until is not None
+        if job.vendor_task_id is None and self._clock() < job.adopt_until:
+            return job.adopt_until  # woken for something else: wait on
+        lost = (job.failure_code, job.failure_detail)
+        job.adopt_until, job.failure_code, job.failure_detail = None, "", ""
+        await self._store.update(job, "adopt_until", "failure_code", "failure_detail")
+        if job.vendor_task_id is not None:
+            log.info("job %s: adopted %s task %s", job.id, provider.name, job.vendor_task_id)
+            return self._clock()  # the callback said the task changed: look now, not after a stall
+        if lost[0]:
+            await self._fail(job, FailureReason.PROVIDER_ERROR, *lost)
+        elif await self._risk_a_second_task(job, provider):
+            provider = await self._submit_now(job, provider)
+        return await self._next_check(job, provider)
+
+    def _callback_for(self, job: Job, provider: Provider) -> str | None:
+        """The callback URL ``provider`` will pass on for ``job``, if any."""
+        url = self._callback_url(job)
+        return url if url is not None and provider.accepts_callbacks(url) else None
+
+    def _next_provider(self, job: Job, current: Provider) -> Provider | None:
+        # A follow-up names a track only its own vendor knows: it never moves.
+        if job.request.operation.follows_up:
+            return None
+        later = self._ordered[self._ordered.index(current) + 1 :]
+        return next((p for p in later if p.can(job.request)), None)
+
+    def _waits_on_callbacks(self, job: Job, provider: Provider) -> bool:
+        return (
+            self._callback_stall is not None
+            and self._callback_for(job, provider) is not None
+            and not job.callbacks_stalled
+        )
+
+    def _poll_due(self, job: Job, provider: Provider) -> float:
+        """When the next status check is due: after a callback stall, or the vendor's cadence."""
+        since = job.last_poll_at or job.submitted_at or job.created_at
+        if self._waits_on_callbacks(job, provider):
+            assert self._callback_stall is not None
+            return since + self._callback_stall
+        return since + provider.poll_policy.delay(job.polls)
+
+    async def _poll(self, job: Job, provider: Provider) -> None:
+        assert job.vendor_task_id is not None
+        due = min(self._poll_due(job, provider), job.deadline_at)
+        if self._waits_on_callbacks(job, provider) and self._clock() >= due:
+            # Not woken by a callback before the stall was up.
+            log.info("job %s: no callback for a while; polling instead", job.id)
+            job.callbacks_stalled = True
+            await self._store.update(job, "callbacks_stalled")
+        try:
+            status = await provider.status(job.vendor_task_id, job.request.operation)
+        except (TransientProviderError, MalformedResponse) as exc:
+            # One bad look is not a verdict: keep polling until the deadline.
+            log.warning("job %s: status check failed for now: %s", job.id, exc)
+        except ProviderError as exc:
+            await self._fail(job, exc.reason, exc.code, exc.detail)
+            return
+        else:
+            job.state = status.state
+            if status.tracks:
+                job.tracks = status.tracks
+            if status.files:
+                job.files = status.files
+            if status.state is JobState.FAILED:
+                await self._fail(
+                    job, status.failure or FailureReason.UNKNOWN, status.code, status.detail
+                )
+                return
+        job.polls += 1
+        job.last_poll_at = self._clock()
+        if job.state is JobState.SUCCEEDED:
+            job.finished_at = job.last_poll_at
+        await self._store.update(
+            job, "state", "polls", "last_poll_at", "finished_at", "tracks", "files"
+        )
+        if not job.state.terminal and self._clock() >= job.deadline_at:
+            await self._fail(
+                job, FailureReason.TIMEOUT, "deadline", "no result before the deadline"
+            )
+
+    async def _fail(self, job: Job, reason: FailureReason, code: str, detail: str) -> None:
+        job.state = JobState.FAILED
+        job.failure, job.failure_code, job.failure_detail = reason, code, detail
+        job.finished_at = self._clock()
+        await self._store.update(
+            job, "state", "failure", "failure_code", "failure_detail", "finished_at"
+        )
+        # The raw vendor words go to the admin log only, never to the member.
+        log.warning("job %s failed: %s (vendor code %r: %s)", job.id, reason, code, detail)
+
+
+def _no_task_made(error: ProviderError) -> bool:
+    """True when the vendor surely created no task, so another vendor may take the job.
+
+    Retries spent on 429/5xx/refused connections, or a refusal for credits or
+    rate: the vendor answered "no". A lost answer to a submit is not in this
+    set, since the task may exist, and a job never runs at two vendors.
+    """
+    if isinstance(error, TransientProviderError):
+        return True
+    return error.reason in (FailureReason.INSUFFICIENT_CREDITS, FailureReason.RATE_LIMITED)
