@@ -109,6 +109,8 @@ async def test_long_lyrics_by_direct_message_are_split_into_messages_discord_acc
         )
     )
     [result] = await wait_results(discord_fake, 1)
+    # Done is shown once the result's message id is stored, so the reaction finds its song.
+    await wait_done(discord_fake)
     await discord_fake.add_reaction(result.id, "📜", user_id=member)
     dm_channel = discord_fake.world.dm_channel(member).id
 
