@@ -49,7 +49,9 @@ class MusicBot(commands.Bot):
             media=settings.media,
             adopt_wait=callbacks.adopt_wait_minutes * 60 if callbacks.enabled else None,
         )
-        self.jobs = JobService(store, self.runner, self.providers, settings.jobs)
+        self.jobs = JobService(
+            store, self.runner, self.providers, settings.jobs, quotas=settings.quotas
+        )
         self.receiver = CallbackReceiver(
             callbacks, store, {p.name: p for p in self.providers}, self.runner.wake
         )

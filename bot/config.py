@@ -75,6 +75,24 @@ class JobSettings(_Section):
         return model
 
 
+class QuotaSettings(_Section):
+    """How many songs a member, or the whole server, may ask for; 0 means no limit.
+
+    Windows roll: a day is the last 24 hours and a week the last 7 days, counted
+    from each job's creation time (stored in UTC epoch seconds), so no member's
+    quota resets at a midnight of some other time zone. Failed jobs, and jobs
+    cancelled before they reached a vendor, do not count.
+    """
+
+    member_per_day: int = Field(0, ge=0)
+    member_per_week: int = Field(0, ge=0)
+    server_per_day: int = Field(0, ge=0)
+    # What one job counts as: a song, an extension and a cover count 1 each.
+    wav_weight: int = Field(1, ge=0)
+    stems_weight: int = Field(1, ge=0)
+    video_weight: int = Field(1, ge=0)
+
+
 class MediaSettings(_Section):
     """How vendor media (tracks, covers, WAVs, videos) is fetched."""
 
@@ -232,6 +250,7 @@ class Settings(_Section):
     discord: DiscordSettings
     storage: StorageSettings = StorageSettings()
     jobs: JobSettings = JobSettings()
+    quotas: QuotaSettings = QuotaSettings()
     actions: ActionSettings = ActionSettings()
     media: MediaSettings = MediaSettings()
     callbacks: CallbackSettings = CallbackSettings()

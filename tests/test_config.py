@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import KieSettings, SandboxSettings, load_settings
+from bot.config import KieSettings, QuotaSettings, SandboxSettings, load_settings
 from bot.errors import ConfigError
+from bot.jobs.quotas import Admission
 from bot.providers.registry import build_providers
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,6 +40,18 @@ def test_no_file_runs_the_sandbox_on_sqlite(
 def test_example_config_is_valid() -> None:
     settings = load_settings(REPO / "config.example.toml", ENV)
     assert [p.kind for p in settings.providers] == ["sandbox"]
+    # The example leaves quotas off, as a file without [quotas] does.
+    assert settings.quotas == QuotaSettings()
+    assert not Admission(3, settings.quotas).counts_usage
+
+
+def test_quotas_are_read_and_checked(tmp_path: Path) -> None:
+    path = write(tmp_path, "[quotas]\nmember_per_day = 2\nvideo_weight = 3\n")
+    quotas = load_settings(path, ENV).quotas
+    assert (quotas.member_per_day, quotas.member_per_week, quotas.video_weight) == (2, 0, 3)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, "[quotas]\nmember_per_dya = 2\n"), ENV)
+    assert "member_per_dya" in caught.value.problem
 
 
 def test_vendor_key_comes_from_the_named_variable(tmp_path: Path) -> None:

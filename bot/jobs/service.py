@@ -7,9 +7,10 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 
-from bot.config import JobSettings
+from bot.config import JobSettings, QuotaSettings
 from bot.errors import InputError
 from bot.jobs.models import Job
+from bot.jobs.quotas import Admission
 from bot.jobs.runner import JobRunner
 from bot.jobs.store import JobStore
 from bot.jobs.validation import check_generate, check_theme
@@ -32,12 +33,14 @@ class JobService:
         providers: Sequence[Provider],
         settings: JobSettings,
         *,
+        quotas: QuotaSettings | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
         self._runner = runner
         self._providers = providers  # in priority order
         self._settings = settings
+        self._admission = Admission(settings.max_active_per_member, quotas or QuotaSettings())
         self._clock = clock
 
     def offered_models(self) -> dict[str, ModelSpec]:
@@ -80,11 +83,6 @@ class JobService:
         """
         check_generate(request, self.offered_models())
         provider = self._provider_for(request, parent)
-        limit = self._settings.max_active_per_member
-        if await self._store.count_open_for_user(user_id) >= limit:
-            raise InputError(
-                f"You already have {limit} songs in progress. Wait for one to finish first."
-            )
         now = self._clock()
         job = Job(
             id=uuid.uuid4().hex[:16],
@@ -101,7 +99,14 @@ class JobService:
             parent_track=parent_track,
             parent_link=parent.result_link if parent is not None else None,
         )
-        await self._store.add(job)
+        admission = self._admission
+        refusal = await self._store.add_if_allowed(
+            job,
+            lambda usage: admission.refusal(usage, request.operation, now),
+            with_history=admission.counts_usage,
+        )
+        if refusal is not None:
+            raise InputError(refusal)
         self._runner.start(job)
         return job
 

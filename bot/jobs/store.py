@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,8 @@ import aiosqlite
 
 from bot.errors import StorageError, StorageFull
 from bot.jobs.models import Job
-from bot.providers.base import GenerateRequest, Track
+from bot.jobs.quotas import DAY, WEEK, Usage, Used
+from bot.providers.base import GenerateRequest, Operation, Track
 
 # Numbered migrations; PRAGMA user_version records how many have run.
 # Append only: a released migration is never edited.
@@ -92,12 +93,21 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE jobs ADD COLUMN adopt_until REAL;
     CREATE INDEX jobs_due ON jobs (next_check_at) WHERE closed_at IS NULL;
     """,
+    # A server's jobs of the last day, read under the write lock by every request
+    # when a server quota is set. Measured on 200,000 jobs, 1,440 of them in the
+    # last day: 22 ms without this index, 6 ms with it.
+    """
+    CREATE INDEX jobs_by_guild_time ON jobs (guild_id, created_at);
+    """,
 )
 
 # One column per Job field; tracks live in their own table.
 _JOB_COLUMNS = [name for name in Job.model_fields if name != "tracks"]
 # Columns a job may change after it is created.
 _MUTABLE = frozenset(_JOB_COLUMNS) - {"id", "guild_id", "channel_id", "user_id", "request"}
+# Jobs that use quota: all but failed ones and ones cancelled before a submit
+# left for a vendor (a vendor may charge for a task cancelled after that).
+_COUNTED = "state != 'failed' AND (state != 'cancelled' OR submit_started_at IS NOT NULL)"
 
 
 class JobStore:
@@ -142,7 +152,9 @@ class JobStore:
         return store
 
     @contextlib.asynccontextmanager
-    async def _writing(self, *, durable: bool = False) -> AsyncIterator[None]:
+    async def _writing(
+        self, *, durable: bool = False, immediate: bool = False
+    ) -> AsyncIterator[None]:
         """One write transaction under the lock, committed at the end.
 
         When the disk is full it is undone (an open transaction would hold SQLite's
@@ -156,11 +168,16 @@ class JobStore:
         holding the one lock, so only the commit that guards a paid vendor call
         pays for FULL; it also makes every earlier commit durable, as they sit
         before it in the WAL.
+
+        ``immediate`` takes SQLite's write lock before the first read, so what the
+        transaction reads cannot change (in this process or another) before it commits.
         """
         async with self._lock:
             if durable:
                 await self._db.execute("PRAGMA synchronous=FULL")
             try:
+                if immediate:
+                    await self._db.execute("BEGIN IMMEDIATE")
                 yield
                 await self._db.commit()
             except sqlite3.OperationalError as exc:
@@ -169,6 +186,10 @@ class JobStore:
                 await self._db.rollback()
                 raise StorageFull(f"the database is full: {exc}") from exc
             finally:
+                # Anything else that broke off the transaction: undo it, or the
+                # connection would keep SQLite's write lock.
+                if self._db.in_transaction:
+                    await self._db.rollback()
                 if durable:
                     await self._db.execute("PRAGMA synchronous=NORMAL")
 
@@ -192,12 +213,48 @@ class JobStore:
 
     async def add(self, job: Job) -> None:
         async with self._writing():
-            values = _to_row(job)
-            placeholders = ", ".join("?" for _ in _JOB_COLUMNS)
-            await self._db.execute(
-                f"INSERT INTO jobs ({', '.join(_JOB_COLUMNS)}) VALUES ({placeholders})",  # noqa: S608
-                [values[c] for c in _JOB_COLUMNS],
+            await self._insert(job)
+
+    async def _insert(self, job: Job) -> None:
+        values = _to_row(job)
+        placeholders = ", ".join("?" for _ in _JOB_COLUMNS)
+        await self._db.execute(
+            f"INSERT INTO jobs ({', '.join(_JOB_COLUMNS)}) VALUES ({placeholders})",  # noqa: S608
+            [values[c] for c in _JOB_COLUMNS],
+        )
+
+    async def add_if_allowed(
+        self, job: Job, judge: Callable[[Usage], str | None], *, with_history: bool = True
+    ) -> str | None:
+        """Store ``job`` unless ``judge`` refuses it; returns the refusal, or None.
+
+        ``judge`` sees the member's open jobs and (with ``with_history``) the
+        counted jobs of the member and of the server, read in the same write
+        transaction as the insert: two requests at the same instant, even from
+        two processes, are judged one after the other.
+        """
+        async with self._writing(immediate=True):
+            member, server = (
+                (await self._counted(job, WEEK, True), await self._counted(job, DAY, False))
+                if with_history
+                else ([], [])
             )
+            refusal = judge(Usage(await self._count_open(job.user_id), member, server))
+            if refusal is None:
+                await self._insert(job)
+        return refusal
+
+    async def _counted(self, job: Job, span: float, by_member: bool) -> list[Used]:
+        """Counted jobs of ``job``'s member (or whole server) in the ``span`` before it."""
+        since = job.created_at - span
+        member = " AND user_id = ?" if by_member else ""
+        params = (job.guild_id, since, job.user_id) if by_member else (job.guild_id, since)
+        async with self._db.execute(
+            "SELECT created_at, json_extract(request, '$.operation') FROM jobs"  # noqa: S608
+            f" WHERE guild_id = ? AND created_at > ?{member} AND {_COUNTED} ORDER BY created_at",
+            params,
+        ) as cur:
+            return [(float(at), Operation(op)) async for at, op in cur]
 
     async def update(self, job: Job, *fields: str, durable: bool = False) -> None:
         """Persist the named fields of ``job`` (its in-memory copy is the source).
@@ -342,11 +399,14 @@ class JobStore:
 
     async def count_open_for_user(self, user_id: int) -> int:
         async with self._lock:
-            async with self._db.execute(
-                "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND closed_at IS NULL", (user_id,)
-            ) as cur:
-                row = await cur.fetchone()
-            return int(row[0]) if row else 0
+            return await self._count_open(user_id)
+
+    async def _count_open(self, user_id: int) -> int:
+        async with self._db.execute(
+            "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND closed_at IS NULL", (user_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
 
     async def _with_tracks(self, rows: Iterable[aiosqlite.Row]) -> list[Job]:
         jobs = [_from_row(r) for r in rows]

@@ -1,0 +1,125 @@
+"""Admission of a new job: the cap on a member's songs in progress, and the quotas.
+
+Pure arithmetic over what the store read in the same write transaction as the
+insert (see ``JobStore.add_if_allowed``); nothing here touches the database or
+Discord. Windows roll: a day is the last 24 hours and a week the last 7 days,
+in epoch seconds (UTC), so no quota resets at some time zone's midnight and a
+refusal can say exactly when the oldest counted job leaves the window.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.config import QuotaSettings
+from bot.providers.base import Operation
+
+DAY = 24 * 3600.0
+WEEK = 7 * DAY
+
+# A job that counts against quotas: when it was created, and its operation.
+Used = tuple[float, Operation]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What a new job is judged against, all read in one transaction."""
+
+    open_jobs: int  # the member's jobs not yet closed, waiting ones included
+    member: Sequence[Used]  # the member's counted jobs in this server in the last WEEK
+    server: Sequence[Used]  # the server's counted jobs in the last DAY
+
+
+@dataclass(frozen=True)
+class _Window:
+    amount: int  # 0: no limit
+    span: float
+    of_server: bool
+    adjective: str  # "daily", "weekly"
+
+
+def free_at(
+    used: Sequence[tuple[float, int]], *, limit: int, weight: int, span: float, now: float
+) -> float | None:
+    """When a job of ``weight`` fits under ``limit`` in the rolling ``span`` before it.
+
+    ``used`` is (created_at, weight) of the counted jobs, oldest first. None: it
+    fits now; ``math.inf``: it never fits (it weighs more than the limit). Else the
+    moment enough of the oldest jobs have left the window, as they leave at
+    ``created_at + span``.
+    """
+    current = [(at, w) for at, w in used if at > now - span]
+    total = sum(w for _, w in current)
+    if weight == 0 or total + weight <= limit:
+        return None
+    if weight > limit:
+        return math.inf
+    for at, w in current:
+        total -= w
+        if total + weight <= limit:
+            return at + span
+    raise AssertionError("unreachable: an empty window fits any weight up to the limit")
+
+
+class Admission:
+    """Decides, from a ``Usage``, whether a member may start one more job."""
+
+    def __init__(self, max_active: int, quotas: QuotaSettings) -> None:
+        self.max_active = max_active
+        self._weights = {
+            Operation.WAV: quotas.wav_weight,
+            Operation.STEMS: quotas.stems_weight,
+            Operation.VIDEO: quotas.video_weight,
+        }
+        self._windows = [
+            _Window(quotas.member_per_day, DAY, False, "daily"),
+            _Window(quotas.member_per_week, WEEK, False, "weekly"),
+            _Window(quotas.server_per_day, DAY, True, "daily"),
+        ]
+
+    @property
+    def counts_usage(self) -> bool:
+        """Whether any quota is set (if not, the store need not read past jobs)."""
+        return any(w.amount for w in self._windows)
+
+    def weight(self, operation: Operation) -> int:
+        """What one job of ``operation`` counts as; a song, extension or cover is 1."""
+        return self._weights.get(operation, 1)
+
+    def refusal(self, usage: Usage, operation: Operation, now: float) -> str | None:
+        """Why the job may not start (a member-facing sentence), or None when it may."""
+        if usage.open_jobs >= self.max_active:
+            return (
+                f"You already have {self.max_active} songs in progress. "
+                "Wait for one to finish first."
+            )
+        weight = self.weight(operation)
+        worst: tuple[float, _Window] | None = None
+        for window in self._windows:
+            if not window.amount:
+                continue
+            used = usage.server if window.of_server else usage.member
+            weighed = [(at, self.weight(op)) for at, op in used]
+            at = free_at(weighed, limit=window.amount, weight=weight, span=window.span, now=now)
+            if at is not None and (worst is None or at > worst[0]):
+                worst = (at, window)
+        return None if worst is None else _refusal_text(*worst, weight)
+
+
+def _refusal_text(at: float, window: _Window, weight: int) -> str:
+    quota = f"{window.adjective} quota of {_songs(window.amount)}"
+    whose = "This server's" if window.of_server else "Your"
+    if at == math.inf:
+        return f"This counts as {_songs(weight)}, more than {whose.lower()} {quota}."
+    # Rounded up: at that second the song really is possible.
+    when = f"<t:{math.ceil(at)}:R>"
+    weighs = f" (this counts as {_songs(weight)})" if weight != 1 else ""
+    if window.of_server:
+        return f"This server has used its {quota}. The next song is possible {when}{weighs}."
+    return f"You have used your {quota} on this server. Your next song is possible {when}{weighs}."
+
+
+def _songs(n: int) -> str:
+    return f"{n} song" if n == 1 else f"{n} songs"
