@@ -305,3 +305,22 @@ async def test_an_interrupted_submit_waits_for_its_callback_until_a_stored_deadl
     await store.close()
     assert notifier.delivered == [job.id]
     assert submits == []  # adopted, never sent again
+
+
+async def test_the_line_takes_every_members_first_song_before_anyones_second(
+    store: JobStore,
+) -> None:
+    heavy = [new_job(user_id=7) for _ in range(3)]
+    others = [new_job(user_id=uid) for uid in (8, 9)]
+    submitted, started, elsewhere = new_job(8), new_job(9), new_job(10)
+    submitted.vendor_task_id = "task"
+    started.submit_started_at = time.time()
+    elsewhere.provider = "other"
+    # The heavy member asked first, the others a moment later, all at the same second.
+    for at, job in enumerate([*heavy, *others, submitted, started, elsewhere]):
+        job.created_at = 1000.0 + at
+        await store.add(job)
+    line = [job.id for job in await store.line("sandbox")]
+    assert line == [heavy[0].id, others[0].id, others[1].id, heavy[1].id, heavy[2].id]
+    assert [job.id for job in await store.line()][-2:] == [heavy[1].id, heavy[2].id]
+    assert elsewhere.id in {job.id for job in await store.line()}

@@ -338,6 +338,27 @@ class JobStore:
                 row = await cur.fetchone()
             return None if row is None or row[0] is None else float(row[0])
 
+    async def line(self, provider: str | None = None) -> list[Job]:
+        """Jobs waiting for a submit, in the order the fair line takes them.
+
+        Round-robin across members: a job's round is how many of its member's
+        waiting jobs are older, and the line takes round 0 of every member (oldest
+        first), then round 1, and so on; so one member's tenth song waits behind
+        every other member's first. ``provider`` narrows it to one provider's line.
+        A job whose submit began (or waits for its task's callback) is out of line.
+        """
+        where = " AND provider = ?" if provider is not None else ""
+        async with self._lock:
+            async with self._db.execute(
+                "SELECT * FROM jobs WHERE closed_at IS NULL AND vendor_task_id IS NULL"  # noqa: S608
+                " AND submit_started_at IS NULL AND state NOT IN ('failed', 'succeeded')"
+                f"{where} ORDER BY ROW_NUMBER() OVER"
+                " (PARTITION BY user_id ORDER BY created_at, rowid), created_at, rowid",
+                () if provider is None else (provider,),
+            ) as cur:
+                rows = await cur.fetchall()
+            return await self._with_tracks(rows)
+
     async def check_now(self, job_ids: Collection[str], now: float) -> None:
         """Make the open jobs ``job_ids`` due at ``now`` (a callback brought news)."""
         async with self._writing():
