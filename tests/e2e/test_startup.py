@@ -34,13 +34,21 @@ async def bot_for(tmp_path: Path) -> AsyncIterator[Start]:
     started: list[BotProcess] = []
 
     def build(
-        api_base: str, gateway_url: str, guild_id: int, database: Path, discord: str = ""
+        server: FakeDiscord | SilentDiscord,
+        *,
+        guild_id: int | None = None,
+        database: Path | None = None,
+        discord: str = "",
     ) -> BotProcess:
+        """``guild_id``: the fake's own guild unless given; ``database``: a fresh file."""
+        if guild_id is None:
+            assert isinstance(server, FakeDiscord), "a server with no guild needs a guild_id"
+            guild_id = server.guild_id
         config = bot_config(
-            api_base=api_base,
-            gateway_url=gateway_url,
+            api_base=server.api_base,
+            gateway_url=server.gateway_url,
             guild_id=guild_id,
-            database=database,
+            database=database or tmp_path / "bot.sqlite3",
             providers="",
             discord=discord,
         )
@@ -79,12 +87,7 @@ async def test_discord_503_at_login_is_retried_then_one_sentence(
     bot_for: Start, discord_fake: FakeDiscord, tmp_path: Path
 ) -> None:
     discord_fake.fail_next("GET", r"^/users/@me$", status=503, count=1000)
-    bot = bot_for(
-        discord_fake.api_base,
-        discord_fake.gateway_url,
-        discord_fake.guild_id,
-        tmp_path / "bot.sqlite3",
-    )
+    bot = bot_for(discord_fake)
     assert await ends(bot) != 0
     words = last_words(bot)
     assert "Discord kept answering 503" in words, words
@@ -96,12 +99,7 @@ async def test_discord_503_at_login_that_clears_is_ridden_out(
     bot_for: Start, discord_fake: FakeDiscord, tmp_path: Path
 ) -> None:
     discord_fake.fail_next("GET", r"^/users/@me$", status=503, count=2)
-    bot = bot_for(
-        discord_fake.api_base,
-        discord_fake.gateway_url,
-        discord_fake.guild_id,
-        tmp_path / "bot.sqlite3",
-    )
+    bot = bot_for(discord_fake)
     await bot.start()
     await discord_fake.wait_commands(timeout=30)
     await discord_fake.wait_ready(timeout=30)
@@ -117,13 +115,7 @@ async def test_discord_that_never_answers_gives_up_within_the_connect_timeout(
     silent = SilentDiscord()
     await silent.start()
     try:
-        bot = bot_for(
-            silent.api_base,
-            silent.gateway_url,
-            1234,
-            tmp_path / "bot.sqlite3",
-            discord="connect_timeout_seconds = 1",
-        )
+        bot = bot_for(silent, guild_id=1234, discord="connect_timeout_seconds = 1")
         assert await ends(bot) != 0
         assert silent.connections >= 1
     finally:
@@ -136,7 +128,7 @@ async def test_guild_the_bot_is_not_in_names_it_and_the_invite_link(
     bot_for: Start, discord_fake: FakeDiscord, tmp_path: Path
 ) -> None:
     stranger = 112233445566778899
-    bot = bot_for(discord_fake.api_base, discord_fake.gateway_url, stranger, tmp_path / "db")
+    bot = bot_for(discord_fake, guild_id=stranger)
     assert await ends(bot) != 0
     words = last_words(bot)
     assert str(stranger) in words, words
@@ -194,7 +186,7 @@ async def test_database_fault_names_the_path_and_the_problem_and_exits(
     problem: str,
 ) -> None:
     database = make_path(tmp_path)
-    bot = bot_for(discord_fake.api_base, discord_fake.gateway_url, discord_fake.guild_id, database)
+    bot = bot_for(discord_fake, database=database)
     assert await ends(bot) != 0
     words = last_words(bot)
     assert str(database) in words, words
