@@ -266,12 +266,15 @@ class JobStore:
         ``durable``: the commit survives a power cut, not only a process crash.
         Raises ``JobCancelled`` when the row was cancelled and ``job`` is a copy
         from before: a cancel sticks, whatever a running step learnt meanwhile.
+        Only the progress message's id is still taken: it is the message that
+        will say "Cancelled", not a second one.
         """
         async with self._writing(durable=durable):
             unknown = set(fields) - _MUTABLE - {"tracks"}
             if unknown:
                 raise ValueError(f"not a mutable job column: {sorted(unknown)}")
-            if job.state is not JobState.CANCELLED and await self._cancelled(job.id):
+            stale = job.state is not JobState.CANCELLED and set(fields) != {"progress_message_id"}
+            if stale and await self._cancelled(job.id):
                 raise JobCancelled(job.id)
             row = _to_row(job)
             columns = [f for f in fields if f != "tracks"]
