@@ -274,16 +274,20 @@ class JobStore:
             if unknown:
                 raise ValueError(f"not a mutable job column: {sorted(unknown)}")
             stale = job.state is not JobState.CANCELLED and set(fields) != {"progress_message_id"}
-            if stale and await self._cancelled(job.id):
-                raise JobCancelled(job.id)
             row = _to_row(job)
             columns = [f for f in fields if f != "tracks"]
+            written = False  # a write of tracks alone is checked below
             if columns:
                 assignments = ", ".join(f"{c} = ?" for c in columns)
-                await self._db.execute(
-                    f"UPDATE jobs SET {assignments} WHERE id = ?",  # noqa: S608
+                # The guard sits in the statement itself: nothing can come between.
+                guard = " AND state != 'cancelled'" if stale else ""
+                cursor = await self._db.execute(
+                    f"UPDATE jobs SET {assignments} WHERE id = ?{guard}",  # noqa: S608
                     [*(row[c] for c in columns), job.id],
                 )
+                written = cursor.rowcount == 1
+            if stale and not written and await self._cancelled(job.id):
+                raise JobCancelled(job.id)  # undone with the transaction
             if "tracks" in fields:
                 await self._replace_tracks(job.id, job.tracks)
 
