@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +18,8 @@ from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
 from bot.providers.base import GenerateRequest, JobState, Operation, TaskStatus
 from bot.providers.sandbox import SandboxProvider
+from bot.ui.actions import CANCEL_TEMPLATE
+from bot.ui.progress import progress_view
 from tests.test_scheduler import STAGE, STALL, RecordingNotifier, new_job, until
 
 
@@ -204,3 +207,26 @@ async def test_too_late_once_the_result_is_being_delivered(store: JobStore) -> N
     assert stored is not None
     assert stored.state is JobState.SUCCEEDED
     await runner.stop()
+
+
+@pytest.mark.parametrize(
+    ("state", "task", "offered"),
+    [
+        (JobState.QUEUED, None, True),  # waiting for its submit
+        (JobState.QUEUED, "task", True),
+        (JobState.RUNNING, "task", True),
+        (JobState.PARTIAL, "task", True),
+        (JobState.SUCCEEDED, "task", False),  # being delivered
+        (JobState.FAILED, "task", False),
+        (JobState.CANCELLED, "task", False),
+    ],
+)
+def test_the_progress_message_offers_cancel_while_the_song_is_made(
+    state: JobState, task: str | None, offered: bool
+) -> None:
+    job = new_job()
+    job.id, job.state, job.vendor_task_id = "0123456789abcdef", state, task
+    view = progress_view(job)
+    ids = [] if view is None else [getattr(item, "custom_id", None) for item in view.children]
+    assert ids == (["job:cancel:0123456789abcdef"] if offered else [])
+    assert all(re.fullmatch(CANCEL_TEMPLATE, i) for i in ids if i)
