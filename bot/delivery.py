@@ -20,7 +20,7 @@ from bot.jobs.notifier import DeliveryError, FetchedFile, TrackFiles
 from bot.providers.base import Operation
 from bot.ui.actions import files_view, reaction_hint, result_view
 from bot.ui.limits import content
-from bot.ui.progress import listen_view, progress_embed
+from bot.ui.progress import progress_embed, progress_view
 from bot.ui.results import (
     bare_result_content,
     files_embed,
@@ -58,7 +58,7 @@ class DiscordNotifier:
         channel = self._channel(job)
         embed = progress_embed(job, job.result_link)
         content = f"<@{job.user_id}> asked for a {NOUNS[job.request.operation]}"
-        view = listen_view(job)  # None clears the buttons on an edit
+        view = progress_view(job)  # None clears the buttons on an edit
         buttons: dict[str, Any] = {} if view is None else {"view": view}  # send takes no None
         if job.progress_message_id is not None:
             try:

@@ -1,7 +1,7 @@
 """What the bot needs in a song channel, and who may act on a finished song.
 
 The member who asked for a song, and members with Manage Messages, may
-extend or delete it. Anyone may read its lyrics, and remix it or convert it
+extend, delete or cancel it. Anyone may read its lyrics, and remix it or convert it
 (WAV, stems, video) unless the admin limits that to the requester
 (``[actions] remix_by``).
 """
@@ -19,7 +19,7 @@ SONG_CHANNEL = discord.Permissions(
     send_messages=True, embed_links=True, attach_files=True, read_message_history=True
 )
 # Actions that change someone else's song.
-_OWNER_ONLY = frozenset({Action.EXTEND, Action.DELETE})
+_OWNER_ONLY = frozenset({Action.EXTEND, Action.DELETE, Action.CANCEL})
 # Actions that make something new from it, at the bot's expense.
 _REMIXES = frozenset({Action.REMIX, Action.EDIT, Action.WAV, Action.STEMS, Action.VIDEO})
 

@@ -59,6 +59,8 @@ class LibraryCog(commands.Cog, name="Library"):
             raise InputError("That song was deleted.")
         if job.stage is Stage.FAILED:
             raise InputError("That song failed, so there is nothing to post.")
+        if job.stage is Stage.CANCELLED:
+            raise InputError("That song was cancelled, so there is nothing to post.")
         if job.result_message_id is None and job.closed_at is None:
             raise InputError("That song has not been posted yet; it will be when it is ready.")
         if job.result_message_id is None:
@@ -125,8 +127,8 @@ def _history_line(job: Job) -> str:
         state = "deleted"
     elif job.result_link is not None:
         state = f"[open]({job.result_link})"
-    elif job.stage is Stage.FAILED:
-        state = "failed"
+    elif job.stage in (Stage.FAILED, Stage.CANCELLED):
+        state = job.stage.value  # "failed", "cancelled"
     elif job.closed_at is not None:
         state = "could not be posted"
     else:

@@ -7,7 +7,7 @@ import pytest
 
 from bot.jobs.models import Job
 from bot.providers.base import GenerateRequest, JobState, Track
-from bot.ui.progress import listen_view
+from bot.ui.progress import progress_view
 
 STREAM = "https://cdn.example/stream/a1"
 
@@ -34,11 +34,12 @@ def _job(*streams: str, state: JobState = JobState.PARTIAL, **fields: object) ->
 
 
 def _links(job: Job) -> list[tuple[str | None, str | None]]:
-    view = listen_view(job)
+    view = progress_view(job)
     if view is None:
         return []
     buttons = [item for item in view.children if isinstance(item, discord.ui.Button)]
-    assert all(b.style is discord.ButtonStyle.link and b.custom_id is None for b in buttons)
+    buttons = [b for b in buttons if b.style is discord.ButtonStyle.link]  # not Cancel
+    assert all(b.custom_id is None for b in buttons)
     return [(b.label, b.url) for b in buttons]
 
 

@@ -26,6 +26,7 @@ class Stage(enum.StrEnum):
     DELIVERING = "delivering"  # tracks are being downloaded and uploaded
     DONE = "done"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # by a member; its result, if any, is never posted
     UNDELIVERED = "undelivered"  # made, but Discord would not take the result
 
 
@@ -113,6 +114,8 @@ class Job(BaseModel):
     def stage(self) -> Stage:
         if self.state is JobState.FAILED:
             return Stage.FAILED
+        if self.state is JobState.CANCELLED:
+            return Stage.CANCELLED
         if self.state is JobState.SUCCEEDED:
             if self.result_message_id is not None:
                 return Stage.DONE

@@ -23,7 +23,7 @@ from bot.jobs.models import Job
 from bot.jobs.notifier import Notifier
 from bot.jobs.space import SpaceWaitingStore
 from bot.jobs.steps import JobSteps
-from bot.jobs.store import JobStore
+from bot.jobs.store import JobCancelled, JobStore
 from bot.providers.base import Provider
 
 log = logging.getLogger(__name__)
@@ -173,6 +173,10 @@ class JobRunner:
                 await self._store.update(job, "next_check_at")
         except asyncio.CancelledError:
             raise
+        except JobCancelled:
+            # A member cancelled it during the step; the cancel made it due, and
+            # its next step shows that from the stored row.
+            log.info("job %s: cancelled during a step; the step's news is dropped", job.id)
         except Exception:
             # A bug, not a vendor or Discord failure: the row stays open and the
             # next start-up retries it.

@@ -6,6 +6,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from bot.config import JobSettings, QuotaSettings
 from bot.errors import InputError
@@ -23,6 +24,17 @@ from bot.providers.base import (
     TrackRef,
 )
 from bot.providers.catalog import MODELS, ModelSpec
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """A job a member cancelled, as stored by the cancel."""
+
+    job: Job
+    # A submit had begun: the vendor may have a task, and may charge for it.
+    submitted: bool
+    # The vendor stopped the task when asked (none can yet: ``Provider.cancel``).
+    stopped_at_vendor: bool
 
 
 class JobService:
@@ -109,6 +121,21 @@ class JobService:
             raise InputError(refusal)
         self._runner.start(job)
         return job
+
+    async def cancel(self, job: Job) -> Cancelled | None:
+        """Cancel ``job`` while it is being made; None when it ended or its delivery began.
+
+        Its result is never posted; a job that never reached a vendor counts
+        against no quota.
+        """
+        cancelled = await self._store.cancel(job.id, self._clock())
+        if cancelled is None:
+            return None
+        self._runner.wake(job.id)  # its progress message says "Cancelled" at once
+        provider = self._by_name(cancelled.provider)
+        task = cancelled.vendor_task_id
+        stopped = task is not None and provider is not None and await provider.cancel(task)
+        return Cancelled(cancelled, cancelled.submit_started_at is not None, stopped)
 
     def _provider_for(self, request: GenerateRequest, parent: Job | None) -> Provider:
         """The first provider that can take ``request``; a follow-up stays with its track's."""

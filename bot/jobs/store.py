@@ -20,7 +20,7 @@ import aiosqlite
 from bot.errors import StorageError, StorageFull
 from bot.jobs.models import Job
 from bot.jobs.quotas import DAY, WEEK, Usage, Used
-from bot.providers.base import GenerateRequest, Operation, Track
+from bot.providers.base import GenerateRequest, JobState, Operation, Track
 
 # Numbered migrations; PRAGMA user_version records how many have run.
 # Append only: a released migration is never edited.
@@ -108,6 +108,10 @@ _MUTABLE = frozenset(_JOB_COLUMNS) - {"id", "guild_id", "channel_id", "user_id",
 # Jobs that use quota: all but failed ones and ones cancelled before a submit
 # left for a vendor (a vendor may charge for a task cancelled after that).
 _COUNTED = "state != 'failed' AND (state != 'cancelled' OR submit_started_at IS NOT NULL)"
+
+
+class JobCancelled(Exception):
+    """A member cancelled the job while a step held an older copy of it: nothing was written."""
 
 
 class JobStore:
@@ -260,21 +264,55 @@ class JobStore:
         """Persist the named fields of ``job`` (its in-memory copy is the source).
 
         ``durable``: the commit survives a power cut, not only a process crash.
+        Raises ``JobCancelled`` when the row was cancelled and ``job`` is a copy
+        from before: a cancel sticks, whatever a running step learnt meanwhile.
+        Only the progress message's id is still taken: it is the message that
+        will say "Cancelled", not a second one.
         """
         async with self._writing(durable=durable):
             unknown = set(fields) - _MUTABLE - {"tracks"}
             if unknown:
                 raise ValueError(f"not a mutable job column: {sorted(unknown)}")
+            stale = job.state is not JobState.CANCELLED and set(fields) != {"progress_message_id"}
             row = _to_row(job)
             columns = [f for f in fields if f != "tracks"]
+            written = False  # a write of tracks alone is checked below
             if columns:
                 assignments = ", ".join(f"{c} = ?" for c in columns)
-                await self._db.execute(
-                    f"UPDATE jobs SET {assignments} WHERE id = ?",  # noqa: S608
+                # The guard sits in the statement itself: nothing can come between.
+                guard = " AND state != 'cancelled'" if stale else ""
+                cursor = await self._db.execute(
+                    f"UPDATE jobs SET {assignments} WHERE id = ?{guard}",  # noqa: S608
                     [*(row[c] for c in columns), job.id],
                 )
+                written = cursor.rowcount == 1
+            if stale and not written and await self._cancelled(job.id):
+                raise JobCancelled(job.id)  # undone with the transaction
             if "tracks" in fields:
                 await self._replace_tracks(job.id, job.tracks)
+
+    async def _cancelled(self, job_id: str) -> bool:
+        async with self._db.execute(
+            "SELECT 1 FROM jobs WHERE id = ? AND state = 'cancelled'", (job_id,)
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    async def cancel(self, job_id: str, at: float) -> Job | None:
+        """Cancel an open job still being made; the cancelled row, or None when it is not.
+
+        A job already cancelled, failed, or succeeded (its delivery is under way)
+        is left as it is. The scheduler looks at the job at once: its progress
+        message then says so. Whether a submit had begun is read from the same
+        row the cancel wrote, and ``update`` refuses any later write of a step
+        that began before, so a submit and a cancel never both happen.
+        """
+        async with self._writing():
+            cursor = await self._db.execute(
+                "UPDATE jobs SET state = 'cancelled', finished_at = ?, next_check_at = ?"
+                " WHERE id = ? AND closed_at IS NULL AND state IN ('queued', 'running', 'partial')",
+                (at, at, job_id),
+            )
+        return await self.get(job_id) if cursor.rowcount == 1 else None
 
     async def adopt_task(self, job_id: str, task_id: str, at: float) -> bool:
         """Give an interrupted submit's job the task a vendor callback named.
@@ -351,7 +389,8 @@ class JobStore:
         async with self._lock:
             async with self._db.execute(
                 "SELECT * FROM jobs WHERE closed_at IS NULL AND vendor_task_id IS NULL"  # noqa: S608
-                " AND submit_started_at IS NULL AND state NOT IN ('failed', 'succeeded')"
+                " AND submit_started_at IS NULL"
+                " AND state NOT IN ('failed', 'succeeded', 'cancelled')"
                 f"{where} ORDER BY ROW_NUMBER() OVER"
                 " (PARTITION BY user_id ORDER BY created_at, rowid), created_at, rowid",
                 () if provider is None else (provider,),

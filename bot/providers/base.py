@@ -27,10 +27,11 @@ class JobState(enum.StrEnum):
     PARTIAL = "partial"  # at least one track can be streamed
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # by a member, in the bot: no vendor reports it
 
     @property
     def terminal(self) -> bool:
-        return self in (JobState.SUCCEEDED, JobState.FAILED)
+        return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 
 
 class Operation(enum.StrEnum):
@@ -275,6 +276,15 @@ class Provider(abc.ABC):
     async def timed_lyrics(self, track: TrackRef) -> list[TimedWord]:
         """The words of ``track`` with their times (``Operation.TIMED_LYRICS``)."""
         raise unsupported(self, Operation.TIMED_LYRICS)
+
+    async def cancel(self, task_id: str) -> bool:
+        """Ask the vendor to stop a task a member cancelled; True when it surely did.
+
+        No vendor documents a cancel call yet, so none overrides this: the bot
+        then only ignores the task, which the vendor may still charge for.
+        Never raises: the job is already cancelled on the bot's side.
+        """
+        return False
 
     def accepts_callbacks(self, url: str) -> bool:
         """Whether this provider will hand ``url`` to its vendor and so hear callbacks.

@@ -1,9 +1,10 @@
-"""Buttons and reactions on a finished song: their ids, labels and layout.
+"""Buttons and reactions on a song: their ids, labels and layout.
 
 Every button's custom id says what it does and to which job and track
-(``track:extend:<job>:<n>``, ``song:remix:<job>``), so a click is understood
-from the id alone, weeks later and after any number of restarts: the
-handlers (``cogs/songs.py``) are ``DynamicItem``s registered at start-up.
+(``track:extend:<job>:<n>``, ``song:remix:<job>``, ``job:cancel:<job>``), so
+a click is understood from the id alone, weeks later and after any number of
+restarts: the handlers (``cogs/songs.py``, ``cogs/cancel.py``) are
+``DynamicItem``s registered at start-up.
 Views built here are never registered with discord.py (``static_view``).
 """
 
@@ -27,6 +28,7 @@ class Action(enum.StrEnum):
     STEMS = "stems"
     VIDEO = "video"
     TIMED = "timed"  # time-stamped lyrics
+    CANCEL = "cancel"  # on the progress message, while the song is made
 
 
 SONG_ACTIONS = (Action.REMIX, Action.EDIT, Action.DELETE)
@@ -45,6 +47,7 @@ SONG_TEMPLATE = r"song:(?P<action>remix|edit|delete):(?P<job>[0-9a-f]{16})"
 TRACK_TEMPLATE = (
     r"track:(?P<action>extend|lyrics|more|wav|stems|video|timed):(?P<job>[0-9a-f]{16}):(?P<n>[1-9])"
 )
+CANCEL_TEMPLATE = r"job:cancel:(?P<job>[0-9a-f]{16})"
 PAGE_TEMPLATE = r"lyrics:(?P<job>[0-9a-f]{16}):(?P<n>[1-9]):(?P<page>\d{1,3})"
 
 # Reactions members can add to a result message, and what each does.
@@ -66,6 +69,7 @@ _LABELS: dict[Action, tuple[str, str]] = {
     Action.STEMS: ("🎚️", "Stems"),
     Action.VIDEO: ("🎬", "Video"),
     Action.TIMED: ("⏱️", "Timed lyrics"),
+    Action.CANCEL: ("✖️", "Cancel"),
 }
 
 
@@ -75,6 +79,10 @@ def song_id(action: Action, job_id: str) -> str:
 
 def track_id(action: Action, job_id: str, n: int) -> str:
     return f"track:{action}:{job_id}:{n}"
+
+
+def cancel_id(job_id: str) -> str:
+    return f"job:cancel:{job_id}"
 
 
 def page_id(job_id: str, n: int, page: int) -> str:

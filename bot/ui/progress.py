@@ -6,7 +6,7 @@ import discord
 
 from bot.jobs.models import Job, Stage
 from bot.providers.base import GenerateRequest, Operation
-from bot.ui.actions import static_view
+from bot.ui.actions import Action, button, cancel_id, static_view
 from bot.ui.limits import fit
 from bot.ui.links import vetted
 from bot.ui.text import (
@@ -24,10 +24,14 @@ _COLOURS: dict[Stage, discord.Colour] = {
     Stage.DONE: discord.Colour.green(),
     Stage.FAILED: discord.Colour.red(),
     Stage.UNDELIVERED: discord.Colour.orange(),
+    Stage.CANCELLED: discord.Colour.dark_grey(),
 }
-_ENDED_BADLY = (Stage.FAILED, Stage.UNDELIVERED)  # no progress bar: nothing more will happen
+# No progress bar: nothing more will happen.
+_ENDED_BADLY = (Stage.FAILED, Stage.UNDELIVERED, Stage.CANCELLED)
 # Where "Listen now" is offered: from the first stream until the result message replaces it.
 _BEING_MADE = (Stage.QUEUED, Stage.RUNNING, Stage.PARTIAL, Stage.DELIVERING)
+# Where Cancel is offered: until the delivery begins (``JobStore.cancel`` says the same).
+_CANCELLABLE = (Stage.WAITING, Stage.QUEUED, Stage.RUNNING, Stage.PARTIAL)
 
 
 def progress_bar(stage: Stage) -> str:
@@ -84,19 +88,29 @@ def _elapsed(job: Job) -> str:
     return f"took {fmt_duration(job.finished_at - job.created_at)}"
 
 
-def listen_view(job: Job) -> discord.ui.View | None:
-    """A "Listen now" link to each track's stream while the songs are made; else None.
+def progress_view(job: Job) -> discord.ui.View | None:
+    """The progress message's buttons: "Listen now" links and Cancel; None when it has none.
+
+    None once the job ended, so the edit that says "Done" removes the buttons.
+    """
+    buttons = _listen_buttons(job)
+    if job.stage in _CANCELLABLE:
+        buttons.append(button(Action.CANCEL, cancel_id(job.id)))
+    return static_view(buttons) if buttons else None
+
+
+def _listen_buttons(job: Job) -> list[discord.ui.Button[discord.ui.View]]:
+    """A "Listen now" link to each track's stream while the songs are made.
 
     Vendors stream a track minutes before its final MP3. A stream URL is
     untrusted like any vendor URL: one that fails ``vetted`` gets no button.
-    None once the job ended, so the edit that says "Done" removes the buttons.
     """
     if job.stage not in _BEING_MADE:
-        return None
+        return []
     streams = [vetted(track.stream_url)[0] for track in job.tracks]
     buttons: list[discord.ui.Button[discord.ui.View]] = []
     for n, url in enumerate(streams, start=1):
         if url is not None:
             label = "Listen now" if len(streams) == 1 else f"Listen now · song {n}"
             buttons.append(discord.ui.Button(style=discord.ButtonStyle.link, label=label, url=url))
-    return static_view(buttons) if buttons else None
+    return buttons

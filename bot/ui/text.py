@@ -15,6 +15,7 @@ STAGE_LABELS: dict[Stage, str] = {
     Stage.DELIVERING: "📤 Uploading your songs",
     Stage.DONE: "✅ Done",
     Stage.FAILED: "❌ Failed",
+    Stage.CANCELLED: "🚫 Cancelled",
     Stage.UNDELIVERED: "⚠️ Made, but it could not be posted here",
 }
 
@@ -27,6 +28,7 @@ STAGE_STEP: dict[Stage, int] = {
     Stage.DELIVERING: 5,
     Stage.DONE: 6,
     Stage.FAILED: 0,
+    Stage.CANCELLED: 0,
     Stage.UNDELIVERED: 0,
 }
 STAGE_STEPS = 6

@@ -1,0 +1,106 @@
+"""The Cancel button on a progress message.
+
+It is a ``DynamicItem`` like the buttons on finished songs: its custom id
+carries the job, so it works on progress messages posted before a restart.
+Every answer is private; the progress message itself is edited by the
+scheduler, which the cancel wakes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.app import MusicBot
+from bot.errors import InputError
+from bot.jobs.models import Job, Stage
+from bot.jobs.service import Cancelled
+from bot.permissions import refusal
+from bot.tree import answer_errors
+from bot.ui.actions import CANCEL_TEMPLATE, Action, button, cancel_id
+from bot.ui.results import song_title
+
+Interaction = discord.Interaction[Any]
+
+# Why a job that is no longer being made cannot be cancelled, by its stage.
+_TOO_LATE: dict[Stage, str] = {
+    Stage.CANCELLED: "was already cancelled",
+    Stage.FAILED: "already failed, so there is nothing to cancel",
+    Stage.DELIVERING: "is already made and being posted: too late to cancel it",
+    Stage.DONE: "is already made and posted: too late to cancel it",
+    Stage.UNDELIVERED: "is already made: too late to cancel it",
+}
+
+
+class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CANCEL_TEMPLATE):
+    def __init__(self, job_id: str) -> None:
+        super().__init__(button(Action.CANCEL, cancel_id(job_id)))
+        self.job_id = job_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: Any
+    ) -> CancelButton:
+        return cls(match["job"])
+
+    async def callback(self, interaction: Interaction) -> None:
+        cog = interaction.client.get_cog(CancelCog.__cog_name__)
+        assert isinstance(cog, CancelCog)
+        await answer_errors(interaction, cog.cancel(interaction, self.job_id), self.custom_id)
+
+
+class CancelCog(commands.Cog, name="Cancel"):
+    def __init__(self, bot: MusicBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(CancelButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(CancelButton)
+
+    async def cancel(self, interaction: Interaction, job_id: str) -> None:
+        job = await self.bot.store.get(job_id)
+        if job is None or job.guild_id != interaction.guild_id:
+            raise InputError("I no longer know this song.")
+        reason = refusal(
+            Action.CANCEL,
+            job,
+            interaction.user.id,
+            manage_messages=interaction.permissions.manage_messages,
+            settings=self.bot.settings.actions,
+        )
+        if reason is not None:
+            raise InputError(reason)
+        cancelled = await self.bot.jobs.cancel(job)
+        if cancelled is None:
+            raise InputError(await self._too_late(job))
+        await interaction.response.send_message(_confirmation(cancelled), ephemeral=True)
+
+    async def _too_late(self, job: Job) -> str:
+        """Why the cancel changed nothing, from the job as it is now."""
+        now = await self.bot.store.get(job.id) or job
+        why = _TOO_LATE.get(now.stage, "can no longer be cancelled")
+        return f"**{song_title(now)}** {why}."
+
+
+def _confirmation(cancelled: Cancelled) -> str:
+    title = song_title(cancelled.job)
+    if not cancelled.submitted:
+        return (
+            f"Cancelled **{title}**. It had not reached the music service yet, so nothing "
+            "was sent and it does not count against any quota."
+        )
+    if cancelled.stopped_at_vendor:
+        return f"Cancelled **{title}**; the music service stopped making it."
+    return (
+        f"Cancelled **{title}**; its result will not be posted. The music service had already "
+        "started it and offers no way to stop it, so it may still charge for it."
+    )
+
+
+async def setup(bot: commands.Bot) -> None:
+    assert isinstance(bot, MusicBot)
+    await bot.add_cog(CancelCog(bot))
