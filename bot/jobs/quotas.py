@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.config import QuotaSettings
+from bot.jobs.costs import budget_refusal
 from bot.providers.base import Operation
 
 DAY = 24 * 3600.0
@@ -30,6 +31,7 @@ class Usage:
     open_jobs: int  # the member's jobs not yet closed, waiting ones included
     member: Sequence[Used]  # the member's counted jobs in this server in the last WEEK
     server: Sequence[Used]  # the server's counted jobs in the last DAY
+    spent: float = 0.0  # what the server's jobs charged this month (read when it has a budget)
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,9 @@ def free_at(
 class Admission:
     """Decides, from a ``Usage``, whether a member may start one more job."""
 
-    def __init__(self, max_active: int, quotas: QuotaSettings) -> None:
+    def __init__(self, max_active: int, quotas: QuotaSettings, monthly_usd: float = 0) -> None:
         self.max_active = max_active
+        self.monthly_usd = monthly_usd  # the server's budget; 0: none
         self._weights = {
             Operation.WAV: quotas.wav_weight,
             Operation.STEMS: quotas.stems_weight,
@@ -88,13 +91,21 @@ class Admission:
         """What one job of ``operation`` counts as; a song, extension or cover is 1."""
         return self._weights.get(operation, 1)
 
-    def refusal(self, usage: Usage, operation: Operation, now: float) -> str | None:
-        """Why the job may not start (a member-facing sentence), or None when it may."""
+    def refusal(
+        self, usage: Usage, operation: Operation, now: float, *, paid: bool = False
+    ) -> str | None:
+        """Why the job may not start (a member-facing sentence), or None when it may.
+
+        ``paid``: the job may cost money, so the server's budget applies to it.
+        """
         if usage.open_jobs >= self.max_active:
             return (
                 f"You already have {self.max_active} songs in progress. "
                 "Wait for one to finish first."
             )
+        over = budget_refusal(usage.spent, self.monthly_usd, now) if paid else None
+        if over is not None:
+            return over
         weight = self.weight(operation)
         worst: tuple[float, _Window] | None = None
         for window in self._windows:
