@@ -141,7 +141,7 @@ async def test_moderators_are_warned_once_a_month_at_80_percent(tmp_path: Path) 
     await store.add(second)
     text = await watch.warning(second)
     assert text is not None
-    assert "80%" in text and "$0.80 of its $1.00" in text
+    assert "$0.80 of its $1.00 monthly budget (80%" in text
     assert await watch.warning(second) is None
     await store.close()
     # Once, even across a restart.

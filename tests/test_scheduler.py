@@ -53,6 +53,9 @@ class RecordingNotifier:
         self._posted[job.id] = next(self._messages)
         return self._posted[job.id]
 
+    async def charged(self, job: Job) -> None:
+        return None  # no budget here to warn about
+
     async def undelivered(self, job: Job) -> None:
         raise AssertionError(f"job {job.id} was not delivered")
 

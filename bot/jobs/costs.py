@@ -77,7 +77,7 @@ def budget_refusal(spent: float, budget: float, now: float) -> str | None:
 
 
 class BudgetWatch:
-    """Decides when a server's moderators get the 80% warning: once a month, even across restarts."""
+    """When a server's moderators get the 80% warning: once a month, even across restarts."""
 
     def __init__(
         self, store: JobStore, budget: BudgetSettings, *, clock: Callable[[], float]
@@ -85,6 +85,7 @@ class BudgetWatch:
         self._store = store
         self._budget = budget.monthly_usd
         self._clock = clock
+        self.channel_id = budget.warn_channel_id  # 0: the channel of the job that crossed it
 
     async def warning(self, job: Job) -> str | None:
         """The warning to post now that ``job`` was charged, or None (below 80%, or given)."""

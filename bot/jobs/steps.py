@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 from bot.errors import AnswerLost, MalformedResponse, ProviderError, TransientProviderError
+from bot.jobs.costs import COST_FIELDS, charge, refund
 from bot.jobs.delivering import Delivery
 from bot.jobs.models import Job
 from bot.jobs.space import SpaceWaitingStore
@@ -113,7 +114,9 @@ class JobSteps:
             job.vendor_task_id = task_id
             job.submitted_at = self._clock()
             job.state = JobState.QUEUED
-            await self._store.update(job, "vendor_task_id", "submitted_at", "state")
+            charge(job, provider.price)  # billed from now: stored with the task id
+            await self._store.update(job, "vendor_task_id", "submitted_at", "state", *COST_FIELDS)
+            await self._delivery.charged(job)
             log.info("job %s submitted to %s as %s", job.id, provider.name, task_id)
             return provider
 
@@ -251,8 +254,9 @@ class JobSteps:
         job.state = JobState.FAILED
         job.failure, job.failure_code, job.failure_detail = reason, code, detail
         job.finished_at = self._clock()
+        refund(job)
         await self._store.update(
-            job, "state", "failure", "failure_code", "failure_detail", "finished_at"
+            job, "state", "failure", "failure_code", "failure_detail", "finished_at", *COST_FIELDS
         )
         # The raw vendor words go to the admin log only, never to the member.
         log.warning("job %s failed: %s (vendor code %r: %s)", job.id, reason, code, detail)

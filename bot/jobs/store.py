@@ -298,9 +298,7 @@ class JobStore:
             row = await cur.fetchone()
         return float(row[0]) if row else 0.0
 
-    async def spending_by_member(
-        self, guild_id: int, since: float
-    ) -> list[tuple[int, float, int]]:
+    async def spending_by_member(self, guild_id: int, since: float) -> list[tuple[int, float, int]]:
         """(member, what their jobs charged, how many reached a vendor) since ``since``."""
         return await self._rows(
             "SELECT user_id, TOTAL(cost_usd), COUNT(*) FROM jobs WHERE guild_id = ?"

@@ -142,6 +142,7 @@ class KieEmulator(PumpedEmulator):
         self.callback_errors: list[str] = []  # deliveries the receiver failed or refused
         self.track_durations: tuple[float, float] = (2.0, 2.04)  # match audio_bytes roughly
         self.credits: float = 1000.0
+        self.credits_per_task: float = 0.0  # what each created task takes from ``credits``
         self.audio_url_suffix = ""  # what new songs' audio URLs end with (see Task)
         # Where new songs' stream URLs point: an https base makes links the bot may
         # show members (it never fetches a stream); empty: this emulator's /stream/.
@@ -262,6 +263,7 @@ class KieEmulator(PumpedEmulator):
             task = self._new_task(request.path, body)
         except Refused as no:
             return _envelope(no.code, no.msg, None)
+        self.credits -= self.credits_per_task
         return _envelope(200, "success", {"taskId": task.task_id})
 
     async def _timed_lyrics(self, request: web.Request) -> web.StreamResponse:
