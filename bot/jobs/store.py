@@ -299,9 +299,9 @@ class JobStore:
         return float(row[0]) if row else 0.0
 
     async def spending_by_member(self, guild_id: int, since: float) -> list[tuple[int, float, int]]:
-        """(member, what their jobs charged, how many reached a vendor) since ``since``."""
+        """(member, what their jobs charged, how many reached a vendor and did not fail)."""
         return await self._rows(
-            "SELECT user_id, TOTAL(cost_usd), COUNT(*) FROM jobs WHERE guild_id = ?"
+            "SELECT user_id, TOTAL(cost_usd), SUM(state != 'failed') FROM jobs WHERE guild_id = ?"
             " AND submitted_at >= ? GROUP BY user_id ORDER BY 2 DESC, user_id",
             (guild_id, since),
         )

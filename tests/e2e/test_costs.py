@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from tests.e2e.botproc import kie_provider
 from tests.e2e.conftest import Launcher
-from tests.e2e.helpers import bot_messages, generate, response_text
+from tests.e2e.helpers import (
+    bot_messages,
+    generate,
+    progress_messages,
+    response_text,
+    status_text,
+)
 from tests.fakes.discord import FakeDiscord, FakeInteraction
 from tests.fakes.kie import KieEmulator
 
@@ -71,8 +77,15 @@ async def test_usage_shows_a_member_their_own_and_a_moderator_the_servers_spendi
         providers=kie_provider(kie.base_url, **PRICED), extra="[quotas]\nmember_per_day = 3"
     )
     kie.credits_per_task = 12.5  # the vendor's own figure: 1,000 credits less one task
+    kie.credits += 12.5  # the failed task's credits, refunded (code 531)
+    kie.plan("audio_failed")
+    assert "Queued" in response_text(await generate(discord_fake, member, prompt="it breaks"))
+    await discord_fake.wait_for(
+        lambda: any("Failed" in status_text(m) for m in progress_messages(discord_fake)),
+        timeout=20,
+    )
     assert "Queued" in response_text(await generate(discord_fake, member, prompt="a song"))
-    await discord_fake.wait_for(lambda: len(kie.submits) == 1, timeout=20)
+    await discord_fake.wait_for(lambda: len(kie.submits) == 2, timeout=20)
 
     mine = shown(await usage(discord_fake, member))
     assert "Last 24 hours:** 1 song · 2 of 3 left" in mine
