@@ -149,3 +149,18 @@ async def test_moderators_are_warned_once_a_month_at_80_percent(tmp_path: Path) 
     watch = BudgetWatch(store, BudgetSettings(monthly_usd=1.0), clock=lambda: NOW)
     assert await watch.warning(second) is None
     await store.close()
+
+
+async def test_songs_waiting_in_line_count_against_the_budget_at_their_price(
+    tmp_path: Path,
+) -> None:
+    # A busy server queues faster than vendors accept: what waits is spent already.
+    store = await JobStore.open(tmp_path / "jobs.sqlite3")
+    service = make_service(store, 1.0)
+    request = GenerateRequest(prompt="a song", model="v5")
+    where = {"guild_id": 1, "channel_id": 2, "user_id": 9, "upload_limit": None}
+    for _ in range(2):
+        await service.create(request, **where)  # $0.50 each, neither submitted yet
+    with pytest.raises(InputError, match=r"\$1\.00 spent or waiting in line"):
+        await service.create(request, **where)
+    await store.close()

@@ -71,7 +71,7 @@ def budget_refusal(spent: float, budget: float, now: float) -> str | None:
         return None
     return (
         f"This server has spent its monthly budget of {usd(budget)} on songs "
-        f"({usd(spent)} so far). New songs are possible again "
+        f"({usd(spent)} spent or waiting in line). New songs are possible again "
         f"<t:{math.ceil(next_month_start(now))}:R>, or when a moderator raises the budget."
     )
 

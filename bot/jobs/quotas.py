@@ -10,7 +10,7 @@ refusal can say exactly when the oldest counted job leaves the window.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.config import QuotaSettings
@@ -31,7 +31,10 @@ class Usage:
     open_jobs: int  # the member's jobs not yet closed, waiting ones included
     member: Sequence[Used]  # the member's counted jobs in this server in the last WEEK
     server: Sequence[Used]  # the server's counted jobs in the last DAY
-    spent: float = 0.0  # what the server's jobs charged this month (read when it has a budget)
+    # Read when the server has a budget: what its jobs charged this month, and
+    # (provider, operation) of its jobs waiting for a vendor, to be charged soon.
+    spent: float = 0.0
+    waiting: Sequence[tuple[str, Operation]] = ()
 
 
 @dataclass(frozen=True)
@@ -68,9 +71,17 @@ def free_at(
 class Admission:
     """Decides, from a ``Usage``, whether a member may start one more job."""
 
-    def __init__(self, max_active: int, quotas: QuotaSettings, monthly_usd: float = 0) -> None:
+    def __init__(
+        self,
+        max_active: int,
+        quotas: QuotaSettings,
+        monthly_usd: float = 0,
+        price: Callable[[str, Operation], float | None] = lambda provider, operation: None,
+    ) -> None:
+        """``monthly_usd``: the server's budget (0: none); ``price``: a provider's, in USD."""
         self.max_active = max_active
-        self.monthly_usd = monthly_usd  # the server's budget; 0: none
+        self.monthly_usd = monthly_usd
+        self._price = price
         self._weights = {
             Operation.WAV: quotas.wav_weight,
             Operation.STEMS: quotas.stems_weight,
@@ -103,7 +114,7 @@ class Admission:
                 f"You already have {self.max_active} songs in progress. "
                 "Wait for one to finish first."
             )
-        over = budget_refusal(usage.spent, self.monthly_usd, now) if paid else None
+        over = budget_refusal(self._committed(usage), self.monthly_usd, now) if paid else None
         if over is not None:
             return over
         weight = self.weight(operation)
@@ -117,6 +128,10 @@ class Admission:
             if at is not None and (worst is None or at > worst[0]):
                 worst = (at, window)
         return None if worst is None else _refusal_text(*worst, weight)
+
+    def _committed(self, usage: Usage) -> float:
+        """Spent this month, plus what the jobs waiting in line will cost when submitted."""
+        return usage.spent + sum(self._price(*job) or 0.0 for job in usage.waiting)
 
 
 def _refusal_text(at: float, window: _Window, weight: int) -> str:

@@ -46,6 +46,7 @@ class JobService:
             settings.max_active_per_member,
             quotas or QuotaSettings(),
             (budget or BudgetSettings()).monthly_usd,
+            self._price,
         )
         self._clock = clock
 
@@ -62,6 +63,11 @@ class JobService:
         """What the provider that made ``job`` can do with its tracks (nothing if it is gone)."""
         provider = self._by_name(job.provider)
         return provider.operations if provider is not None else frozenset()
+
+    def _price(self, provider: str, operation: Operation) -> float | None:
+        """What a job of ``operation`` costs at the provider named so, in USD (None: unknown)."""
+        found = self._by_name(provider)
+        return found.price.usd_for(operation) if found is not None else None
 
     def _by_name(self, name: str) -> Provider | None:
         return next((p for p in self._providers if p.name == name), None)

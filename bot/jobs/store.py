@@ -258,8 +258,13 @@ class JobStore:
                 if with_history
                 else ([], [])
             )
-            spent = 0.0 if spent_since is None else await self._spent(job.guild_id, spent_since)
-            refusal = judge(Usage(await self._count_open(job.user_id), member, server, spent))
+            spent, waiting = (
+                (await self._spent(job.guild_id, spent_since), await self._waiting(job.guild_id))
+                if spent_since is not None
+                else (0.0, [])
+            )
+            usage = Usage(await self._count_open(job.user_id), member, server, spent, waiting)
+            refusal = judge(usage)
             if refusal is None:
                 await self._insert(job)
         return refusal
@@ -297,6 +302,16 @@ class JobStore:
         ) as cur:
             row = await cur.fetchone()
         return float(row[0]) if row else 0.0
+
+    async def _waiting(self, guild_id: int) -> list[tuple[str, Operation]]:
+        """(provider, operation) of the server's open jobs no vendor accepted (or charged) yet."""
+        async with self._db.execute(
+            "SELECT provider, json_extract(request, '$.operation') FROM jobs WHERE guild_id = ?"
+            " AND closed_at IS NULL AND vendor_task_id IS NULL"
+            " AND state NOT IN ('failed', 'cancelled')",
+            (guild_id,),
+        ) as cur:
+            return [(str(provider), Operation(op)) async for provider, op in cur]
 
     async def spending_by_member(self, guild_id: int, since: float) -> list[tuple[int, float, int]]:
         """(member, what their jobs charged, how many reached a vendor and did not fail)."""
