@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import discord
 
+from bot.errors import StorageError
 from bot.jobs.costs import BudgetWatch
 from bot.jobs.models import Job
 from bot.jobs.notifier import DeliveryError, FetchedFile, TrackFiles
@@ -55,10 +56,16 @@ class DiscordNotifier:
 
     async def charged(self, job: Job) -> None:
         """Post the budget warning, without pinging anyone, when ``job`` took spending past it."""
-        text = await self._budget.warning(job) if self._budget is not None else None
+        if self._budget is None:
+            return
+        try:
+            text = await self._budget.warning(job)
+        except StorageError as exc:
+            # The song goes on; the next charged song checks the budget again.
+            log.warning("budget of guild %s not checked: %s", job.guild_id, exc)
+            return
         if text is None:
             return
-        assert self._budget is not None
         channel_id = self._budget.channel_id or job.channel_id
         channel = self._client.get_partial_messageable(channel_id, guild_id=job.guild_id)
         try:

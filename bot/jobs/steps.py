@@ -174,8 +174,12 @@ class JobSteps:
             return job.adopt_until  # woken for something else: wait on
         lost = (job.failure_code, job.failure_detail)
         job.adopt_until, job.failure_code, job.failure_detail = None, "", ""
-        await self._store.update(job, "adopt_until", "failure_code", "failure_detail")
         if job.vendor_task_id is not None:
+            charge(job, provider.price)  # the adopted task is billed like any accepted one
+        fields = ("adopt_until", "failure_code", "failure_detail", *COST_FIELDS)
+        await self._store.update(job, *fields)
+        if job.vendor_task_id is not None:
+            await self._delivery.charged(job)
             log.info("job %s: adopted %s task %s", job.id, provider.name, job.vendor_task_id)
             return self._clock()  # the callback said the task changed: look now, not after a stall
         if lost[0]:
