@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 
 import discord
@@ -11,6 +12,7 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.delivery import DiscordNotifier
 from bot.errors import StartupError
+from bot.jobs.costs import BudgetWatch
 from bot.jobs.runner import JobRunner
 from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
@@ -21,7 +23,14 @@ from bot.webhooks import CallbackReceiver, callback_url_for
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.generate", "cogs.compose", "cogs.songs", "cogs.library", "cogs.cancel")
+EXTENSIONS = (
+    "cogs.generate",
+    "cogs.compose",
+    "cogs.songs",
+    "cogs.library",
+    "cogs.cancel",
+    "cogs.usage",
+)
 
 
 class MusicBot(commands.Bot):
@@ -42,7 +51,11 @@ class MusicBot(commands.Bot):
         self.runner = JobRunner(
             store,
             self.providers,
-            DiscordNotifier(self, lambda job: self.jobs.operations_of(job)),
+            DiscordNotifier(
+                self,
+                lambda job: self.jobs.operations_of(job),
+                BudgetWatch(store, settings.budget, clock=time.time),
+            ),
             settings.jobs,
             callback_url=lambda job: callback_url_for(callbacks, job),
             callback_stall=callbacks.stall_minutes * 60 if callbacks.enabled else None,
@@ -50,7 +63,12 @@ class MusicBot(commands.Bot):
             adopt_wait=callbacks.adopt_wait_minutes * 60 if callbacks.enabled else None,
         )
         self.jobs = JobService(
-            store, self.runner, self.providers, settings.jobs, quotas=settings.quotas
+            store,
+            self.runner,
+            self.providers,
+            settings.jobs,
+            quotas=settings.quotas,
+            budget=settings.budget,
         )
         self.receiver = CallbackReceiver(
             callbacks, store, {p.name: p for p in self.providers}, self.runner.wake

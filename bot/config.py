@@ -26,7 +26,7 @@ from pydantic import (
 
 from bot.config_errors import Schema, explain, provider_label
 from bot.errors import ConfigError
-from bot.providers.base import FailureReason, PollPolicy
+from bot.providers.base import FailureReason, Operation, PollPolicy, Price
 from bot.providers.catalog import MODELS
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
@@ -91,6 +91,19 @@ class QuotaSettings(_Section):
     wav_weight: int = Field(1, ge=0)
     stems_weight: int = Field(1, ge=0)
     video_weight: int = Field(1, ge=0)
+
+
+class BudgetSettings(_Section):
+    """A monthly spending limit per server, in US dollars; 0 (the default) sets none.
+
+    A month is a calendar month in UTC. Once a server's jobs this month cost the
+    budget, new paid jobs are refused; at 80% its moderators are warned once.
+    Only jobs at providers with a known price (``price_per_task_usd``) count.
+    """
+
+    monthly_usd: float = Field(0, ge=0)
+    # Where the 80% warning goes; 0: the channel of the song that reached it.
+    warn_channel_id: int = Field(0, ge=0)
 
 
 class MediaSettings(_Section):
@@ -159,6 +172,11 @@ class _ProviderBase(_Section):
     poll_interval_seconds: float | None = Field(None, gt=0)
     poll_backoff: float | None = Field(None, ge=1)
     poll_max_interval_seconds: float | None = Field(None, gt=0)
+    # What one task costs (None: unknown), and per-operation overrides, e.g. {wav = 0.02}.
+    price_per_task_usd: float | None = Field(None, ge=0)
+    credits_per_task: float | None = Field(None, ge=0)
+    operation_prices_usd: dict[Operation, Annotated[float, Field(ge=0)]] = {}
+    operation_credits: dict[Operation, Annotated[float, Field(ge=0)]] = {}
 
     @field_validator("models")
     @classmethod
@@ -177,9 +195,18 @@ class _ProviderBase(_Section):
             max_interval=self.poll_max_interval_seconds or default.max_interval,
         )
 
+    def price(self) -> Price:
+        return Price(
+            usd=self.price_per_task_usd,
+            credits=self.credits_per_task,
+            usd_by_operation=self.operation_prices_usd,
+            credits_by_operation=self.operation_credits,
+        )
+
 
 class SandboxSettings(_ProviderBase):
     kind: Literal["sandbox"]
+    price_per_task_usd: float | None = Field(0, ge=0)  # made on this machine: free
     stage_seconds: float = Field(2.0, ge=0)
     track_seconds: float = Field(12.0, gt=0, le=600)
 
@@ -212,6 +239,7 @@ class ApixoSettings(HttpProviderSettings):
     kind: Literal["apixo"]
     base_url: str = "https://api.apixo.ai"
     api_key_env: str = "APIXO_API_KEY"
+    price_per_task_usd: float | None = Field(0.12, ge=0)  # published: about $0.12 a task
     # APIXO's routing field: "auto" lets the vendor choose between its cheaper
     # "value" route and the "official" one.
     routing: Literal["auto", "value", "official"] = "auto"
@@ -221,6 +249,9 @@ class EvolinkSettings(HttpProviderSettings):
     kind: Literal["evolink"]
     base_url: str = "https://api.evolink.ai"
     api_key_env: str = "EVOLINK_API_KEY"
+    # Published: about $0.111 a song, 8 credits.
+    price_per_task_usd: float | None = Field(0.111, ge=0)
+    credits_per_task: float | None = Field(8, ge=0)
     # Newer Evolink docs name models "suno-v5-beta"; set this for such an account.
     beta_models: bool = False
 
@@ -251,6 +282,7 @@ class Settings(_Section):
     storage: StorageSettings = StorageSettings()
     jobs: JobSettings = JobSettings()
     quotas: QuotaSettings = QuotaSettings()
+    budget: BudgetSettings = BudgetSettings()
     actions: ActionSettings = ActionSettings()
     media: MediaSettings = MediaSettings()
     callbacks: CallbackSettings = CallbackSettings()

@@ -15,6 +15,8 @@ from typing import Any
 import aiohttp
 import discord
 
+from bot.errors import StorageError
+from bot.jobs.costs import BudgetWatch
 from bot.jobs.models import Job
 from bot.jobs.notifier import DeliveryError, FetchedFile, TrackFiles
 from bot.providers.base import Operation
@@ -42,11 +44,35 @@ _HISTORY_SCAN = 100
 
 class DiscordNotifier:
     def __init__(
-        self, client: discord.Client, operations: Callable[[Job], frozenset[Operation]]
+        self,
+        client: discord.Client,
+        operations: Callable[[Job], frozenset[Operation]],
+        budget: BudgetWatch | None = None,
     ) -> None:
         """``operations(job)``: what the provider behind ``job`` offers, for its buttons."""
         self._client = client
         self._operations = operations
+        self._budget = budget
+
+    async def charged(self, job: Job) -> None:
+        """Post the budget warning, without pinging anyone, when ``job`` took spending past it."""
+        if self._budget is None:
+            return
+        try:
+            text = await self._budget.warning(job)
+        except StorageError as exc:
+            # The song goes on; the next charged song checks the budget again.
+            log.warning("budget of guild %s not checked: %s", job.guild_id, exc)
+            return
+        if text is None:
+            return
+        channel_id = self._budget.channel_id or job.channel_id
+        channel = self._client.get_partial_messageable(channel_id, guild_id=job.guild_id)
+        try:
+            await channel.send(content(text), allowed_mentions=NO_PINGS)
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            # Recorded as given already: the log is where an admin finds it now.
+            log.warning("budget warning for guild %s not posted: %s: %s", job.guild_id, exc, text)
 
     async def show_progress(self, job: Job) -> int:
         try:

@@ -53,6 +53,9 @@ class RecordingNotifier:
         self._posted[job.id] = next(self._messages)
         return self._posted[job.id]
 
+    async def charged(self, job: Job) -> None:
+        return None  # no budget here to warn about
+
     async def undelivered(self, job: Job) -> None:
         raise AssertionError(f"job {job.id} was not delivered")
 
@@ -275,7 +278,9 @@ async def test_an_interrupted_submit_waits_for_its_callback_until_a_stored_deadl
             submits.append(job_id)
             return await super().submit(request, job_id, callback_url)
 
-    settings = SandboxSettings(kind="sandbox", name="paid", stage_seconds=STAGE, track_seconds=1)
+    settings = SandboxSettings(
+        kind="sandbox", name="paid", stage_seconds=STAGE, track_seconds=1, price_per_task_usd=0.3
+    )
     notifier = RecordingNotifier()
     jobs = JobRunner(
         store,
@@ -302,9 +307,12 @@ async def test_an_interrupted_submit_waits_for_its_callback_until_a_stored_deadl
     assert await store.adopt_task(job.id, task_id, time.time())
     await all_closed(store, calls_back=jobs)
     await jobs.stop()
+    adopted = await store.get(job.id)
     await store.close()
     assert notifier.delivered == [job.id]
     assert submits == []  # adopted, never sent again
+    assert adopted is not None
+    assert adopted.cost_usd == 0.3  # the adopted task is billed like any accepted one
 
 
 async def test_the_line_takes_every_members_first_song_before_anyones_second(

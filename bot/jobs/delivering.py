@@ -70,6 +70,10 @@ class Delivery:
             job.progress_message_id = message_id
             await self._store.update(job, "progress_message_id")
 
+    async def charged(self, job: Job) -> None:
+        """A vendor accepted ``job``, its cost stored: the notifier may warn of the budget."""
+        await self._notifier.charged(job)
+
     async def announce_failure(self, job: Job) -> None:
         await self._until_done(job, lambda: self._record_progress(job))
         await self._close(job)

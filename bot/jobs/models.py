@@ -79,6 +79,10 @@ class Job(BaseModel):
     # none does (a lost answer) or are empty (a submit cut off by a restart).
     adopt_until: float | None = None
     submitted_at: float | None = None
+    # What the vendor bills for it, set when it accepted the task (see bot.jobs.costs):
+    # None where the provider's price is unknown, 0 once a failed task was refunded.
+    cost_usd: float | None = None
+    cost_credits: float | None = None
     last_poll_at: float | None = None
     finished_at: float | None = None
     closed_at: float | None = None

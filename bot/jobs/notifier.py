@@ -58,6 +58,11 @@ class Notifier(Protocol):
     async def deliver_files(self, job: Job, files: list[FetchedFile], workdir: Path) -> int:
         """Like ``deliver``, for a job that made files (WAV, stems, video), not songs."""
 
+    async def charged(self, job: Job) -> None:
+        """A vendor accepted ``job``, whose cost is stored: warn moderators if the
+        server's monthly budget just reached its warning point. Best effort: never raises.
+        """
+
     async def undelivered(self, job: Job) -> None:
         """Tell the requester privately that the finished job could not be posted.
 

@@ -10,10 +10,11 @@ refusal can say exactly when the oldest counted job leaves the window.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.config import QuotaSettings
+from bot.jobs.costs import budget_refusal
 from bot.providers.base import Operation
 
 DAY = 24 * 3600.0
@@ -30,6 +31,10 @@ class Usage:
     open_jobs: int  # the member's jobs not yet closed, waiting ones included
     member: Sequence[Used]  # the member's counted jobs in this server in the last WEEK
     server: Sequence[Used]  # the server's counted jobs in the last DAY
+    # Read when the server has a budget: what its jobs charged this month, and
+    # (provider, operation) of its jobs waiting for a vendor, to be charged soon.
+    spent: float = 0.0
+    waiting: Sequence[tuple[str, Operation]] = ()
 
 
 @dataclass(frozen=True)
@@ -66,8 +71,17 @@ def free_at(
 class Admission:
     """Decides, from a ``Usage``, whether a member may start one more job."""
 
-    def __init__(self, max_active: int, quotas: QuotaSettings) -> None:
+    def __init__(
+        self,
+        max_active: int,
+        quotas: QuotaSettings,
+        monthly_usd: float = 0,
+        price: Callable[[str, Operation], float | None] = lambda provider, operation: None,
+    ) -> None:
+        """``monthly_usd``: the server's budget (0: none); ``price``: a provider's, in USD."""
         self.max_active = max_active
+        self.monthly_usd = monthly_usd
+        self._price = price
         self._weights = {
             Operation.WAV: quotas.wav_weight,
             Operation.STEMS: quotas.stems_weight,
@@ -88,13 +102,21 @@ class Admission:
         """What one job of ``operation`` counts as; a song, extension or cover is 1."""
         return self._weights.get(operation, 1)
 
-    def refusal(self, usage: Usage, operation: Operation, now: float) -> str | None:
-        """Why the job may not start (a member-facing sentence), or None when it may."""
+    def refusal(
+        self, usage: Usage, operation: Operation, now: float, *, paid: bool = False
+    ) -> str | None:
+        """Why the job may not start (a member-facing sentence), or None when it may.
+
+        ``paid``: the job may cost money, so the server's budget applies to it.
+        """
         if usage.open_jobs >= self.max_active:
             return (
                 f"You already have {self.max_active} songs in progress. "
                 "Wait for one to finish first."
             )
+        over = budget_refusal(self._committed(usage), self.monthly_usd, now) if paid else None
+        if over is not None:
+            return over
         weight = self.weight(operation)
         worst: tuple[float, _Window] | None = None
         for window in self._windows:
@@ -106,6 +128,10 @@ class Admission:
             if at is not None and (worst is None or at > worst[0]):
                 worst = (at, window)
         return None if worst is None else _refusal_text(*worst, weight)
+
+    def _committed(self, usage: Usage) -> float:
+        """Spent this month, plus what the jobs waiting in line will cost when submitted."""
+        return usage.spent + sum(self._price(*job) or 0.0 for job in usage.waiting)
 
 
 def _refusal_text(at: float, window: _Window, weight: int) -> str:

@@ -8,8 +8,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.config import JobSettings, QuotaSettings
+from bot.config import BudgetSettings, JobSettings, QuotaSettings
 from bot.errors import InputError
+from bot.jobs.costs import month_start
 from bot.jobs.models import Job
 from bot.jobs.quotas import Admission
 from bot.jobs.runner import JobRunner
@@ -46,13 +47,19 @@ class JobService:
         settings: JobSettings,
         *,
         quotas: QuotaSettings | None = None,
+        budget: BudgetSettings | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
         self._runner = runner
         self._providers = providers  # in priority order
         self._settings = settings
-        self._admission = Admission(settings.max_active_per_member, quotas or QuotaSettings())
+        self._admission = Admission(
+            settings.max_active_per_member,
+            quotas or QuotaSettings(),
+            (budget or BudgetSettings()).monthly_usd,
+            self._price,
+        )
         self._clock = clock
 
     def offered_models(self) -> dict[str, ModelSpec]:
@@ -68,6 +75,11 @@ class JobService:
         """What the provider that made ``job`` can do with its tracks (nothing if it is gone)."""
         provider = self._by_name(job.provider)
         return provider.operations if provider is not None else frozenset()
+
+    def _price(self, provider: str, operation: Operation) -> float | None:
+        """What a job of ``operation`` costs at the provider named so, in USD (None: unknown)."""
+        found = self._by_name(provider)
+        return found.price.usd_for(operation) if found is not None else None
 
     def _by_name(self, name: str) -> Provider | None:
         return next((p for p in self._providers if p.name == name), None)
@@ -112,10 +124,12 @@ class JobService:
             parent_link=parent.result_link if parent is not None else None,
         )
         admission = self._admission
+        paid = provider.price.paid(request.operation)
         refusal = await self._store.add_if_allowed(
             job,
-            lambda usage: admission.refusal(usage, request.operation, now),
+            lambda usage: admission.refusal(usage, request.operation, now, paid=paid),
             with_history=admission.counts_usage,
+            spent_since=month_start(now) if paid and admission.monthly_usd else None,
         )
         if refusal is not None:
             raise InputError(refusal)

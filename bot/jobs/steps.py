@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 from bot.errors import AnswerLost, MalformedResponse, ProviderError, TransientProviderError
+from bot.jobs.costs import COST_FIELDS, charge, refund
 from bot.jobs.delivering import Delivery
 from bot.jobs.models import Job
 from bot.jobs.space import SpaceWaitingStore
@@ -113,7 +114,9 @@ class JobSteps:
             job.vendor_task_id = task_id
             job.submitted_at = self._clock()
             job.state = JobState.QUEUED
-            await self._store.update(job, "vendor_task_id", "submitted_at", "state")
+            charge(job, provider.price)  # billed from now: stored with the task id
+            await self._store.update(job, "vendor_task_id", "submitted_at", "state", *COST_FIELDS)
+            await self._delivery.charged(job)
             log.info("job %s submitted to %s as %s", job.id, provider.name, task_id)
             return provider
 
@@ -171,8 +174,12 @@ class JobSteps:
             return job.adopt_until  # woken for something else: wait on
         lost = (job.failure_code, job.failure_detail)
         job.adopt_until, job.failure_code, job.failure_detail = None, "", ""
-        await self._store.update(job, "adopt_until", "failure_code", "failure_detail")
         if job.vendor_task_id is not None:
+            charge(job, provider.price)  # the adopted task is billed like any accepted one
+        fields = ("adopt_until", "failure_code", "failure_detail", *COST_FIELDS)
+        await self._store.update(job, *fields)
+        if job.vendor_task_id is not None:
+            await self._delivery.charged(job)
             log.info("job %s: adopted %s task %s", job.id, provider.name, job.vendor_task_id)
             return self._clock()  # the callback said the task changed: look now, not after a stall
         if lost[0]:
@@ -251,8 +258,9 @@ class JobSteps:
         job.state = JobState.FAILED
         job.failure, job.failure_code, job.failure_detail = reason, code, detail
         job.finished_at = self._clock()
+        refund(job)
         await self._store.update(
-            job, "state", "failure", "failure_code", "failure_detail", "finished_at"
+            job, "state", "failure", "failure_code", "failure_detail", "finished_at", *COST_FIELDS
         )
         # The raw vendor words go to the admin log only, never to the member.
         log.warning("job %s failed: %s (vendor code %r: %s)", job.id, reason, code, detail)

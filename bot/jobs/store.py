@@ -99,6 +99,19 @@ MIGRATIONS: Sequence[str] = (
     """
     CREATE INDEX jobs_by_guild_time ON jobs (guild_id, created_at);
     """,
+    # What each job cost (bot.jobs.costs); the month's spending of a server is
+    # read under the write lock by every request when a budget is set.
+    """
+    ALTER TABLE jobs ADD COLUMN cost_usd REAL;
+    ALTER TABLE jobs ADD COLUMN cost_credits REAL;
+    CREATE INDEX jobs_by_guild_charge ON jobs (guild_id, submitted_at);
+    CREATE TABLE budget_warnings (
+        guild_id INTEGER NOT NULL,
+        month TEXT NOT NULL,
+        warned_at REAL NOT NULL,
+        PRIMARY KEY (guild_id, month)
+    );
+    """,
 )
 
 # One column per Job field; tracks live in their own table.
@@ -228,14 +241,20 @@ class JobStore:
         )
 
     async def add_if_allowed(
-        self, job: Job, judge: Callable[[Usage], str | None], *, with_history: bool = True
+        self,
+        job: Job,
+        judge: Callable[[Usage], str | None],
+        *,
+        with_history: bool = True,
+        spent_since: float | None = None,
     ) -> str | None:
         """Store ``job`` unless ``judge`` refuses it; returns the refusal, or None.
 
         ``judge`` sees the member's open jobs and (with ``with_history``) the
         counted jobs of the member and of the server, read in the same write
         transaction as the insert: two requests at the same instant, even from
-        two processes, are judged one after the other.
+        two processes, are judged one after the other. ``spent_since``: also read
+        what the server's jobs charged since then (for its budget).
         """
         async with self._writing(immediate=True):
             member, server = (
@@ -243,22 +262,90 @@ class JobStore:
                 if with_history
                 else ([], [])
             )
-            refusal = judge(Usage(await self._count_open(job.user_id), member, server))
+            spent, waiting = (
+                (await self._spent(job.guild_id, spent_since), await self._waiting(job.guild_id))
+                if spent_since is not None
+                else (0.0, [])
+            )
+            usage = Usage(await self._count_open(job.user_id), member, server, spent, waiting)
+            refusal = judge(usage)
             if refusal is None:
                 await self._insert(job)
         return refusal
 
     async def _counted(self, job: Job, span: float, by_member: bool) -> list[Used]:
         """Counted jobs of ``job``'s member (or whole server) in the ``span`` before it."""
-        since = job.created_at - span
-        member = " AND user_id = ?" if by_member else ""
-        params = (job.guild_id, since, job.user_id) if by_member else (job.guild_id, since)
+        return await self._counted_since(
+            job.guild_id, job.created_at - span, job.user_id if by_member else None
+        )
+
+    async def counted(self, guild_id: int, user_id: int, since: float) -> list[Used]:
+        """A member's jobs in a server created after ``since`` that count against quotas."""
+        async with self._lock:
+            return await self._counted_since(guild_id, since, user_id)
+
+    async def _counted_since(self, guild_id: int, since: float, user_id: int | None) -> list[Used]:
+        member = "" if user_id is None else " AND user_id = ?"
+        params = (guild_id, since) if user_id is None else (guild_id, since, user_id)
         async with self._db.execute(
             "SELECT created_at, json_extract(request, '$.operation') FROM jobs"  # noqa: S608
             f" WHERE guild_id = ? AND created_at > ?{member} AND {_COUNTED} ORDER BY created_at",
             params,
         ) as cur:
             return [(float(at), Operation(op)) async for at, op in cur]
+
+    async def spent(self, guild_id: int, since: float) -> float:
+        """What the server's jobs charged since ``since`` (refunded ones cost 0)."""
+        async with self._lock:
+            return await self._spent(guild_id, since)
+
+    async def _spent(self, guild_id: int, since: float) -> float:
+        async with self._db.execute(
+            "SELECT TOTAL(cost_usd) FROM jobs WHERE guild_id = ? AND submitted_at >= ?",
+            (guild_id, since),
+        ) as cur:
+            row = await cur.fetchone()
+        return float(row[0]) if row else 0.0
+
+    async def _waiting(self, guild_id: int) -> list[tuple[str, Operation]]:
+        """(provider, operation) of the server's open jobs no vendor accepted (or charged) yet."""
+        async with self._db.execute(
+            "SELECT provider, json_extract(request, '$.operation') FROM jobs WHERE guild_id = ?"
+            " AND closed_at IS NULL AND vendor_task_id IS NULL"
+            " AND state NOT IN ('failed', 'cancelled')",
+            (guild_id,),
+        ) as cur:
+            return [(str(provider), Operation(op)) async for provider, op in cur]
+
+    async def spending_by_member(self, guild_id: int, since: float) -> list[tuple[int, float, int]]:
+        """(member, what their jobs charged, how many reached a vendor and did not fail)."""
+        return await self._rows(
+            "SELECT user_id, TOTAL(cost_usd), SUM(state != 'failed') FROM jobs WHERE guild_id = ?"
+            " AND submitted_at >= ? GROUP BY user_id ORDER BY 2 DESC, user_id",
+            (guild_id, since),
+        )
+
+    async def spending_by_day(self, guild_id: int, since: float) -> list[tuple[str, float]]:
+        """(UTC date as YYYY-MM-DD, what the server's jobs charged that day) since ``since``."""
+        return await self._rows(
+            "SELECT date(submitted_at, 'unixepoch') AS day, TOTAL(cost_usd) FROM jobs"
+            " WHERE guild_id = ? AND submitted_at >= ? GROUP BY day ORDER BY day",
+            (guild_id, since),
+        )
+
+    async def _rows(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        async with self._lock, self._db.execute(sql, params) as cur:
+            return [tuple(row) for row in await cur.fetchall()]
+
+    async def warn_once(self, guild_id: int, month: str, at: float) -> bool:
+        """Record the budget warning of ``guild_id`` for ``month``; False if it was given."""
+        async with self._writing():
+            cursor = await self._db.execute(
+                "INSERT OR IGNORE INTO budget_warnings (guild_id, month, warned_at)"
+                " VALUES (?, ?, ?)",
+                (guild_id, month, at),
+            )
+        return cursor.rowcount == 1
 
     async def update(self, job: Job, *fields: str, durable: bool = False) -> None:
         """Persist the named fields of ``job`` (its in-memory copy is the source).

@@ -9,7 +9,7 @@ from __future__ import annotations
 import abc
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -195,6 +195,30 @@ class PollPolicy:
 
 
 @dataclass(frozen=True)
+class Price:
+    """What one task costs at a provider, from its config entry; None where unknown.
+
+    Money (US dollars) and the vendor's own credits are separate figures: a
+    vendor may publish one, both or neither (kie.ai publishes no price).
+    """
+
+    usd: float | None = None
+    credits: float | None = None
+    usd_by_operation: Mapping[Operation, float] = field(default_factory=dict)
+    credits_by_operation: Mapping[Operation, float] = field(default_factory=dict)
+
+    def usd_for(self, operation: Operation) -> float | None:
+        return self.usd_by_operation.get(operation, self.usd)
+
+    def credits_for(self, operation: Operation) -> float | None:
+        return self.credits_by_operation.get(operation, self.credits)
+
+    def paid(self, operation: Operation) -> bool:
+        """Whether a task may cost money: an unknown price is not a free one."""
+        return self.usd_for(operation) != 0
+
+
+@dataclass(frozen=True)
 class CallbackEvent:
     """What a vendor callback that passed its checks says, as far as it can be trusted.
 
@@ -232,6 +256,8 @@ class Provider(abc.ABC):
     # task (an idempotency key, or nothing remote at all): a submit cut off by a
     # crash is then simply sent again.
     idempotent_submit: bool = False
+    # What its tasks cost, from the config entry (unknown unless set there).
+    price: Price = Price()
 
     def can(self, request: GenerateRequest) -> bool:
         """Whether this provider offers the request's model and every operation it needs."""
@@ -301,6 +327,13 @@ class Provider(abc.ABC):
         ``CallbackRejected``. Providers that never get callbacks keep this.
         """
         raise CallbackRejected(f"{self.name} does not take callbacks")
+
+    async def balance(self) -> float | None:
+        """The account's credit balance as the vendor reports it; None when it reports none.
+
+        Raises ``ProviderError`` when the vendor refuses to say.
+        """
+        return None
 
     async def aclose(self) -> None:
         """Release connections. Providers without any need not override this."""

@@ -41,6 +41,7 @@ from bot.providers.errors_table import ErrorTable
 from bot.providers.http import Transient
 from bot.providers.kie_callbacks import callback_task_id, require_signature
 from bot.providers.kie_requests import (
+    CREDIT_PATH,
     FILE_RECORD_PATHS,
     LYRICS_PATH,
     LYRICS_RECORD_PATH,
@@ -207,6 +208,13 @@ class KieProvider(VendorProvider):
         # A POST that only reads: repeating it after a lost answer cannot duplicate anything.
         response = await self._http.request("POST", TIMED_LYRICS_PATH, json=body, idempotent=True)
         return timed_words(self._unwrap(response))
+
+    async def balance(self) -> float:
+        """The account's remaining credits, as kie.ai counts them (its ``data``, a number)."""
+        data = self._unwrap(await self._http.request("GET", CREDIT_PATH))
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            raise MalformedResponse("credit answer's data is not a number")
+        return float(data)
 
     def read_callback(self, headers: Mapping[str, str], body: bytes, now: float) -> CallbackEvent:
         """The task a callback names, once its shape and (if configured) signature hold.

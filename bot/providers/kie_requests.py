@@ -30,6 +30,7 @@ FILE_RECORD_PATHS = {
     Operation.VIDEO: "/api/v1/mp4/record-info",
 }
 LYRICS_RECORD_PATH = "/api/v1/lyrics/record-info"
+CREDIT_PATH = "/api/v1/chat/credit"  # the account's credit balance
 
 # Follow-ups that only name a finished track, and where each is made.
 _TRACK_PATHS = {Operation.WAV: WAV_PATH, Operation.STEMS: STEMS_PATH, Operation.VIDEO: VIDEO_PATH}

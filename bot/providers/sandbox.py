@@ -68,6 +68,7 @@ class SandboxProvider(Provider):
     ) -> None:
         """``clock`` is wall-clock seconds: it must agree across restarts, so not monotonic."""
         self.name = settings.name
+        self.price = settings.price()
         self.models = {key: key for key in MODELS if not settings.models or key in settings.models}
         stage = max(settings.stage_seconds, _MIN_POLL_SECONDS)
         self.poll_policy = settings.poll_policy(

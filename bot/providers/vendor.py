@@ -51,6 +51,7 @@ class VendorProvider(Provider):
         media_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.name = settings.name
+        self.price = settings.price()
         self.models = {
             key: vendor
             for key, vendor in models.items()

@@ -58,6 +58,7 @@ STEMS = "/api/v1/vocal-removal/generate"
 VIDEO = "/api/v1/mp4/generate"
 LYRICS = "/api/v1/lyrics"
 TIMED_LYRICS = "/api/v1/generate/get-timestamped-lyrics"
+CREDIT = "/api/v1/chat/credit"
 # Create endpoint -> the kind of task it makes.
 CREATE_KINDS = {
     GENERATE: "generate",
@@ -141,6 +142,7 @@ class KieEmulator(PumpedEmulator):
         self.callback_errors: list[str] = []  # deliveries the receiver failed or refused
         self.track_durations: tuple[float, float] = (2.0, 2.04)  # match audio_bytes roughly
         self.credits: float = 1000.0
+        self.credits_per_task: float = 0.0  # what each created task takes from ``credits``
         self.audio_url_suffix = ""  # what new songs' audio URLs end with (see Task)
         # Where new songs' stream URLs point: an https base makes links the bot may
         # show members (it never fetches a stream); empty: this emulator's /stream/.
@@ -165,7 +167,7 @@ class KieEmulator(PumpedEmulator):
         router.add_post(TIMED_LYRICS, self._timed_lyrics)
         for path in RECORD_KINDS:
             router.add_get(path, self._record_info)
-        router.add_get("/api/v1/chat/credit", self._credit)
+        router.add_get(CREDIT, self._credit)
         router.add_get("/stream/{task_id}/{index}", self._stream)
 
     # -- scripting -------------------------------------------------------------
@@ -201,6 +203,11 @@ class KieEmulator(PumpedEmulator):
         """
         answer = functools.partial(_envelope, code or http_status, msg, None, http_status)
         self._post_faults[path].add(answer, count=count)
+
+    def fail_credit(self, code: int, msg: str = "error", *, http_status: int = 200) -> None:
+        """The next credit balance query answers ``code`` (in a 200 body, or that status)."""
+        answer = functools.partial(_envelope, code or http_status, msg, None, http_status)
+        self._record_faults[CREDIT].add(answer, count=1)
 
     def fail_record_info(
         self,
@@ -256,6 +263,7 @@ class KieEmulator(PumpedEmulator):
             task = self._new_task(request.path, body)
         except Refused as no:
             return _envelope(no.code, no.msg, None)
+        self.credits -= self.credits_per_task
         return _envelope(200, "success", {"taskId": task.task_id})
 
     async def _timed_lyrics(self, request: web.Request) -> web.StreamResponse:
@@ -289,6 +297,9 @@ class KieEmulator(PumpedEmulator):
         return _envelope(200, "success", record(task, self._book.stage(task), self.base_url))
 
     async def _credit(self, request: web.Request) -> web.StreamResponse:
+        fault = self._record_faults[CREDIT].take()
+        if fault is not None:
+            return fault()
         return _envelope(200, "success", self.credits)
 
     def _new_task(self, path: str, body: dict[str, Any]) -> Task:

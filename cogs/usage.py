@@ -1,0 +1,94 @@
+"""/usage: a member's songs and quotas; with Manage Server, the server's spending too."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import MusicBot
+from bot.errors import ProviderError
+from bot.jobs.costs import month_start
+from bot.jobs.quotas import DAY, WEEK, Admission
+from bot.providers.base import Provider
+from bot.ui.limits import fit
+from bot.ui.usage import ServerSpending, Window, member_embed, server_embeds
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction[Any]
+# A vendor slow to say its balance must not hold up the answer for long.
+_BALANCE_TIMEOUT = 10.0
+
+
+class UsageCog(commands.Cog, name="Usage"):
+    def __init__(self, bot: MusicBot) -> None:
+        self.bot = bot
+        settings = bot.settings
+        self._admission = Admission(settings.jobs.max_active_per_member, settings.quotas)
+
+    @app_commands.command(
+        name="usage", description="Your songs and quotas (and, for moderators, spending)."
+    )
+    @app_commands.guild_only()
+    async def usage(self, interaction: Interaction) -> None:
+        assert interaction.guild_id is not None
+        # Vendor balances may take a few seconds: answer privately, later.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        now = time.time()
+        embeds = [await self._member(interaction.guild_id, interaction.user.id, now)]
+        if interaction.permissions.manage_guild:
+            embeds += server_embeds(await self._server(interaction.guild_id, now))
+        await interaction.followup.send(embeds=fit(embeds), ephemeral=True)
+
+    async def _member(self, guild_id: int, user_id: int, now: float) -> discord.Embed:
+        store, quotas, month = self.bot.store, self.bot.settings.quotas, month_start(now)
+        used = await store.counted(guild_id, user_id, min(now - WEEK, month))
+        weight = self._admission.weight
+
+        def since(start: float) -> int:
+            return sum(weight(op) for at, op in used if at > start)
+
+        windows = [
+            Window("Last 24 hours", since(now - DAY), quotas.member_per_day),
+            Window("Last 7 days", since(now - WEEK), quotas.member_per_week),
+        ]
+        month_songs = sum(1 for at, _ in used if at >= month)
+        spending = {
+            user: spent for user, spent, _ in await store.spending_by_member(guild_id, month)
+        }
+        priced = any(
+            p.price.usd is not None or p.price.usd_by_operation for p in self.bot.providers
+        )
+        spent = spending.get(user_id, 0.0) if priced else None
+        return member_embed(windows, month_songs, spent)
+
+    async def _server(self, guild_id: int, now: float) -> ServerSpending:
+        store, month = self.bot.store, month_start(now)
+        balances = await asyncio.gather(*(_balance(p) for p in self.bot.providers))
+        return ServerSpending(
+            budget=self.bot.settings.budget.monthly_usd,
+            spent=await store.spent(guild_id, month),
+            by_member=await store.spending_by_member(guild_id, month),
+            by_day=await store.spending_by_day(guild_id, month),
+            balances=[(p.name, b) for p, b in zip(self.bot.providers, balances, strict=True) if b],
+        )
+
+
+async def _balance(provider: Provider) -> str | None:
+    """The vendor's balance in words; None for a vendor that reports none."""
+    try:
+        credits = await asyncio.wait_for(provider.balance(), _BALANCE_TIMEOUT)
+    except (ProviderError, TimeoutError) as exc:
+        log.warning("%s: balance not available: %s", provider.name, exc)
+        return "not available right now"
+    return None if credits is None else f"{credits:,.2f} credits"
+
+
+async def setup(bot: MusicBot) -> None:
+    await bot.add_cog(UsageCog(bot))
