@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import discord
 
+from bot.jobs.estimates import LinePlace
 from bot.jobs.models import Job
 from bot.jobs.notifier import DeliveryError, FetchedFile, TrackFiles
 from bot.providers.base import Operation
@@ -48,15 +49,15 @@ class DiscordNotifier:
         self._client = client
         self._operations = operations
 
-    async def show_progress(self, job: Job) -> int:
+    async def show_progress(self, job: Job, place: LinePlace | None = None) -> int:
         try:
-            return await self._post_or_edit_progress(job)
+            return await self._post_or_edit_progress(job, place)
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             raise _as_delivery_error("progress", exc) from None
 
-    async def _post_or_edit_progress(self, job: Job) -> int:
+    async def _post_or_edit_progress(self, job: Job, place: LinePlace | None) -> int:
         channel = self._channel(job)
-        embed = progress_embed(job, job.result_link)
+        embed = progress_embed(job, job.result_link, place)
         content = f"<@{job.user_id}> asked for a {NOUNS[job.request.operation]}"
         view = listen_view(job)  # None clears the buttons on an edit
         buttons: dict[str, Any] = {} if view is None else {"view": view}  # send takes no None
