@@ -21,7 +21,7 @@ from bot.webhooks import CallbackReceiver, callback_url_for
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.generate", "cogs.compose", "cogs.songs", "cogs.library")
+EXTENSIONS = ("cogs.generate", "cogs.compose", "cogs.songs", "cogs.library", "cogs.queue")
 
 
 class MusicBot(commands.Bot):

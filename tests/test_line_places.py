@@ -61,8 +61,9 @@ def test_members_see_the_estimate_rounded() -> None:
 
 
 def recorder(sent: list[str], name: str):  # type: ignore[no-untyped-def]
-    async def send() -> None:
+    async def send() -> bool:
         sent.append(name)
+        return True
 
     return send
 
@@ -85,8 +86,9 @@ async def test_a_hundred_moves_in_one_channel_stay_under_its_edit_limit() -> Non
     times: list[float] = []
     other: list[str] = []
 
-    async def send() -> None:
+    async def send() -> bool:
         times.append(clock.now)
+        return True
 
     for n in range(100):
         pacer.offer(1, f"job{n}", send)

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[], Awaitable[None]]
+Send = Callable[[], Awaitable[bool]]  # True when it edited (False: nothing left to show)
 
 # Below Discord's five per five seconds, with room for the edits sent unpaced.
 PER_CHANNEL = 4
@@ -100,9 +100,9 @@ class EditPacer:
                     await self._sleep(delay)
                     continue  # a newer state, or another message, may be due by now
                 send = pending.pop(key)
-                self.note(channel, key)
                 try:
-                    await send()
+                    if await send():
+                        self.note(channel, key)
                 except Exception:
                     log.exception("a paced progress edit failed")
         finally:
