@@ -30,6 +30,7 @@ EXTENSIONS = (
     "cogs.library",
     "cogs.cancel",
     "cogs.usage",
+    "cogs.queue",
 )
 
 

@@ -66,6 +66,8 @@ class JobSettings(_Section):
     # How long a failed Discord delivery is retried before the job gives up on it.
     delivery_retry_minutes: float = Field(30, gt=0)
     max_media_mb: int = Field(200, ge=1)
+    # A progress message whose place in line moved is edited at most this often.
+    progress_edit_seconds: float = Field(5, ge=0)
 
     @field_validator("default_model")
     @classmethod

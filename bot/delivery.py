@@ -17,6 +17,7 @@ import discord
 
 from bot.errors import StorageError
 from bot.jobs.costs import BudgetWatch
+from bot.jobs.estimates import LinePlace
 from bot.jobs.models import Job
 from bot.jobs.notifier import DeliveryError, FetchedFile, TrackFiles
 from bot.providers.base import Operation
@@ -74,15 +75,15 @@ class DiscordNotifier:
             # Recorded as given already: the log is where an admin finds it now.
             log.warning("budget warning for guild %s not posted: %s: %s", job.guild_id, exc, text)
 
-    async def show_progress(self, job: Job) -> int:
+    async def show_progress(self, job: Job, place: LinePlace | None = None) -> int:
         try:
-            return await self._post_or_edit_progress(job)
+            return await self._post_or_edit_progress(job, place)
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             raise _as_delivery_error("progress", exc) from None
 
-    async def _post_or_edit_progress(self, job: Job) -> int:
+    async def _post_or_edit_progress(self, job: Job, place: LinePlace | None) -> int:
         channel = self._channel(job)
-        embed = progress_embed(job, job.result_link)
+        embed = progress_embed(job, job.result_link, place)
         content = f"<@{job.user_id}> asked for a {NOUNS[job.request.operation]}"
         view = progress_view(job)  # None clears the buttons on an edit
         buttons: dict[str, Any] = {} if view is None else {"view": view}  # send takes no None

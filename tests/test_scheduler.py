@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import JobSettings, SandboxSettings
+from bot.jobs.estimates import LinePlace
 from bot.jobs.models import Job, Stage
 from bot.jobs.notifier import FetchedFile, TrackFiles
 from bot.jobs.runner import JobRunner
@@ -33,7 +34,7 @@ class RecordingNotifier:
         self._posted: dict[str, int] = {}
         self._messages = itertools.count(1000)
 
-    async def show_progress(self, job: Job) -> int:
+    async def show_progress(self, job: Job, place: LinePlace | None = None) -> int:
         self.shown.append((job.id, job.stage))
         return job.progress_message_id or next(self._messages)
 
@@ -142,7 +143,9 @@ async def test_many_jobs_wait_on_one_loop_and_are_each_delivered_once(store: Job
         waiting = await store.unfinished()
     assert len(waiting) == len(added)
     await asyncio.sleep(0.1)  # the last step's task ends just after its write
-    assert len(asyncio.all_tasks()) - before == 1  # the scheduler's loop, no task per job
+    # The scheduler's loop, and at most the line's refresh and one channel's edit pacer:
+    # no task per job.
+    assert len(asyncio.all_tasks()) - before <= 3
     await all_closed(store, calls_back=jobs)
     await jobs.stop()
     assert sorted(notifier.delivered) == sorted(job.id for job in added)

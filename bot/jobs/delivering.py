@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.config import JobSettings
+from bot.jobs.edit_pacer import EditPacer
+from bot.jobs.estimates import LinePlace
 from bot.jobs.fetching import MediaFetcher
+from bot.jobs.line_board import LineBoard
 from bot.jobs.models import Job, Stage
 from bot.jobs.notifier import DeliveryError, Notifier
 from bot.jobs.space import SpaceWaitingStore
@@ -50,6 +53,12 @@ class Delivery:
         # Uploads to Discord are bounded. Downloads are not: each has its own
         # deadline, and a slow vendor host must not hold up other songs' uploads.
         self._delivery_slots = asyncio.Semaphore(_MAX_PARALLEL_DELIVERIES)
+        # Places in line: a move edits the waiting jobs' messages, paced per channel.
+        self._board = LineBoard(store, self._place_moved)
+        self._pacer = EditPacer(message_gap=settings.progress_edit_seconds)
+        # One edit of a job's message at a time: a paced place never lands after a newer stage.
+        self._editing: dict[str, asyncio.Lock] = {}
+        self._placed: dict[str, LinePlace | None] = {}  # the place each message shows
 
     async def show(self, job: Job, *, again: bool = False) -> None:
         """Post or edit the progress message when the visible stage changed (or ``again``).
@@ -57,15 +66,80 @@ class Delivery:
         Progress is best effort: a failed edit is logged and the next stage
         change tries again.
         """
-        if again or self._shown.get(job.id) is not job.stage:
+        if job.stage is Stage.WAITING and self._board.place(job) is None:
+            await self._board.refresh(job.provider, but=job.id)  # a new job's place
+        # Under the lock: a move of the line may have just shown this very stage.
+        async with self._editing_lock(job.id):
+            if again or self._shown.get(job.id) is not job.stage:
+                try:
+                    await self._sync_progress(job)
+                except DeliveryError as exc:
+                    log.warning("job %s: progress message not updated: %s", job.id, exc)
+            self._shown[job.id] = job.stage
+
+    def line_moved(self, provider: str) -> None:
+        """A job joined or left ``provider``'s line: the places behind it change."""
+        self._board.moved(provider)
+
+    async def stop(self) -> None:
+        await self._board.stop()
+        await self._pacer.stop()
+
+    async def _place_moved(self, job: Job) -> None:
+        if job.progress_message_id is None:
+            # No step ran yet: posting is not paced (Discord limits edits, not posts, here).
+            await self._show_place(job.id, unposted=True)
+        else:
+            self._pace_place(job)
+
+    def _pace_place(self, job: Job) -> None:
+        self._pacer.offer(job.channel_id, job.id, functools.partial(self._show_place, job.id))
+
+    async def _show_place(self, job_id: str, *, unposted: bool = False) -> bool:
+        """Show a waiting job's current place, unless it left the line since; True if edited.
+
+        ``unposted``: the job had no message; if it has one by now, the edit is paced.
+        """
+        async with self._editing_lock(job_id):
+            job = await self._store.get(job_id)
+            if job is None or job.closed_at is not None or job.stage is not Stage.WAITING:
+                return False
+            place = self._board.place(job)
+            if place is None:
+                return False  # its submit began: the step shows what comes next
+            if self._shown.get(job_id) is Stage.WAITING and self._placed.get(job_id) == place:
+                return False  # already shows it (its own step posted it meanwhile)
+            if unposted and job.progress_message_id is not None:
+                self._pace_place(job)
+                return False
             try:
-                await self._record_progress(job)
+                await self._send_progress(job)
             except DeliveryError as exc:
-                log.warning("job %s: progress message not updated: %s", job.id, exc)
-        self._shown[job.id] = job.stage
+                log.warning("job %s: place in line not updated: %s", job.id, exc)
+            self._shown[job.id] = job.stage
+            return not unposted
+
+    def _editing_lock(self, job_id: str) -> asyncio.Lock:
+        return self._editing.setdefault(job_id, asyncio.Lock())
 
     async def _record_progress(self, job: Job) -> None:
-        message_id = await self._notifier.show_progress(job)
+        async with self._editing_lock(job.id):
+            await self._sync_progress(job)
+
+    async def _sync_progress(self, job: Job) -> None:
+        """Show ``job`` as it is now (its lock held): a newer state than any paced edit."""
+        if job.progress_message_id is None:
+            # A move of the line may have posted it while this step ran.
+            stored = await self._store.get(job.id)
+            job.progress_message_id = stored.progress_message_id if stored else None
+        self._pacer.drop(job.id)
+        await self._send_progress(job)
+        self._pacer.note(job.channel_id, job.id)  # not paced, but counted in the channel's budget
+
+    async def _send_progress(self, job: Job) -> None:
+        place = self._board.place(job) if job.stage is Stage.WAITING else None
+        message_id = await self._notifier.show_progress(job, place)
+        self._placed[job.id] = place
         if message_id != job.progress_message_id:
             job.progress_message_id = message_id
             await self._store.update(job, "progress_message_id")
@@ -141,3 +215,6 @@ class Delivery:
         job.closed_at = self._clock()
         await self._store.update(job, "closed_at")
         self._shown.pop(job.id, None)
+        self._pacer.forget(job.id)
+        self._editing.pop(job.id, None)
+        self._placed.pop(job.id, None)

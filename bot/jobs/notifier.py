@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from bot.jobs.estimates import LinePlace
 from bot.jobs.models import Job
 from bot.providers.base import OutputFile, Track
 
@@ -41,10 +42,11 @@ class DeliveryError(Exception):
 
 
 class Notifier(Protocol):
-    async def show_progress(self, job: Job) -> int:
+    async def show_progress(self, job: Job, place: LinePlace | None = None) -> int:
         """Post or edit the message that shows ``job.stage``; return its id.
 
-        Called for every stage, failure included. Raises ``DeliveryError``.
+        Called for every stage, failure included; ``place`` is where a waiting
+        job stands in line, when known. Raises ``DeliveryError``.
         """
 
     async def deliver(self, job: Job, files: list[TrackFiles], workdir: Path) -> int:

@@ -67,6 +67,7 @@ class JobRunner:
         delivery = Delivery(
             self._store, notifier, settings, fetcher, clock=clock, retry_delay=retry_delay
         )
+        self._delivery = delivery
         self._steps = JobSteps(
             self._store,
             providers,
@@ -94,6 +95,7 @@ class JobRunner:
         """Look at ``job`` (already stored, due at its ``next_check_at``) soon."""
         self._ensure_loop()
         self._news.set()
+        self._delivery.line_moved(job.provider)
 
     async def resume_all(self) -> int:
         """Pick up every job a previous process left open; return how many."""
@@ -115,6 +117,7 @@ class JobRunner:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._loop = None
+        await self._delivery.stop()
 
     def _ensure_loop(self) -> None:
         if self._loop is None or self._loop.done():
@@ -162,8 +165,11 @@ class JobRunner:
         return self._working.keys() | self._broken
 
     async def _step(self, job: Job) -> None:
+        line = job.provider if job.vendor_task_id is None else None  # the line it may leave
         try:
             due = await self._steps.run(job)
+            if line is not None:
+                self._delivery.line_moved(line)
             if due is not None:
                 if job.id in self._woken:
                     # A callback came during the step: it may bring news the step missed.

@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from bot.errors import StorageFull
+from bot.jobs.estimates import Run
 from bot.jobs.models import Job
 from bot.jobs.store import JobStore
 
@@ -44,3 +45,9 @@ class SpaceWaitingStore:
 
     async def unfinished(self) -> list[Job]:
         return await self._store.unfinished()
+
+    async def line(self, provider: str | None = None) -> list[Job]:
+        return await self._store.line(provider)
+
+    async def recent_runs(self, provider: str) -> list[Run]:
+        return await self._store.recent_runs(provider)

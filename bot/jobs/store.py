@@ -18,6 +18,7 @@ from typing import Any
 import aiosqlite
 
 from bot.errors import StorageError, StorageFull
+from bot.jobs.estimates import Run
 from bot.jobs.models import Job
 from bot.jobs.quotas import DAY, WEEK, Usage, Used
 from bot.providers.base import GenerateRequest, JobState, Operation, Track
@@ -484,6 +485,23 @@ class JobStore:
             ) as cur:
                 rows = await cur.fetchall()
             return await self._with_tracks(rows)
+
+    async def recent_runs(self, provider: str, limit: int = 50) -> list[Run]:
+        """The latest ``limit`` jobs submitted to ``provider``, for its measured pace.
+
+        ``finished_at`` only for jobs that succeeded: a failure's time says nothing.
+        """
+        async with (
+            self._lock,
+            self._db.execute(
+                "SELECT json_extract(request, '$.model'), submitted_at,"
+                " CASE WHEN state = 'succeeded' THEN finished_at END FROM jobs"
+                " WHERE provider = ? AND submitted_at IS NOT NULL"
+                " ORDER BY submitted_at DESC LIMIT ?",
+                (provider, limit),
+            ) as cur,
+        ):
+            return [Run(str(model), float(at), end) async for model, at, end in cur]
 
     async def check_now(self, job_ids: Collection[str], now: float) -> None:
         """Make the open jobs ``job_ids`` due at ``now`` (a callback brought news)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.jobs.estimates import LinePlace
 from bot.jobs.models import Job, Stage
 from bot.providers.base import GenerateRequest, Operation
 from bot.ui.actions import Action, button, cancel_id, static_view
@@ -39,7 +40,10 @@ def progress_bar(stage: Stage) -> str:
     return "▰" * step + "▱" * (STAGE_STEPS - step)
 
 
-def progress_embed(job: Job, result_url: str | None = None) -> discord.Embed:
+def progress_embed(
+    job: Job, result_url: str | None = None, place: LinePlace | None = None
+) -> discord.Embed:
+    """``place``: where a waiting job stands in line ("#7 in line · about 3 min")."""
     request = job.request
     embed = discord.Embed(
         title=_title(job),
@@ -51,6 +55,8 @@ def progress_embed(job: Job, result_url: str | None = None) -> discord.Embed:
         status = f"{status}: {FAILURE_TEXT[job.failure]}"
     elif job.stage is Stage.DONE and result_url:
         status = f"{status}: [jump to your songs]({result_url})"
+    elif job.stage is Stage.WAITING and place is not None:
+        status = f"⏳ {place.text}"
     if job.stage not in _ENDED_BADLY:
         status = f"{status}\n{progress_bar(job.stage)}"
     embed.add_field(name="Status", value=status, inline=False)

@@ -362,6 +362,30 @@ async def test_rate_limited_send_is_retried(world: Runner) -> None:
     assert [m.content for m in fake.channel_messages()] == ["after the limit"]
 
 
+async def test_edits_beyond_the_channel_limit_are_rate_limited(world: Runner) -> None:
+    fake, bot = await world()
+    fake.world.edit_limit = (2, 0.5)  # Discord: 5 per 5 s; shorter here to keep the test quick
+    message = await channel_of(fake, bot).send("draft")
+    for n in range(4):
+        await message.edit(content=f"edit {n}")  # discord.py waits out each 429 and retries
+    edits = [c for c in fake.rest_calls if c.method == "PATCH"]
+    statuses = [c.status for c in edits]
+    assert statuses.count(200) == 4
+    assert 429 in statuses
+    assert [m.content for m in fake.channel_messages()] == ["edit 3"]
+
+
+async def test_edits_in_other_channels_have_their_own_limit(world: Runner) -> None:
+    fake, bot = await world()
+    fake.world.edit_limit = (1, 60)
+    other = bot.get_partial_messageable(fake.add_channel("other"))
+    first = await channel_of(fake, bot).send("one")
+    second = await other.send("two")
+    await first.edit(content="one, edited")
+    await second.edit(content="two, edited")
+    assert [c.status for c in fake.rest_calls if c.method == "PATCH"] == [200, 200]
+
+
 async def test_held_message_create(world: Runner) -> None:
     fake, bot = await world()
     held = fake.hold_next_message_create()

@@ -91,22 +91,27 @@ class Fault:
             body = self.body or {"code": 0, "message": f"{self.status}: injected failure"}
             return json_response(body, self.status)
         retry_after = 0.25 if self.retry_after is None else self.retry_after
-        body = self.body or {
-            "message": "You are being rate limited.",
-            "retry_after": retry_after,
-            "global": False,
-        }
-        # discord.py treats a 429 without Via (or without a JSON body) as a Cloudflare ban.
-        headers = {
-            "Via": "1.1 google",
-            "Retry-After": str(math.ceil(retry_after)),
-            "X-RateLimit-Limit": "5",
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": f"{time.time() + retry_after:.3f}",
-            "X-RateLimit-Reset-After": f"{retry_after:.3f}",
-            "X-RateLimit-Scope": "user",
-        }
-        return json_response(body, 429, headers)
+        return rate_limited(retry_after, self.body)
+
+
+def rate_limited(retry_after: float, body: Json | None = None, *, limit: int = 5) -> web.Response:
+    """Discord's 429, with the headers discord.py reads to wait and retry."""
+    body = body or {
+        "message": "You are being rate limited.",
+        "retry_after": retry_after,
+        "global": False,
+    }
+    # discord.py treats a 429 without Via (or without a JSON body) as a Cloudflare ban.
+    headers = {
+        "Via": "1.1 google",
+        "Retry-After": str(math.ceil(retry_after)),
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": f"{time.time() + retry_after:.3f}",
+        "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+        "X-RateLimit-Scope": "user",
+    }
+    return json_response(body, 429, headers)
 
 
 class Router:

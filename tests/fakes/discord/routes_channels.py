@@ -24,7 +24,7 @@ from .payloads import (
     user_payload,
 )
 from .responses import ApiError, json_response, no_content, unknown_channel, unknown_message
-from .rest import Ctx, Route
+from .rest import Ctx, Route, rate_limited
 from .world import World
 
 NONCE_WINDOW = 300.0  # seconds Discord remembers an enforce_nonce nonce
@@ -113,6 +113,10 @@ async def edit_message(ctx: Ctx) -> web.StreamResponse:
     message = _message(ctx)
     if message.author_id != ctx.world.bot_user_id:
         raise ApiError(403, 50005, "Cannot edit a message authored by another user")
+    wait = ctx.world.edit_allowed(message.channel_id)
+    if wait > 0:
+        assert ctx.world.edit_limit is not None
+        return rate_limited(wait, limit=ctx.world.edit_limit[0])
     check_uploads(ctx.body, ctx.world.upload_limit(message.channel_id))
     apply_edit(ctx.world, message, ctx.body)
     await announce_update(ctx.world, ctx.events, message)

@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import mimetypes
 import time
+from collections import deque
 from collections.abc import Callable
 
 from .models import (
@@ -63,6 +64,9 @@ class World:
         self.unknown_routes: list[RestCall] = []
         self.internal_errors: list[str] = []  # exceptions inside the fake itself
         self.holds: list[HeldMessageCreate] = []
+        # Discord's limit on message edits per channel: (edits, per seconds); None: off.
+        self.edit_limit: tuple[int, float] | None = (5, 5.0)
+        self.recent_edits: dict[int, deque[float]] = {}  # channel id -> monotonic edit times
         # What interactions report the bot may do in their channel; tests lower it.
         self.app_permissions = ALL_PERMISSIONS
         self._waiters: list[asyncio.Future[None]] = []
@@ -79,6 +83,20 @@ class World:
         self.channel_id = self.add_channel("general")
 
     # -- change notification -------------------------------------------------------------
+
+    def edit_allowed(self, channel_id: int) -> float:
+        """Record an edit in ``channel_id``; 0 if within the limit, else seconds until it is."""
+        now = time.monotonic()
+        recent = self.recent_edits.setdefault(channel_id, deque())
+        if self.edit_limit is None:
+            return 0.0
+        count, window = self.edit_limit
+        while recent and recent[0] <= now - window:
+            recent.popleft()
+        if len(recent) >= count:
+            return recent[0] + window - now
+        recent.append(now)
+        return 0.0
 
     def changed(self) -> None:
         waiters, self._waiters = self._waiters, []

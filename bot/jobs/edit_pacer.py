@@ -1,0 +1,109 @@
+"""Paces the progress edits that only move a place in line, per Discord channel.
+
+Discord allows about five message edits per five seconds in a channel and
+answers more with 429s. When a hundred jobs in one channel move up at once,
+their edits wait their turn here, and only each message's latest state is
+sent: an edit still pending when a newer one comes is dropped. A message is
+also edited at most once every ``message_gap`` seconds. Edits that must not
+wait (a stage change, the final word) are sent by their callers and only
+``note``d here, so that they count against the channel's budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[], Awaitable[bool]]  # True when it edited (False: nothing left to show)
+
+# Below Discord's five per five seconds, with room for the edits sent unpaced.
+PER_CHANNEL = 4
+WINDOW = 5.0
+
+
+class EditPacer:
+    def __init__(
+        self,
+        *,
+        message_gap: float,
+        per_channel: int = PER_CHANNEL,
+        window: float = WINDOW,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._gap = message_gap
+        self._per_channel = per_channel
+        self._window = window
+        self._clock = clock
+        self._sleep = sleep
+        self._pending: dict[int, dict[str, Send]] = {}  # channel -> message key -> latest edit
+        self._edited: dict[str, float] = {}  # message key -> when it was last edited
+        self._recent: dict[int, deque[float]] = {}  # channel -> its edits in the last window
+        self._workers: dict[int, asyncio.Task[None]] = {}
+
+    def offer(self, channel: int, key: str, send: Send) -> None:
+        """Send ``send`` when the channel and the message allow; it replaces a pending one."""
+        self._pending.setdefault(channel, {})[key] = send
+        if channel not in self._workers:
+            self._workers[channel] = asyncio.create_task(self._drain(channel))
+
+    def drop(self, key: str) -> None:
+        """Forget the pending edit of ``key``: a newer state was sent another way."""
+        for pending in self._pending.values():
+            pending.pop(key, None)
+
+    def forget(self, key: str) -> None:
+        """The message is final: nothing of it is kept or sent any more."""
+        self.drop(key)
+        self._edited.pop(key, None)
+
+    def note(self, channel: int, key: str) -> None:
+        """An edit of ``key`` in ``channel`` was just sent (paced or not)."""
+        now = self._clock()
+        self._edited[key] = now
+        self._recent_in(channel, now).append(now)
+
+    async def stop(self) -> None:
+        workers = list(self._workers.values())
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+
+    def _delay(self, channel: int, key: str) -> float:
+        """Seconds until ``key`` may be edited in ``channel``."""
+        now = self._clock()
+        recent = self._recent_in(channel, now)
+        channel_free = recent[0] + self._window if len(recent) >= self._per_channel else now
+        message_free = self._edited.get(key, -float("inf")) + self._gap
+        return max(channel_free, message_free) - now
+
+    def _recent_in(self, channel: int, now: float) -> deque[float]:
+        """The channel's edits of the last window, older ones forgotten."""
+        recent = self._recent.setdefault(channel, deque())
+        while recent and recent[0] <= now - self._window:
+            recent.popleft()
+        return recent
+
+    async def _drain(self, channel: int) -> None:
+        pending = self._pending[channel]
+        try:
+            while pending:
+                # The message that waited longest since its last edit goes first.
+                key = min(pending, key=lambda k: self._edited.get(k, -float("inf")))
+                delay = self._delay(channel, key)
+                if delay > 0:
+                    await self._sleep(delay)
+                    continue  # a newer state, or another message, may be due by now
+                send = pending.pop(key)
+                try:
+                    if await send():
+                        self.note(channel, key)
+                except Exception:
+                    log.exception("a paced progress edit failed")
+        finally:
+            del self._workers[channel]

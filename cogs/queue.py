@@ -1,0 +1,92 @@
+"""/queue: how many songs wait, where the member's own stand, and how long a new one would take."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import MusicBot
+from bot.jobs.estimates import LinePlace, Pace, pace
+from bot.jobs.models import Job, message_link
+from bot.ui.limits import chunks, fit
+from bot.ui.results import song_title
+from bot.ui.text import STAGE_LABELS
+
+Interaction = discord.Interaction[Any]
+_SHOWN = 10  # of a member's songs: 10 lines with links fit one embed with room to spare
+
+
+class QueueCog(commands.Cog, name="Queue"):
+    def __init__(self, bot: MusicBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="queue", description="The line of songs waiting, and yours in it.")
+    @app_commands.guild_only()
+    async def queue(self, interaction: Interaction) -> None:
+        assert interaction.guild_id is not None
+        store = self.bot.store
+        # One read of each provider's line: places are indexes in it, as the scheduler submits.
+        lines = {p.name: await store.line(p.name) for p in self.bot.providers}
+        paces = {name: pace(await store.recent_runs(name)) for name in lines}
+        places = {
+            job.id: LinePlace(n, paces[name].wait(n, job.request.model))
+            for name, line in lines.items()
+            for n, job in enumerate(line, start=1)
+        }
+        mine = [
+            job
+            for job in await store.unfinished()
+            if job.user_id == interaction.user.id and job.guild_id == interaction.guild_id
+        ]
+        text = [_waiting(lines), *_own(mine, places), self._new_song(lines, paces)]
+        embeds = [
+            discord.Embed(description=part, colour=discord.Colour.blurple())
+            for part in chunks(text)
+        ]
+        embeds[0].title = "The line"
+        await interaction.response.send_message(embeds=fit(embeds), ephemeral=True)
+
+    def _new_song(self, lines: dict[str, list[Job]], paces: dict[str, Pace]) -> str:
+        """Where a song asked for now (default model) would stand, and about when it is done."""
+        model = self.bot.jobs.default_model()
+        provider = next(p.name for p in self.bot.providers if model in p.models)
+        position = len(lines[provider]) + 1
+        return f"A new song now: {LinePlace(position, paces[provider].wait(position, model)).text}."
+
+
+def _waiting(lines: dict[str, list[Job]]) -> str:
+    total = sum(len(line) for line in lines.values())
+    said = f"**{total} song{'' if total == 1 else 's'} waiting** to be sent to a music service"
+    busy = {name: len(line) for name, line in lines.items() if line}
+    if len(busy) > 1:
+        said += " (" + ", ".join(f"{name}: {count}" for name, count in busy.items()) + ")"
+    return said + "."
+
+
+def _own(mine: list[Job], places: dict[str, LinePlace]) -> list[str]:
+    """The member's open songs, the ones in line first by place; a few, to fit one message."""
+    if not mine:
+        return ["You have no songs waiting or being made."]
+    mine.sort(
+        key=lambda job: (job.id not in places, places[job.id].position if job.id in places else 0)
+    )
+    shown = [_own_line(job, places.get(job.id)) for job in mine[:_SHOWN]]
+    more = [f"…and {len(mine) - _SHOWN} more."] if len(mine) > _SHOWN else []
+    return ["Your songs:", *shown, *more]
+
+
+def _own_line(job: Job, place: LinePlace | None) -> str:
+    where = place.text if place is not None else STAGE_LABELS[job.stage]
+    title = f"**{song_title(job)}**"
+    if job.progress_message_id is not None:
+        link = message_link(job.guild_id, job.channel_id, job.progress_message_id)
+        title = f"[{title}]({link})"
+    return f"• {title} · {where}"
+
+
+async def setup(bot: commands.Bot) -> None:
+    assert isinstance(bot, MusicBot)
+    await bot.add_cog(QueueCog(bot))
