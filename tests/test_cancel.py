@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import JobSettings, SandboxSettings
+from bot.jobs.estimates import LinePlace
 from bot.jobs.models import Job, Stage
 from bot.jobs.quotas import Usage
 from bot.jobs.runner import JobRunner
@@ -61,11 +62,11 @@ class HeldNotifier(RecordingNotifier):
         self.hold = asyncio.Event()
         self.holding = asyncio.Event()
 
-    async def show_progress(self, job: Job) -> int:
+    async def show_progress(self, job: Job, place: LinePlace | None = None) -> int:
         if job.stage is Stage.WAITING:
             self.holding.set()
             await self.hold.wait()
-        return await super().show_progress(job)
+        return await super().show_progress(job, place)
 
 
 @pytest.fixture

@@ -98,7 +98,7 @@ async def test_a_song_cancelled_before_its_submit_reaches_no_vendor_and_uses_no_
     held = discord_fake.hold_next_message_create()
     await generate(discord_fake, member, prompt="a song I changed my mind about")
     progress = await held.wait()
-    assert "Sending your request" in status_text(progress)
+    assert "#1 in line" in status_text(progress)
     pressed = await answered(
         await discord_fake.click_button(progress.id, _cancel_id(progress), user_id=member)
     )
