@@ -8,8 +8,9 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from bot.jobs.migrations import MIGRATIONS
 from bot.jobs.models import Job, Stage
-from bot.jobs.store import MIGRATIONS, JobStore
+from bot.jobs.store import JobStore
 from bot.providers.base import (
     FailureReason,
     GenerateRequest,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot.jobs.store import MIGRATIONS, JobStore
+from bot.jobs.migrations import MIGRATIONS
+from bot.jobs.store import JobStore
 from tests.test_store import make_job
 
 # The last migration released before the submitting mark existed.
