@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from tests.fakes.discord import FakeDiscord, FakeInteraction, FakeMessage
 
+# Permission bits for members the tests add (Discord's values).
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+MANAGE_MESSAGES = 1 << 13
+# A channel moderator: may delete or cancel anyone's song.
+MODERATOR = VIEW_CHANNEL | SEND_MESSAGES | MANAGE_MESSAGES
+
 
 def bot_messages(fake: FakeDiscord) -> list[FakeMessage]:
     """What the bot posted for everyone to see (not its private answers)."""

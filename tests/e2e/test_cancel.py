@@ -6,6 +6,7 @@ import time
 
 from tests.e2e.conftest import Launcher
 from tests.e2e.helpers import (
+    MODERATOR,
     answered,
     custom_ids,
     generate,
@@ -17,10 +18,6 @@ from tests.e2e.helpers import (
 )
 from tests.fakes.discord import FakeDiscord, FakeMessage
 from tests.fakes.kie import KieEmulator
-
-MANAGE_MESSAGES = 1 << 13
-SEND_MESSAGES = 1 << 11
-VIEW_CHANNEL = 1 << 10
 
 
 async def _made_at_the_vendor(fake: FakeDiscord, kie: KieEmulator, member: int) -> FakeMessage:
@@ -79,9 +76,7 @@ async def test_a_moderator_may_cancel_a_members_song(
     kie.generation_seconds = 600
     await bots.start()
     progress = await _made_at_the_vendor(discord_fake, kie, member)
-    moderator = discord_fake.add_member(
-        "mod", permissions=VIEW_CHANNEL | SEND_MESSAGES | MANAGE_MESSAGES
-    )
+    moderator = discord_fake.add_member("mod", permissions=MODERATOR)
     pressed = await answered(
         await discord_fake.click_button(progress.id, _cancel_id(progress), user_id=moderator)
     )

@@ -6,6 +6,7 @@ import asyncio
 
 from tests.e2e.conftest import Launcher
 from tests.e2e.helpers import (
+    MODERATOR,
     answered,
     custom_ids,
     form_fields,
@@ -19,10 +20,6 @@ from tests.e2e.helpers import (
 )
 from tests.fakes.discord import FakeDiscord, FakeMessage
 from tests.fakes.kie import KieEmulator
-
-MANAGE_MESSAGES = 1 << 13
-SEND_MESSAGES = 1 << 11
-VIEW_CHANNEL = 1 << 10
 
 
 async def _first_song(fake: FakeDiscord, member: int) -> tuple[FakeMessage, str]:
@@ -163,9 +160,7 @@ async def test_a_moderator_may_delete_any_song(
 ) -> None:
     await bots.start()
     result, job = await _first_song(discord_fake, member)
-    moderator = discord_fake.add_member(
-        "mod", permissions=VIEW_CHANNEL | SEND_MESSAGES | MANAGE_MESSAGES
-    )
+    moderator = discord_fake.add_member("mod", permissions=MODERATOR)
     await answered(
         await discord_fake.click_button(result.id, f"song:delete:{job}", user_id=moderator)
     )
