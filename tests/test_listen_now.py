@@ -6,8 +6,9 @@ import discord
 import pytest
 
 from bot.jobs.models import Job
-from bot.providers.base import GenerateRequest, JobState, Track
+from bot.providers.base import JobState, Track
 from bot.ui.progress import progress_view
+from tests.factories import shown_job
 
 STREAM = "https://cdn.example/stream/a1"
 
@@ -17,20 +18,7 @@ def _job(*streams: str, state: JobState = JobState.PARTIAL, **fields: object) ->
         Track(vendor_task_id="t", vendor_track_id=f"a{n}", stream_url=url)
         for n, url in enumerate(streams, start=1)
     ]
-    return Job(
-        id="0123456789abcdef",
-        guild_id=1,
-        channel_id=2,
-        user_id=7,
-        provider="kie",
-        request=GenerateRequest(model="v5", prompt="rain"),
-        created_at=0,
-        deadline_at=1,
-        vendor_task_id="t",
-        state=state,
-        tracks=tracks,
-        **fields,
-    )
+    return shown_job(tracks=tracks, vendor_task_id="t", state=state, **fields)
 
 
 def _links(job: Job) -> list[tuple[str | None, str | None]]:

@@ -14,6 +14,7 @@ from bot.ui.lyrics import draft_messages, lyrics_page, lyrics_pages_messages, ti
 from bot.ui.progress import progress_embed
 from bot.ui.results import PostedTrack, bare_result_content, files_embed, result_embeds
 from bot.uploads import prepare_files
+from tests.factories import shown_job
 from tests.fakes.discord.validation import validate_message
 
 SMUGGLER = "https://cdn.example/a.mp3)**[Verify your account here](https://evil.example/login)**"
@@ -40,17 +41,7 @@ def _job(url: str = SMUGGLER, text: str = HOSTILE) -> Job:
         )
         for n in (1, 2)
     ]
-    return Job(
-        id="0123456789abcdef",
-        guild_id=1,
-        channel_id=2,
-        user_id=7,
-        provider="kie",
-        request=request,
-        created_at=0,
-        deadline_at=1,
-        tracks=tracks,
-    )
+    return shown_job(request, tracks)
 
 
 def test_a_url_cannot_smuggle_markdown_into_the_message() -> None:

@@ -16,6 +16,7 @@ from bot.providers.catalog import MODELS
 from bot.ui.actions import Action, reaction_hint, result_view
 from bot.ui.forms import ComposeOptions, joined_lyrics, seconds, split_lyrics
 from bot.ui.lyrics import pages, timed_lines
+from tests.factories import shown_job
 
 
 def custom_ids_of(view: discord.ui.View) -> list[str]:
@@ -23,16 +24,9 @@ def custom_ids_of(view: discord.ui.View) -> list[str]:
 
 
 def _job(**request: object) -> Job:
-    return Job(
-        id="0123456789abcdef",
-        guild_id=1,
-        channel_id=2,
-        user_id=7,
-        provider="kie",
-        request=GenerateRequest(model="v5", prompt="rain", style="lofi", title="Rain", **request),
-        created_at=0,
-        deadline_at=1,
-        tracks=[
+    return shown_job(
+        GenerateRequest(model="v5", prompt="rain", style="lofi", title="Rain", **request),
+        [
             Track(vendor_task_id="t", vendor_track_id=f"a{n}", title=f"Rain {n}", duration=120)
             for n in (1, 2)
         ],
