@@ -18,7 +18,7 @@ from bot.jobs.runner import JobRunner
 from bot.jobs.store import JobStore
 from bot.providers.base import Provider
 from bot.providers.registry import build_providers
-from tests.fakes.kie import KieEmulator
+from tests.fakes.kie import GENERATE, KieEmulator
 from tests.test_scheduler import RecordingNotifier, all_closed, new_job
 
 LIMIT = (4, 1.0)  # kie's 20 per 10 s, scaled down to keep the test short
@@ -82,3 +82,24 @@ async def test_many_members_asking_at_once_all_get_their_songs(
     assert sorted(notifier.delivered) == sorted(job.id for job in added)
     assert len(kie.submits) == len(added)
     assert kie.rate_limited == 0  # paced: the vendor never had to refuse
+
+
+async def test_a_429_storm_pauses_the_provider_and_delays_songs_without_failing_any(
+    store: JobStore, kie: KieEmulator
+) -> None:
+    notifier = RecordingNotifier()
+    jobs = paced_runner(store, notifier, kie)
+    # Someone else on the account: the vendor refuses the next 6 create calls.
+    kie.fail_submit(429, "The request rate is too high", count=6)
+    added = [new_job(user_id=n) for n in range(6)]
+    for job in added:
+        await store.add(job)
+        jobs.start(job)
+    await all_closed(store)
+    await jobs.stop()
+    done = [await store.get(job.id) for job in added]
+    assert [job.failure for job in done if job is not None and job.failure] == []
+    assert sorted(notifier.delivered) == sorted(job.id for job in added)
+    assert len(kie.submits) == len(added)
+    # Paused, not hammering: each refusal cost at most its own retry.
+    assert kie.hits[GENERATE] <= len(added) + 6
