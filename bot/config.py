@@ -62,6 +62,7 @@ class StorageSettings(_Section):
 class JobSettings(_Section):
     # Used when a member picks no model; if no provider offers it, the first offered model is.
     default_model: str = "v5"
+    # Counted from when the vendor accepted the job (a wait in line is not counted).
     deadline_minutes: float = Field(20, gt=0)
     max_active_per_member: int = Field(3, ge=1)
     # How long a failed Discord delivery is retried before the job gives up on it.

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from bot.config import ApixoSettings, JobSettings, KieSettings, SandboxSettings, load_settings
+from bot.errors import ConfigError
 from bot.jobs.pacing import IN_FLIGHT_RECHECK, Pacing, ProviderPace, SubmitRate
 from tests.providers.helpers import FakeClock
 
@@ -98,3 +102,21 @@ def test_an_unnamed_provider_is_not_paced() -> None:
 def test_the_wait_estimate_counts_whole_windows_ahead() -> None:
     pace = kie_pace(FakeClock())
     assert [pace.wait_estimate(p) for p in (0, 19, 20, 45)] == [0.0, 0.0, 10.0, 20.0]
+
+
+def test_each_vendor_defaults_to_its_published_limits() -> None:
+    kie = KieSettings(kind="kie", name="k", api_key_env="K")
+    apixo = ApixoSettings(kind="apixo", name="a", api_key_env="A")
+    assert (kie.rate, kie.max_in_flight) == (SubmitRate(20, 10.0), 100)
+    assert (apixo.rate, apixo.max_in_flight) == (SubmitRate(10000, 60.0), 1000)
+    assert SandboxSettings(kind="sandbox", name="s").rate is None
+    assert JobSettings().max_wait_minutes == 30
+
+
+def test_an_unreadable_submit_rate_stops_start_up_naming_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[[providers]]\nname = "s"\nkind = "sandbox"\nsubmit_rate = "fast"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, {"DISCORD_TOKEN": "t0ken"})
+    assert "submit_rate" in caught.value.problem
+    assert "20/10s" in caught.value.problem

@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 
 from bot.config import JobSettings, MediaSettings
 from bot.errors import StorageFull
-from bot.jobs.admission import Admission, in_line
 from bot.jobs.delivering import Delivery
 from bot.jobs.fetching import MediaFetcher
 from bot.jobs.models import Job
@@ -26,6 +25,7 @@ from bot.jobs.pacing import Pacing
 from bot.jobs.space import SpaceWaitingStore
 from bot.jobs.steps import JobSteps
 from bot.jobs.store import JobStore
+from bot.jobs.submit_gate import SubmitGate, in_line
 from bot.providers.base import Provider
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class JobRunner:
             pacing=self._pacing,
             max_wait=settings.max_wait_minutes * 60,
         )
-        self._admission = Admission(
+        self._gate = SubmitGate(
             store,
             self._store,
             providers,
@@ -169,7 +169,7 @@ class JobRunner:
         lines = {job.provider for job in due if in_line(job)}
         due = [job for job in due if not in_line(job)]
         if lines:
-            due += await self._admission.admit(lines, self._busy(), free - len(due))
+            due += await self._gate.admit(lines, self._busy(), free - len(due))
         for job in due:
             self._working[job.id] = asyncio.create_task(self._step(job), name=f"step-{job.id}")
 

@@ -34,7 +34,7 @@ def in_line(job: Job) -> bool:
     )
 
 
-class Admission:
+class SubmitGate:
     def __init__(
         self,
         jobs: JobStore,
