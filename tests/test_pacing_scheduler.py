@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import JobSettings, SandboxSettings
-from bot.jobs.models import Job
+from bot.jobs.models import Job, Stage
 from bot.jobs.pacing import Pacing, ProviderPace, SubmitRate
 from bot.jobs.runner import JobRunner
 from bot.jobs.store import JobStore
@@ -139,3 +139,20 @@ async def test_without_overflow_songs_wait_for_their_own_provider(store: JobStor
     await jobs.stop()
     assert first == [job.id for job in added]
     assert second == []
+
+
+async def test_songs_waiting_for_their_turn_show_their_progress_message(store: JobStore) -> None:
+    added = [new_job(user_id=n) for n in range(3)]
+    await add_all(store, added)
+    submitted: list[str] = []
+    notifier = RecordingNotifier()
+    one_an_hour = ProviderPace(SubmitRate(1, 3600.0))
+    jobs = paced(store, notifier, [CountingSandbox("sandbox", submitted)], {"sandbox": one_an_hour})
+    await jobs.resume_all()
+    await until(lambda: all((job.id, Stage.WAITING) in notifier.shown for job in added))
+    await jobs.stop()
+    assert submitted == [added[0].id]
+    waiting = await store.get(added[2].id)
+    assert waiting is not None
+    assert waiting.progress_message_id is not None
+    assert waiting.next_check_at > waiting.created_at + 60  # not looked at again soon

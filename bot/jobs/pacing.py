@@ -114,6 +114,10 @@ class ProviderPace:
         """``job_id`` was let go: its submit counts from now until it is answered."""
         self._reserved.add(job_id)
 
+    def holds(self, job_id: str) -> bool:
+        """Whether ``job_id`` was let go and has not sent its submit yet."""
+        return job_id in self._reserved
+
     def sent(self, job_id: str) -> None:
         """A submit was answered (or failed) just now: it counts in the window from now."""
         self._reserved.discard(job_id)

@@ -23,9 +23,9 @@ from bot.jobs.models import Job
 from bot.jobs.notifier import Notifier
 from bot.jobs.pacing import Pacing
 from bot.jobs.space import SpaceWaitingStore
-from bot.jobs.steps import JobSteps
+from bot.jobs.steps import JobSteps, in_line
 from bot.jobs.store import JobStore
-from bot.jobs.submit_gate import SubmitGate, in_line
+from bot.jobs.submit_gate import SubmitGate
 from bot.providers.base import Provider
 
 log = logging.getLogger(__name__)

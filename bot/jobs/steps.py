@@ -68,6 +68,10 @@ class JobSteps:
             minutes = f"{self._max_wait / 60:.0f}"
             await self._fail(job, FailureReason.LINE_TIMEOUT, "max_wait", f"{minutes} min in line")
             return self._clock()  # its failure shown is the next step
+        if in_line(job) and not self._pacing.of(provider.name).holds(job.id):
+            # Not its turn yet: its progress message shows it waiting.
+            await self._delivery.show(job)
+            return self._turn_due(job, provider)
         if job.vendor_task_id is None:
             await self._delivery.show(job)
             provider = await self._submit(job, provider)
@@ -79,6 +83,10 @@ class JobSteps:
         waiting = job.vendor_task_id is None and job.submit_started_at is None
         return waiting and self._clock() >= job.created_at + self._max_wait
 
+    def _turn_due(self, job: Job, provider: Provider) -> float:
+        """When a job waiting in line next needs a look: its provider's next slot, or max_wait."""
+        return min(self._pacing.of(provider.name).free_at(), job.created_at + self._max_wait)
+
     async def _next_check(self, job: Job, provider: Provider) -> float:
         if job.state.terminal:
             return self._clock()  # its delivery, or its failure shown, is the next step
@@ -86,7 +94,7 @@ class JobSteps:
             return job.adopt_until
         if job.vendor_task_id is None:
             # Back in line at its place (a 429): due when the provider takes submits again.
-            return self._pacing.of(provider.name).free_at()
+            return self._turn_due(job, provider)
         await self._delivery.show(job)
         return min(self._poll_due(job, provider), job.deadline_at)
 
@@ -287,6 +295,16 @@ class JobSteps:
         )
         # The raw vendor words go to the admin log only, never to the member.
         log.warning("job %s failed: %s (vendor code %r: %s)", job.id, reason, code, detail)
+
+
+def in_line(job: Job) -> bool:
+    """Whether ``job`` waits for a submit (what ``JobStore.line`` lists)."""
+    return (
+        job.vendor_task_id is None
+        and job.submit_started_at is None
+        and job.adopt_until is None
+        and not job.state.terminal
+    )
 
 
 def next_provider(ordered: Sequence[Provider], job: Job, current: Provider) -> Provider | None:

@@ -5,7 +5,8 @@ provider it reads ``JobStore.line`` (round-robin across members), lets go as
 many of its head as the provider's pace has room for, and sets every other
 waiting job's next check to when a slot can free up (or its ``max_wait``,
 when its step fails it): so a long line costs one query per freed slot, not a
-loop over its rows. With ``overflow_after`` set, a new job whose wait would be
+loop over its rows; a new job's step only posts its progress message until its
+turn comes. With ``overflow_after`` set, a new job whose wait would be
 longer moves to the next provider that can make it.
 """
 
@@ -22,16 +23,6 @@ from bot.jobs.store import JobStore
 from bot.providers.base import Provider
 
 log = logging.getLogger(__name__)
-
-
-def in_line(job: Job) -> bool:
-    """Whether ``job`` waits for a submit (what ``JobStore.line`` lists)."""
-    return (
-        job.vendor_task_id is None
-        and job.submit_started_at is None
-        and job.adopt_until is None
-        and not job.state.terminal
-    )
 
 
 class SubmitGate:
@@ -78,7 +69,9 @@ class SubmitGate:
             await self._jobs.defer(
                 [job.id for job in rest], pace.free_at(in_flight), self._max_wait
             )
-        return expired + going
+        # New ones post their progress message now (a step that only shows it).
+        unshown = [job for job in rest if job.progress_message_id is None]
+        return expired + going + unshown[: max(free - len(expired) - len(going), 0)]
 
     async def _overflow(
         self, pace: ProviderPace, name: str, rest: list[Job], ahead: int
