@@ -141,6 +141,7 @@ class KieEmulator(PumpedEmulator):
         # None (the default) enforces no limit.
         self.submit_limit = submit_limit
         self.rate_limited = 0  # create calls answered 429 by submit_limit
+        self.created_times: list[float] = []  # when each accepted create call came, in order
         self._accepted_at: collections.deque[float] = collections.deque()
         self.webhook_secret = webhook_secret
         self.callbacks_enabled = callbacks_enabled
@@ -339,6 +340,7 @@ class KieEmulator(PumpedEmulator):
         )
         self._book.add(task)
         self._accepted_at.append(task.submitted)  # only accepted calls use up the window
+        self.created_times.append(task.submitted)
         self._calls[path].append(body)
         if kind == "generate":
             self.submits.append(body)
