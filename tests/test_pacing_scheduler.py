@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,8 +13,9 @@ from bot.config import JobSettings, SandboxSettings
 from bot.jobs.models import Job, Stage
 from bot.jobs.pacing import Pacing, ProviderPace, SubmitRate
 from bot.jobs.runner import JobRunner
+from bot.jobs.steps import MIN_POLL_GAP
 from bot.jobs.store import JobStore
-from bot.providers.base import FailureReason, GenerateRequest
+from bot.providers.base import FailureReason, GenerateRequest, Operation, PollPolicy, TaskStatus
 from bot.providers.sandbox import SandboxProvider
 from bot.ui.text import FAILURE_TEXT
 from tests.test_scheduler import STAGE, RecordingNotifier, all_closed, new_job, until
@@ -21,9 +24,9 @@ from tests.test_scheduler import STAGE, RecordingNotifier, all_closed, new_job, 
 class CountingSandbox(SandboxProvider):
     """The sandbox, noting which job each submit was for, in order."""
 
-    def __init__(self, name: str, submitted: list[str]) -> None:
+    def __init__(self, name: str, submitted: list[str], stage: float = STAGE) -> None:
         super().__init__(
-            SandboxSettings(kind="sandbox", name=name, stage_seconds=STAGE, track_seconds=1)
+            SandboxSettings(kind="sandbox", name=name, stage_seconds=stage, track_seconds=1)
         )
         self.submitted = submitted
 
@@ -156,3 +159,25 @@ async def test_songs_waiting_for_their_turn_show_their_progress_message(store: J
     assert waiting is not None
     assert waiting.progress_message_id is not None
     assert waiting.next_check_at > waiting.created_at + 60  # not looked at again soon
+
+
+async def test_no_task_is_polled_faster_than_the_floor_however_short_the_interval(
+    store: JobStore,
+) -> None:
+    looks: list[float] = []
+
+    class EagerSandbox(CountingSandbox):
+        async def status(self, task_id: str, operation: Operation = Operation.SONG) -> TaskStatus:
+            looks.append(time.time())
+            return await super().status(task_id, operation)
+
+    eager = EagerSandbox("sandbox", [], stage=2.0)  # still running after 4 looks
+    eager.poll_policy = PollPolicy(first_delay=0.01, interval=0.01, backoff=1.0, max_interval=0.01)
+    job = new_job()
+    await store.add(job)
+    notifier = RecordingNotifier()
+    jobs = paced(store, notifier, [eager], {})
+    jobs.start(job)
+    await until(lambda: len(looks) >= 4)
+    await jobs.stop()
+    assert min(b - a for a, b in itertools.pairwise(looks)) >= MIN_POLL_GAP

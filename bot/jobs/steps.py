@@ -22,6 +22,12 @@ from bot.providers.base import FailureReason, JobState, Provider
 
 log = logging.getLogger(__name__)
 
+# Status queries per task stay under the strictest vendor limit (kie.ai: about 3
+# a second per task): the poll policy spaces a job's polls by seconds, and this
+# floor holds even when callbacks wake a job again and again, or an admin sets
+# a very short poll interval. A job's steps never overlap, so this is per task.
+MIN_POLL_GAP = 0.34
+
 
 class JobSteps:
     def __init__(
@@ -75,6 +81,8 @@ class JobSteps:
         if job.vendor_task_id is None:
             await self._delivery.show(job)
             provider = await self._submit(job, provider)
+        elif job.last_poll_at is not None and self._clock() < job.last_poll_at + MIN_POLL_GAP:
+            return job.last_poll_at + MIN_POLL_GAP  # woken again at once (callbacks): not yet
         else:
             await self._poll(job, provider)
         return await self._next_check(job, provider)
