@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import JobSettings, SandboxSettings
+from bot.errors import TransientProviderError
 from bot.jobs.models import Job, Stage
 from bot.jobs.pacing import Pacing, ProviderPace, SubmitRate
 from bot.jobs.runner import JobRunner
@@ -181,3 +182,29 @@ async def test_no_task_is_polled_faster_than_the_floor_however_short_the_interva
     await until(lambda: len(looks) >= 4)
     await jobs.stop()
     assert min(b - a for a, b in itertools.pairwise(looks)) >= MIN_POLL_GAP
+
+
+async def test_a_failover_waits_in_the_next_providers_line_when_it_has_no_slot(
+    store: JobStore,
+) -> None:
+    class DownSandbox(CountingSandbox):
+        async def submit(
+            self, request: GenerateRequest, job_id: str, callback_url: str | None = None
+        ) -> str:
+            raise TransientProviderError(FailureReason.PROVIDER_ERROR, "503", "down")
+
+    added = [new_job(user_id=n) for n in range(2)]
+    await add_all(store, added)
+    second: list[str] = []
+    providers = [DownSandbox("sandbox", []), CountingSandbox("second", second)]
+    one_an_hour = ProviderPace(SubmitRate(1, 3600.0))
+    notifier = RecordingNotifier()
+    jobs = paced(store, notifier, providers, {"second": one_an_hour})
+    await jobs.resume_all()
+    await until(lambda: notifier.delivered == [added[0].id])
+    await jobs.stop()
+    assert second == [added[0].id]
+    waiting = await store.get(added[1].id)
+    assert waiting is not None
+    assert (waiting.provider, waiting.submit_started_at, waiting.failure) == ("second", None, None)
+    assert [job.id for job in await store.line("second")] == [added[1].id]

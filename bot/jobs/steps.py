@@ -146,6 +146,10 @@ class JobSteps:
                 # Stored before the next submit, so a restart never goes back.
                 provider, job.provider = fallback, fallback.name
                 await self._store.update(job, "provider")
+                if not self._pacing.of(provider.name).room(0):
+                    await self._requeue(job)  # the next provider has no slot now: its line
+                    return provider
+                self._pacing.of(provider.name).reserve(job.id)
                 continue
             job.vendor_task_id = task_id
             job.submitted_at = self._clock()
@@ -164,7 +168,10 @@ class JobSteps:
             "job %s: %s is rate limited; no submit to it for %.0fs, the job waits in line",
             job.id, provider.name, until - self._clock(),
         )  # fmt: skip
-        # A 429 is a sure "no task made": the job is simply waiting again.
+        await self._requeue(job)
+
+    async def _requeue(self, job: Job) -> None:
+        """Back in line at its place (created_at): its vendor surely made no task."""
         job.submit_started_at, job.submit_callback = None, False
         await self._store.update(job, "submit_started_at", "submit_callback")
 
