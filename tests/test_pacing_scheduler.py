@@ -153,7 +153,8 @@ async def test_songs_waiting_for_their_turn_show_their_progress_message(store: J
     one_an_hour = ProviderPace(SubmitRate(1, 3600.0))
     jobs = paced(store, notifier, [CountingSandbox("sandbox", submitted)], {"sandbox": one_an_hour})
     await jobs.resume_all()
-    await until(lambda: all((job.id, Stage.WAITING) in notifier.shown for job in added))
+    shown = lambda: all((job.id, Stage.WAITING) in notifier.shown for job in added)  # noqa: E731
+    await until(lambda: shown() and len(submitted) == 1)
     await jobs.stop()
     assert submitted == [added[0].id]
     waiting = await store.get(added[2].id)

@@ -64,11 +64,16 @@ class SubmitGate:
         going, rest = line[:room], line[room:]
         for job in going:
             pace.reserve(job.id)
-        rest = await self._overflow(pace, name, rest, len(going))
-        if rest:
-            await self._jobs.defer(
-                [job.id for job in rest], pace.free_at(in_flight), self._max_wait
-            )
+        try:
+            rest = await self._overflow(pace, name, rest, len(going))
+            if rest:
+                until = pace.free_at(in_flight)
+                await self._jobs.defer([job.id for job in rest], until, self._max_wait)
+        except BaseException:
+            # A write failed (a full disk): none of them goes, so no slot stays taken.
+            for job in going:
+                pace.release(job.id)
+            raise
         # New ones post their progress message now (a step that only shows it).
         unshown = [job for job in rest if job.progress_message_id is None]
         return expired + going + unshown[: max(free - len(expired) - len(going), 0)]
