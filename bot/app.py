@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.delivery import DiscordNotifier
 from bot.errors import StartupError
 from bot.jobs.costs import BudgetWatch
+from bot.jobs.pacing import Pacing
 from bot.jobs.runner import JobRunner
 from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
@@ -62,6 +63,7 @@ class MusicBot(commands.Bot):
             callback_stall=callbacks.stall_minutes * 60 if callbacks.enabled else None,
             media=settings.media,
             adopt_wait=callbacks.adopt_wait_minutes * 60 if callbacks.enabled else None,
+            pacing=Pacing.from_entries(settings.providers),
         )
         self.jobs = JobService(
             store,

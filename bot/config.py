@@ -26,6 +26,7 @@ from pydantic import (
 
 from bot.config_errors import Schema, explain, provider_label
 from bot.errors import ConfigError
+from bot.jobs.pacing import SubmitRate
 from bot.providers.base import FailureReason, Operation, PollPolicy, Price
 from bot.providers.catalog import MODELS
 
@@ -61,6 +62,7 @@ class StorageSettings(_Section):
 class JobSettings(_Section):
     # Used when a member picks no model; if no provider offers it, the first offered model is.
     default_model: str = "v5"
+    # Counted from when the vendor accepted the job (a wait in line is not counted).
     deadline_minutes: float = Field(20, gt=0)
     max_active_per_member: int = Field(3, ge=1)
     # How long a failed Discord delivery is retried before the job gives up on it.
@@ -68,6 +70,8 @@ class JobSettings(_Section):
     max_media_mb: int = Field(200, ge=1)
     # A progress message whose place in line moved is edited at most this often.
     progress_edit_seconds: float = Field(5, ge=0)
+    # A song that waited this long in line (its provider too busy) fails, saying so.
+    max_wait_minutes: float = Field(30, gt=0)
 
     @field_validator("default_model")
     @classmethod
@@ -179,6 +183,24 @@ class _ProviderBase(_Section):
     credits_per_task: float | None = Field(None, ge=0)
     operation_prices_usd: dict[Operation, Annotated[float, Field(ge=0)]] = {}
     operation_credits: dict[Operation, Annotated[float, Field(ge=0)]] = {}
+    # Pacing: at most this many new tasks per period ("20/10s"; "" for no limit) and
+    # tasks running at once (None: no cap); each vendor's default is its documented limit.
+    submit_rate: str = ""
+    max_in_flight: int | None = Field(None, ge=1)
+    # Off by default: a new song whose wait in this entry's line would be longer
+    # goes to the next provider that can make it.
+    overflow_after_minutes: float | None = Field(None, gt=0)
+
+    @field_validator("submit_rate")
+    @classmethod
+    def _readable_rate(cls, rate: str) -> str:
+        if rate:
+            SubmitRate.parse(rate)
+        return rate
+
+    @property
+    def rate(self) -> SubmitRate | None:
+        return SubmitRate.parse(self.submit_rate) if self.submit_rate else None
 
     @field_validator("models")
     @classmethod
@@ -232,6 +254,9 @@ class KieSettings(HttpProviderSettings):
     kind: Literal["kie"]
     base_url: str = "https://api.kie.ai"
     api_key_env: str = "KIE_API_KEY"
+    # kie.ai: 20 new tasks per 10 s per account (the excess is refused); 100+ at once.
+    submit_rate: str = "20/10s"
+    max_in_flight: int | None = Field(100, ge=1)
     # kie.ai requires a callback URL on every create call. Until the webhook
     # receiver exists this is a harmless placeholder the vendor cannot reach.
     callback_url: str = "https://example.invalid/suno-callback"
@@ -242,6 +267,9 @@ class ApixoSettings(HttpProviderSettings):
     base_url: str = "https://api.apixo.ai"
     api_key_env: str = "APIXO_API_KEY"
     price_per_task_usd: float | None = Field(0.12, ge=0)  # published: about $0.12 a task
+    # APIXO: 10,000 requests per minute, 1,000 tasks at once.
+    submit_rate: str = "10000/60s"
+    max_in_flight: int | None = Field(1000, ge=1)
     # APIXO's routing field: "auto" lets the vendor choose between its cheaper
     # "value" route and the "official" one.
     routing: Literal["auto", "value", "official"] = "auto"
@@ -254,6 +282,9 @@ class EvolinkSettings(HttpProviderSettings):
     # Published: about $0.111 a song, 8 credits.
     price_per_task_usd: float | None = Field(0.111, ge=0)
     credits_per_task: float | None = Field(8, ge=0)
+    # Evolink publishes no limits: a guess as careful as kie.ai's.
+    submit_rate: str = "20/10s"
+    max_in_flight: int | None = Field(100, ge=1)
     # Newer Evolink docs name models "suno-v5-beta"; set this for such an account.
     beta_models: bool = False
 
@@ -262,6 +293,9 @@ class KunavoSettings(HttpProviderSettings):
     kind: Literal["kunavo"]
     base_url: str = "https://api.kunavo.com"
     api_key_env: str = "KUNAVO_API_KEY"
+    # Kunavo publishes no limits: a careful guess.
+    submit_rate: str = "10/10s"
+    max_in_flight: int | None = Field(50, ge=1)
     webhook_secret_env: str = "KUNAVO_WEBHOOK_SECRET"  # noqa: S105 - a variable's name
 
 

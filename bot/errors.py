@@ -31,6 +31,7 @@ class FailureReason(enum.StrEnum):
     RATE_LIMITED = "rate_limited"
     PROVIDER_ERROR = "provider_error"
     TIMEOUT = "timeout"
+    LINE_TIMEOUT = "line_timeout"  # waited jobs.max_wait_minutes in line, never submitted
     CANCELLED = "cancelled"
     UNKNOWN = "unknown"
 

@@ -21,9 +21,11 @@ from bot.jobs.delivering import Delivery
 from bot.jobs.fetching import MediaFetcher
 from bot.jobs.models import Job
 from bot.jobs.notifier import Notifier
+from bot.jobs.pacing import Pacing
 from bot.jobs.space import SpaceWaitingStore
-from bot.jobs.steps import JobSteps
+from bot.jobs.steps import JobSteps, in_line
 from bot.jobs.store import JobCancelled, JobStore
+from bot.jobs.submit_gate import SubmitGate
 from bot.providers.base import Provider
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ class JobRunner:
         clock: Callable[[], float] = time.time,
         retry_delay: float = 2.0,
         media: MediaSettings | None = None,
+        pacing: Pacing | None = None,
     ) -> None:
         """``providers`` in priority order: a submit that fails for sure moves down the list.
 
@@ -55,8 +58,11 @@ class JobRunner:
         callbacks had never been on, it follows the vendor's polling cadence.
         A job whose submit a crash cut off waits up to ``adopt_wait`` seconds
         for a callback naming its task before it is submitted again.
+        ``pacing`` says how fast each provider takes submits (None: unpaced);
+        jobs waiting for a submit go in the fair line's order as it allows.
         """
         self._jobs = store
+        self._pacing = pacing or Pacing({}, clock)
         # A full disk pauses a job at the step it could not save, never loses it.
         self._store = SpaceWaitingStore(store, retry_delay)
         fetcher = MediaFetcher(
@@ -75,6 +81,16 @@ class JobRunner:
             callback_url=callback_url,
             callback_stall=callback_stall,
             adopt_wait=adopt_wait,
+            clock=clock,
+            pacing=self._pacing,
+            max_wait=settings.max_wait_minutes * 60,
+        )
+        self._gate = SubmitGate(
+            store,
+            self._store,
+            providers,
+            self._pacing,
+            max_wait=settings.max_wait_minutes * 60,
             clock=clock,
         )
         self._clock = clock
@@ -151,7 +167,13 @@ class JobRunner:
         free = _MAX_PARALLEL_STEPS - len(self._working)
         if free <= 0:
             return
-        for job in await self._jobs.next_due(self._clock(), free, self._busy()):
+        due = await self._jobs.next_due(self._clock(), free, self._busy())
+        # Jobs waiting for a submit go in line order, as their provider's pace allows.
+        lines = {job.provider for job in due if in_line(job)}
+        due = [job for job in due if not in_line(job)]
+        if lines:
+            due += await self._gate.admit(lines, self._busy(), free - len(due))
+        for job in due:
             self._working[job.id] = asyncio.create_task(self._step(job), name=f"step-{job.id}")
 
     async def _until_next(self) -> float | None:
@@ -189,5 +211,6 @@ class JobRunner:
             log.exception("job %s stopped unexpectedly; it will be resumed on restart", job.id)
             self._broken.add(job.id)
         finally:
+            self._pacing.release(job.id)  # a slot let go but never used to submit
             self._working.pop(job.id, None)
             self._news.set()

@@ -17,10 +17,17 @@ from bot.errors import AnswerLost, MalformedResponse, ProviderError, TransientPr
 from bot.jobs.costs import COST_FIELDS, charge, refund
 from bot.jobs.delivering import Delivery
 from bot.jobs.models import Job
+from bot.jobs.pacing import Pacing
 from bot.jobs.space import SpaceWaitingStore
 from bot.providers.base import FailureReason, JobState, Provider
 
 log = logging.getLogger(__name__)
+
+# Status queries per task stay under the strictest vendor limit (kie.ai: about 3
+# a second per task): the poll policy spaces a job's polls by seconds, and this
+# floor holds even when callbacks wake a job again and again, or an admin sets
+# a very short poll interval. A job's steps never overlap, so this is per task.
+MIN_POLL_GAP = 0.34
 
 
 class JobSteps:
@@ -34,8 +41,10 @@ class JobSteps:
         callback_stall: float | None,
         adopt_wait: float | None,
         clock: Callable[[], float],
+        pacing: Pacing,
+        max_wait: float,
     ) -> None:
-        """See ``JobRunner`` for what the arguments mean."""
+        """See ``JobRunner`` for what the arguments mean; ``max_wait``: seconds in line at most."""
         self._store = store
         self._ordered = list(providers)
         self._providers = {p.name: p for p in providers}
@@ -44,6 +53,8 @@ class JobSteps:
         self._callback_stall = callback_stall
         self._adopt_wait = adopt_wait
         self._clock = clock
+        self._pacing = pacing
+        self._max_wait = max_wait
 
     async def run(self, job: Job) -> float | None:
         """Take ``job`` one step on; return when it next needs a look, None once it is closed."""
@@ -60,19 +71,39 @@ class JobSteps:
             return None
         if job.adopt_until is not None:
             return await self._check_adoption(job, provider)
+        if self._waited_too_long(job):
+            minutes = f"{self._max_wait / 60:.0f}"
+            await self._fail(job, FailureReason.LINE_TIMEOUT, "max_wait", f"{minutes} min in line")
+            return self._clock()  # its failure shown is the next step
+        if in_line(job) and not self._pacing.of(provider.name).holds(job.id):
+            # Not its turn yet: its progress message shows it waiting.
+            await self._delivery.show(job)
+            return self._turn_due(job, provider)
         if job.vendor_task_id is None:
             await self._delivery.show(job)
             provider = await self._submit(job, provider)
+        elif job.last_poll_at is not None and self._clock() < job.last_poll_at + MIN_POLL_GAP:
+            return job.last_poll_at + MIN_POLL_GAP  # woken again at once (callbacks): not yet
         else:
             await self._poll(job, provider)
         return await self._next_check(job, provider)
 
+    def _waited_too_long(self, job: Job) -> bool:
+        waiting = job.vendor_task_id is None and job.submit_started_at is None
+        return waiting and self._clock() >= job.created_at + self._max_wait
+
+    def _turn_due(self, job: Job, provider: Provider) -> float:
+        """When a job waiting in line next needs a look: its provider's next slot, or max_wait."""
+        return min(self._pacing.of(provider.name).free_at(), job.created_at + self._max_wait)
+
     async def _next_check(self, job: Job, provider: Provider) -> float:
         if job.state.terminal:
             return self._clock()  # its delivery, or its failure shown, is the next step
-        if job.vendor_task_id is None:
-            assert job.adopt_until is not None  # nothing else leaves a job without a task
+        if job.adopt_until is not None:
             return job.adopt_until
+        if job.vendor_task_id is None:
+            # Back in line at its place (a 429): due when the provider takes submits again.
+            return self._turn_due(job, provider)
         await self._delivery.show(job)
         return min(self._poll_due(job, provider), job.deadline_at)
 
@@ -91,7 +122,10 @@ class JobSteps:
             # a task may exist, and where the vendor will name it.
             await self._store.update(job, "submit_started_at", "submit_callback", durable=True)
             try:
-                task_id = await provider.submit(job.request, job.id, callback)
+                try:
+                    task_id = await provider.submit(job.request, job.id, callback)
+                finally:
+                    self._pacing.of(provider.name).sent(job.id)
             except AnswerLost as exc:
                 # The task may exist, and its callback name it: wait for that before
                 # giving the song up. Never resubmitted here: that could pay twice.
@@ -99,6 +133,9 @@ class JobSteps:
                     await self._fail(job, exc.reason, exc.code, exc.detail)
                 return provider
             except ProviderError as exc:
+                if _rate_limited(exc):
+                    await self._back_in_line(job, provider, exc)
+                    return provider
                 fallback = self._next_provider(job, provider) if _no_task_made(exc) else None
                 if fallback is None:
                     await self._fail(job, exc.reason, exc.code, exc.detail)
@@ -110,15 +147,38 @@ class JobSteps:
                 # Stored before the next submit, so a restart never goes back.
                 provider, job.provider = fallback, fallback.name
                 await self._store.update(job, "provider")
+                if not self._pacing.of(provider.name).room(0):
+                    await self._requeue(job)  # the next provider has no slot now: its line
+                    return provider
+                self._pacing.of(provider.name).reserve(job.id)
                 continue
             job.vendor_task_id = task_id
             job.submitted_at = self._clock()
             job.state = JobState.QUEUED
+            # The deadline counts from the vendor's accepting it, not from the wait in line.
+            job.deadline_at += job.submitted_at - job.created_at
             charge(job, provider.price)  # billed from now: stored with the task id
-            await self._store.update(job, "vendor_task_id", "submitted_at", "state", *COST_FIELDS)
+            await self._store.update(
+                job, "vendor_task_id", "submitted_at", "state", "deadline_at", *COST_FIELDS
+            )
             await self._delivery.charged(job)
             log.info("job %s submitted to %s as %s", job.id, provider.name, task_id)
             return provider
+
+    async def _back_in_line(self, job: Job, provider: Provider, exc: ProviderError) -> None:
+        """The vendor refused for its rate: pause it for everyone; the job keeps its place."""
+        retry_after = exc.retry_after if isinstance(exc, TransientProviderError) else None
+        until = self._pacing.of(provider.name).pause(retry_after)
+        log.warning(
+            "job %s: %s is rate limited; no submit to it for %.0fs, the job waits in line",
+            job.id, provider.name, until - self._clock(),
+        )  # fmt: skip
+        await self._requeue(job)
+
+    async def _requeue(self, job: Job) -> None:
+        """Back in line at its place (created_at): its vendor surely made no task."""
+        job.submit_started_at, job.submit_callback = None, False
+        await self._store.update(job, "submit_started_at", "submit_callback")
 
     async def _submit_again(self, job: Job, provider: Provider) -> bool:
         """A previous process died with this job's submit on the wire; its task may exist.
@@ -194,11 +254,7 @@ class JobSteps:
         return url if url is not None and provider.accepts_callbacks(url) else None
 
     def _next_provider(self, job: Job, current: Provider) -> Provider | None:
-        # A follow-up names a track only its own vendor knows: it never moves.
-        if job.request.operation.follows_up:
-            return None
-        later = self._ordered[self._ordered.index(current) + 1 :]
-        return next((p for p in later if p.can(job.request)), None)
+        return next_provider(self._ordered, job, current)
 
     def _waits_on_callbacks(self, job: Job, provider: Provider) -> bool:
         return (
@@ -264,6 +320,30 @@ class JobSteps:
         )
         # The raw vendor words go to the admin log only, never to the member.
         log.warning("job %s failed: %s (vendor code %r: %s)", job.id, reason, code, detail)
+
+
+def in_line(job: Job) -> bool:
+    """Whether ``job`` waits for a submit (what ``JobStore.line`` lists)."""
+    return (
+        job.vendor_task_id is None
+        and job.submit_started_at is None
+        and job.adopt_until is None
+        and not job.state.terminal
+    )
+
+
+def next_provider(ordered: Sequence[Provider], job: Job, current: Provider) -> Provider | None:
+    """The provider after ``current`` in ``ordered`` that can take ``job``, if it may move."""
+    # A follow-up names a track only its own vendor knows: it never moves.
+    if job.request.operation.follows_up:
+        return None
+    later = ordered[ordered.index(current) + 1 :]
+    return next((p for p in later if p.can(job.request)), None)
+
+
+def _rate_limited(error: ProviderError) -> bool:
+    """A vendor's 429 (after the HTTP layer's retries): it surely made no task."""
+    return isinstance(error, TransientProviderError) and error.reason is FailureReason.RATE_LIMITED
 
 
 def _no_task_made(error: ProviderError) -> bool:

@@ -412,6 +412,27 @@ class JobStore:
         ):
             return [Run(str(model), float(at), end) async for model, at, end in cur]
 
+    async def in_flight(self, provider: str) -> int:
+        """Tasks of ``provider`` made (or maybe made, awaiting their callback) and not finished."""
+        async with self._lock:
+            async with self._db.execute(
+                "SELECT COUNT(*) FROM jobs WHERE closed_at IS NULL AND provider = ?"
+                " AND (vendor_task_id IS NOT NULL OR adopt_until IS NOT NULL)"
+                " AND state NOT IN ('failed', 'succeeded', 'cancelled')",
+                (provider,),
+            ) as cur:
+                row = await cur.fetchone()
+            return int(row[0]) if row else 0
+
+    async def defer(self, job_ids: Collection[str], until: float, max_wait: float) -> None:
+        """Make the jobs ``job_ids`` due at ``until``, or when they have waited ``max_wait``."""
+        async with self._writing():
+            await self._db.execute(
+                "UPDATE jobs SET next_check_at = MIN(?, created_at + ?)"  # noqa: S608
+                f" WHERE closed_at IS NULL AND id IN ({_marks(job_ids)})",
+                (until, max_wait, *job_ids),
+            )
+
     async def check_now(self, job_ids: Collection[str], now: float) -> None:
         """Make the open jobs ``job_ids`` due at ``now`` (a callback brought news)."""
         async with self._writing():

@@ -47,6 +47,10 @@ FAILURE_TEXT: dict[FailureReason, str] = {
     ),
     FailureReason.PROVIDER_ERROR: "The music service is unavailable right now. Try again later.",
     FailureReason.TIMEOUT: "The song did not finish in time. Try again later.",
+    FailureReason.LINE_TIMEOUT: (
+        "The music service was too busy: this song waited too long in line and was never "
+        "started, so nothing was charged. Try again later."
+    ),
     FailureReason.CANCELLED: "The job was cancelled.",
     FailureReason.UNKNOWN: "The music service could not make this song.",
 }

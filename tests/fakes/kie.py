@@ -93,6 +93,9 @@ class KieEmulator(PumpedEmulator):
     generate and its record-info); ``fail_requests``, ``delay_requests``,
     ``hold_answers`` and ``malformed_next`` come from the shared base;
     ``malformed_next("no_data")`` sends the envelope without ``data``.
+    ``submit_limit=(n, seconds)`` enforces kie's rate rule: a create call beyond
+    ``n`` accepted ones in any ``seconds`` is answered body code 429 (HTTP 200, as
+    kie's other body codes) and makes nothing; ``rate_limited`` counts those.
 
     Inspection: ``submits`` holds the accepted ``/generate`` bodies, and
     ``calls(path)`` the accepted bodies of any create endpoint (or of
@@ -131,8 +134,16 @@ class KieEmulator(PumpedEmulator):
         callbacks_enabled: bool = True,
         skip_callback_stages: Iterable[str] = (),
         stall_callbacks_after: str | None = None,
+        submit_limit: tuple[int, float] | None = None,
     ) -> None:
         super().__init__(api_key=api_key, generation_seconds=generation_seconds, clock=clock)
+        # The vendor's rule: at most this many create calls per this many seconds
+        # per account (kie: 20 per 10 s); the excess is answered 429, not queued.
+        # None (the default) enforces no limit.
+        self.submit_limit = submit_limit
+        self.rate_limited = 0  # create calls answered 429 by submit_limit
+        self.created_times: list[float] = []  # when each accepted create call came, in order
+        self._accepted_at: collections.deque[float] = collections.deque()
         self.webhook_secret = webhook_secret
         self.callbacks_enabled = callbacks_enabled
         self.skip_callback_stages: set[str] = set(skip_callback_stages)
@@ -258,6 +269,9 @@ class KieEmulator(PumpedEmulator):
         fault = self._post_faults[request.path].take()
         if fault is not None:
             return fault()
+        if self._over_limit():
+            self.rate_limited += 1
+            return _envelope(429, "The request rate is too high; please try again later.", None)
         try:
             body = check_create(await _json(request))
             task = self._new_task(request.path, body)
@@ -265,6 +279,16 @@ class KieEmulator(PumpedEmulator):
             return _envelope(no.code, no.msg, None)
         self.credits -= self.credits_per_task
         return _envelope(200, "success", {"taskId": task.task_id})
+
+    def _over_limit(self) -> bool:
+        """True when ``submit_limit`` create calls were accepted in the last window."""
+        if self.submit_limit is None:
+            return False
+        limit, period = self.submit_limit
+        now = self.clock()
+        while self._accepted_at and self._accepted_at[0] <= now - period:
+            self._accepted_at.popleft()
+        return len(self._accepted_at) >= limit
 
     async def _timed_lyrics(self, request: web.Request) -> web.StreamResponse:
         """Answered at once: the track's lyrics, each word given a slice of its duration."""
@@ -326,6 +350,8 @@ class KieEmulator(PumpedEmulator):
             **facts,
         )
         self._book.add(task)
+        self._accepted_at.append(task.submitted)  # only accepted calls use up the window
+        self.created_times.append(task.submitted)
         self._calls[path].append(body)
         if kind == "generate":
             self.submits.append(body)
