@@ -202,10 +202,13 @@ async def test_a_failover_waits_in_the_next_providers_line_when_it_has_no_slot(
     notifier = RecordingNotifier()
     jobs = paced(store, notifier, providers, {"second": one_an_hour})
     await jobs.resume_all()
-    await until(lambda: notifier.delivered == [added[0].id])
+    await until(lambda: len(notifier.delivered) == 1)
     await jobs.stop()
-    assert second == [added[0].id]
-    waiting = await store.get(added[1].id)
+    # Both failed over at once; which took the one slot is a race, not a rule.
+    [went] = second
+    [stayed] = [job.id for job in added if job.id != went]
+    assert notifier.delivered == [went]
+    waiting = await store.get(stayed)
     assert waiting is not None
     assert (waiting.provider, waiting.submit_started_at, waiting.failure) == ("second", None, None)
-    assert [job.id for job in await store.line("second")] == [added[1].id]
+    assert [job.id for job in await store.line("second")] == [stayed]
