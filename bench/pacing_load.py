@@ -18,12 +18,12 @@ import asyncio
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.generate_load import _pct
+from bench.generate_load import STREAM_BASE, _pct, _watch_links
 from tests.e2e.botproc import TOKEN, BotProcess, bot_config, kie_provider
 from tests.e2e.helpers import progress_messages, result_messages, status_text
 from tests.fakes.discord import FakeDiscord
@@ -39,6 +39,8 @@ class Run:
     kie: KieEmulator
     window: float
     started: float = 0.0
+    asked: dict[str, float] = field(default_factory=dict)  # prompt -> when it was sent
+    links: dict[str, float] = field(default_factory=dict)  # prompt -> first "Listen now"
 
     def prompts_in_submit_order(self) -> list[str]:
         return [str(body.get("prompt")) for body in self.kie.submits]
@@ -49,6 +51,7 @@ async def with_bot(scale: float, asks: list[tuple[str, list[str]]]) -> Run:
     window = WINDOW * scale
     fake = FakeDiscord(bot_token=TOKEN)
     kie = KieEmulator(generation_seconds=GENERATION_SECONDS, submit_limit=(LIMIT, window))
+    kie.stream_base = STREAM_BASE
     await fake.start()
     await kie.start()
     run = Run(fake, kie, window)
@@ -72,10 +75,12 @@ async def with_bot(scale: float, asks: list[tuple[str, list[str]]]) -> Run:
             await fake.wait_ready(timeout=30)
             await fake.wait_commands(timeout=30)
             run.started = time.time()
-            await _ask(fake, asks)
+            watcher = asyncio.create_task(_watch_links(fake, run.links))
+            run.asked = await _ask(fake, asks)
             await fake.wait_for(
                 lambda: _finished(fake) >= songs, timeout=songs / LIMIT * window * 3 + 120
             )
+            watcher.cancel()
         finally:
             await bot.stop()
             await kie.stop()
@@ -83,16 +88,34 @@ async def with_bot(scale: float, asks: list[tuple[str, list[str]]]) -> Run:
     return run
 
 
-async def _ask(fake: FakeDiscord, asks: list[tuple[str, list[str]]]) -> None:
+async def _ask(fake: FakeDiscord, asks: list[tuple[str, list[str]]]) -> dict[str, float]:
+    """Send every ask at once; returns when each prompt was sent (the fake's clock)."""
     members = {name: fake.add_member(name) for name, _ in asks}
+    prompts = [(name, prompt) for name, prompts in asks for prompt in prompts]
     interactions = await asyncio.gather(
         *(
             fake.slash_command("generate", {"prompt": prompt}, user_id=members[name])
-            for name, prompts in asks
-            for prompt in prompts
+            for name, prompt in prompts
         )
     )
     await asyncio.gather(*(i.wait_response(timeout=60) for i in interactions))
+    return {prompt: i.dispatched_at for (_, prompt), i in zip(prompts, interactions, strict=True)}
+
+
+def place_edits(fake: FakeDiscord) -> list[int]:
+    """Per progress message, the edits that showed it a new place in line."""
+    counts = []
+    for message in progress_messages(fake):
+        places = [_status(edit) for edit in message.edits if "embeds" in edit]
+        counts.append(sum(1 for status in places if "in line" in status))
+    return counts
+
+
+def _status(edit: dict[str, object]) -> str:
+    embeds = edit["embeds"]
+    assert isinstance(embeds, list)
+    fields = embeds[0].get("fields", []) if embeds else []
+    return " ".join(str(f["value"]) for f in fields if f["name"] == "Status")
 
 
 def _finished(fake: FakeDiscord) -> int:
@@ -117,6 +140,18 @@ def report_load(run: Run, songs: int, members: int) -> None:
         f"{busiest_window(kie.created_times, run.window)}   (limit {LIMIT})"
     )
     print(f"time until the last submission: {last:.1f} s   (the limit allows {best:.1f} s)")
+    edits = place_edits(fake)
+    print(
+        f"progress edits per job for a new place in line: mean "
+        f"{sum(edits) / max(len(edits), 1):.1f}, max {max(edits, default=0)}; "
+        f"edits answered 429 by Discord: "
+        f"{sum(1 for c in fake.rest_calls if c.method == 'PATCH' and c.status == 429)}"
+    )
+    first = [seen - run.asked[p] for p, seen in run.links.items() if p in run.asked]
+    print(
+        f"/generate -> first playable link: p50 {_pct(first, 50):.2f} s, "
+        f"p99 {_pct(first, 99):.2f} s over {len(first)} songs"
+    )
 
 
 def report_fairness(run: Run, heavy: list[str], light: list[str]) -> None:

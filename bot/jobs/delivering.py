@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 _MAX_PARALLEL_DELIVERIES = 4
+# Stages after which the progress message never changes: always sent at once.
+_FINAL = frozenset({Stage.DONE, Stage.FAILED, Stage.UNDELIVERED, Stage.CANCELLED})
 
 
 class Delivery:
@@ -71,11 +73,34 @@ class Delivery:
         # Under the lock: a move of the line may have just shown this very stage.
         async with self._editing_lock(job.id):
             if again or self._shown.get(job.id) is not job.stage:
-                try:
-                    await self._sync_progress(job)
-                except DeliveryError as exc:
-                    log.warning("job %s: progress message not updated: %s", job.id, exc)
+                if self._may_wait(job):
+                    # A busy channel: shown in turn, and only the latest stage by then.
+                    self._pacer.offer(
+                        job.channel_id, job.id, functools.partial(self._show_latest, job.id)
+                    )
+                else:
+                    try:
+                        await self._sync_progress(job)
+                    except DeliveryError as exc:
+                        log.warning("job %s: progress message not updated: %s", job.id, exc)
             self._shown[job.id] = job.stage
+
+    def _may_wait(self, job: Job) -> bool:
+        """Whether this edit may wait for room in its channel: not a first post or a final word."""
+        posted = job.progress_message_id is not None
+        return posted and job.stage not in _FINAL and not self._pacer.has_room(job.channel_id)
+
+    async def _show_latest(self, job_id: str) -> bool:
+        """A paced stage edit: show the job as stored now, unless its final word took over."""
+        async with self._editing_lock(job_id):
+            job = await self._store.get(job_id)
+            if job is None or job.closed_at is not None or job.stage in _FINAL:
+                return False
+            try:
+                await self._send_progress(job)
+            except DeliveryError as exc:
+                log.warning("job %s: progress message not updated: %s", job.id, exc)
+            return True
 
     def line_moved(self, provider: str) -> None:
         """A job joined or left ``provider``'s line: the places behind it change."""
@@ -133,8 +158,12 @@ class Delivery:
             stored = await self._store.get(job.id)
             job.progress_message_id = stored.progress_message_id if stored else None
         self._pacer.drop(job.id)
-        await self._send_progress(job)
-        self._pacer.note(job.channel_id, job.id)  # not paced, but counted in the channel's budget
+        if job.progress_message_id is None:
+            await self._send_progress(job)  # a post: Discord limits edits, not posts, here
+            self._pacer.note(job.channel_id, job.id)  # the message's first edit waits its gap
+        else:
+            await self._pacer.turn(job.channel_id, job.id)  # within the channel's edit budget
+            await self._send_progress(job)
 
     async def _send_progress(self, job: Job) -> None:
         place = self._board.place(job) if job.stage is Stage.WAITING else None

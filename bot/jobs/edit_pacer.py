@@ -5,8 +5,9 @@ answers more with 429s. When a hundred jobs in one channel move up at once,
 their edits wait their turn here, and only each message's latest state is
 sent: an edit still pending when a newer one comes is dropped. A message is
 also edited at most once every ``message_gap`` seconds. Edits that must not
-wait (a stage change, the final word) are sent by their callers and only
-``note``d here, so that they count against the channel's budget.
+wait (the final word, or a stage change while the channel has room) are sent
+by their callers and only ``note``d here, so that they count against the
+channel's budget; a stage change in a busy channel is ``offer``ed like a place.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ Send = Callable[[], Awaitable[bool]]  # True when it edited (False: nothing left
 
 # Below Discord's five per five seconds, with room for the edits sent unpaced.
 PER_CHANNEL = 4
-WINDOW = 5.0
+# Five seconds, and a margin: an edit reaches Discord a little after it is counted
+# here, so two edits counted 5.0 s apart may land less than five seconds apart.
+WINDOW = 5.5
 
 
 class EditPacer:
@@ -52,6 +55,11 @@ class EditPacer:
         if channel not in self._workers:
             self._workers[channel] = asyncio.create_task(self._drain(channel))
 
+    def has_room(self, channel: int) -> bool:
+        """Whether an edit in ``channel`` now would neither exceed its budget nor jump its queue."""
+        recent = self._recent_in(channel, self._clock())
+        return len(recent) < self._per_channel and not self._pending.get(channel)
+
     def drop(self, key: str) -> None:
         """Forget the pending edit of ``key``: a newer state was sent another way."""
         for pending in self._pending.values():
@@ -61,6 +69,21 @@ class EditPacer:
         """The message is final: nothing of it is kept or sent any more."""
         self.drop(key)
         self._edited.pop(key, None)
+
+    async def turn(self, channel: int, key: str) -> None:
+        """Wait until an edit of ``key`` fits ``channel``'s budget, and count it.
+
+        For edits that must be sent (a final word): they wait for the budget,
+        never for the queue of paced edits, and are never dropped.
+        """
+        while True:
+            now = self._clock()
+            recent = self._recent_in(channel, now)
+            if len(recent) < self._per_channel:
+                recent.append(now)
+                self._edited[key] = now
+                return
+            await self._sleep(recent[0] + self._window - now)
 
     def note(self, channel: int, key: str) -> None:
         """An edit of ``key`` in ``channel`` was just sent (paced or not)."""

@@ -10,7 +10,14 @@ import re
 
 from tests.e2e.botproc import kie_provider
 from tests.e2e.conftest import Launcher
-from tests.e2e.helpers import answered, generate, private_text, progress_messages
+from tests.e2e.helpers import (
+    answered,
+    generate,
+    private_text,
+    progress_messages,
+    wait_done,
+    wait_results,
+)
 from tests.fakes.discord import FakeDiscord, FakeMessage
 from tests.fakes.kie import GENERATE, KieEmulator
 
@@ -98,3 +105,18 @@ async def test_queue_shows_the_line_and_the_members_own_places(
     theirs = private_text(await answered(await discord_fake.slash_command("queue", user_id=other)))
     assert "You have no songs waiting or being made." in theirs
     assert "waiting 0" not in theirs
+
+
+async def test_a_busy_channel_gets_every_song_without_an_edit_over_discords_limit(
+    bots: Launcher, discord_fake: FakeDiscord, member: int
+) -> None:
+    # Twelve songs made at once by the sandbox: their stage changes come in bursts
+    # of twelve edits in one channel, where Discord allows five per five seconds.
+    sandbox = '[[providers]]\nname = "sandbox"\nkind = "sandbox"\nstage_seconds = 0.5\n'
+    await bots.start(providers=sandbox, jobs="max_active_per_member = 12")
+    for n in range(12):
+        await generate(discord_fake, member, prompt=f"busy song {n}")
+    await wait_results(discord_fake, 12, timeout=90)
+    await wait_done(discord_fake, timeout=60)
+    edits = [c for c in discord_fake.rest_calls if c.method == "PATCH"]
+    assert [c for c in edits if c.status == 429] == []
