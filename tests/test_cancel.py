@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -67,13 +65,6 @@ class HeldNotifier(RecordingNotifier):
             self.holding.set()
             await self.hold.wait()
         return await super().show_progress(job, place)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[JobStore]:
-    opened = await JobStore.open(tmp_path / "jobs.sqlite3")
-    yield opened
-    await opened.close()
 
 
 def service(

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from bot.jobs.edit_pacer import EditPacer
 from bot.jobs.estimates import LinePlace, Run, pace, rounded
@@ -110,13 +106,6 @@ async def test_a_dropped_edit_is_never_sent() -> None:
     pacer.forget("job")  # the job ended: its final word was sent
     await until(lambda: not pacer._workers)
     assert sent == []
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[JobStore]:
-    opened = await JobStore.open(tmp_path / "jobs.sqlite3")
-    yield opened
-    await opened.close()
 
 
 class CountingStore:

@@ -7,7 +7,6 @@ the real provider and store, and the recording notifier of ``test_scheduler``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -22,13 +21,6 @@ from tests.fakes.kie import GENERATE, KieEmulator
 from tests.test_scheduler import RecordingNotifier, all_closed, new_job
 
 LIMIT = (4, 1.0)  # kie's 20 per 10 s, scaled down to keep the test short
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[JobStore]:
-    opened = await JobStore.open(tmp_path / "jobs.sqlite3")
-    yield opened
-    await opened.close()
 
 
 @pytest.fixture

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from bot.config import JobSettings, SandboxSettings
 from bot.errors import TransientProviderError
@@ -36,13 +32,6 @@ class CountingSandbox(SandboxProvider):
     ) -> str:
         self.submitted.append(job_id)
         return await super().submit(request, job_id, callback_url)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[JobStore]:
-    opened = await JobStore.open(tmp_path / "jobs.sqlite3")
-    yield opened
-    await opened.close()
 
 
 def paced(

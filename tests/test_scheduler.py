@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from bot.config import JobSettings, SandboxSettings
 from bot.jobs.estimates import LinePlace
@@ -104,13 +102,6 @@ def runner(
         callback_stall=STALL,
         retry_delay=0.05,
     )
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[JobStore]:
-    opened = await JobStore.open(tmp_path / "jobs.sqlite3")
-    yield opened
-    await opened.close()
 
 
 async def until(condition: Callable[[], bool]) -> None:

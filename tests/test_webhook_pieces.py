@@ -8,12 +8,9 @@ several TCP writes a few milliseconds apart, as reverse proxies deliver them.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from pydantic import SecretStr
 
 from bot.config import CallbackSettings
@@ -23,13 +20,6 @@ from bot.webhooks import CallbackReceiver, callback_url_for
 from tests.providers.helpers import GENERATION, VENDORS, FakeClock, Vendor
 
 KIE_SECRET = "kie-webhook-secret-for-pieces"
-
-
-@pytest_asyncio.fixture
-async def store(tmp_path: Path) -> AsyncIterator[JobStore]:
-    opened = await JobStore.open(tmp_path / "jobs.sqlite3")
-    yield opened
-    await opened.close()
 
 
 def signing(vendor: Vendor) -> dict[str, Any]:
