@@ -23,7 +23,7 @@ from bot.jobs.models import Job
 from bot.jobs.notifier import Notifier
 from bot.jobs.pacing import Pacing
 from bot.jobs.space import SpaceWaitingStore
-from bot.jobs.steps import JobSteps, in_line
+from bot.jobs.steps import JobSteps
 from bot.jobs.store import JobCancelled, JobStore
 from bot.jobs.submit_gate import SubmitGate
 from bot.providers.base import Provider
@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 # Steps running at once. A step is short but for a delivery (downloads, Discord
 # retries), so this is generous: waiting jobs cost nothing, only working ones count.
 _MAX_PARALLEL_STEPS = 32
+# Submits of jobs let out of the line have slots of their own: deliveries waiting
+# for Discord (a busy channel's edit budget) must not hold up the vendor's pace.
+_MAX_PARALLEL_SUBMITS = 32
 
 
 class JobRunner:
@@ -99,6 +102,7 @@ class JobRunner:
         self._news = asyncio.Event()  # set by new jobs, callbacks and finished steps
         self._woken: set[str] = set()  # jobs a callback woke, not yet made due on their row
         self._working: dict[str, asyncio.Task[None]] = {}  # job id -> its running step
+        self._submitting: set[str] = set()  # those of them let out of the line
         # Jobs whose step hit a bug: left alone until the next start-up retries them.
         self._broken: set[str] = set()
 
@@ -164,23 +168,38 @@ class JobRunner:
         if woken:
             await self._jobs.check_now(woken, self._clock())
             self._woken -= woken
-        free = _MAX_PARALLEL_STEPS - len(self._working)
-        if free <= 0:
-            return
-        due = await self._jobs.next_due(self._clock(), free, self._busy())
-        # Jobs waiting for a submit go in line order, as their provider's pace allows.
-        lines = {job.provider for job in due if in_line(job)}
-        due = [job for job in due if not in_line(job)]
-        if lines:
-            due += await self._gate.admit(lines, self._busy(), free - len(due))
+        others_free, line_free = self._free()
+        now, busy = self._clock(), self._busy()
+        due: list[Job] = []
+        if others_free > 0:
+            due = await self._jobs.next_due(now, others_free, busy, in_line=False)
+        if line_free > 0:
+            # Jobs waiting for a submit go in line order, as their provider's pace allows.
+            waiting = await self._jobs.next_due(now, line_free, busy, in_line=True)
+            if waiting:
+                admitted = await self._gate.admit(
+                    {job.provider for job in waiting}, self._busy(), line_free
+                )
+                self._submitting.update(job.id for job in admitted)
+                due += admitted
         for job in due:
             self._working[job.id] = asyncio.create_task(self._step(job), name=f"step-{job.id}")
 
+    def _free(self) -> tuple[int, int]:
+        """Free slots for steps of jobs out of line, and for submits of jobs in line."""
+        submitting = len(self._submitting)
+        return _MAX_PARALLEL_STEPS - (len(self._working) - submitting), (
+            _MAX_PARALLEL_SUBMITS - submitting
+        )
+
     async def _until_next(self) -> float | None:
         """Seconds until the loop has something to do (None: nothing until news)."""
-        if len(self._working) >= _MAX_PARALLEL_STEPS:
+        others_free, line_free = self._free()
+        if others_free <= 0 and line_free <= 0:
             return None  # a finished step brings news
-        earliest = await self._jobs.earliest_check(self._busy())
+        # Only the kind of job there is a slot for: a due job of the other kind would spin.
+        kind = None if others_free > 0 and line_free > 0 else line_free > 0
+        earliest = await self._jobs.earliest_check(self._busy(), in_line=kind)
         return None if earliest is None else earliest - self._clock()
 
     def _busy(self) -> set[str]:
@@ -213,4 +232,5 @@ class JobRunner:
         finally:
             self._pacing.release(job.id)  # a slot let go but never used to submit
             self._working.pop(job.id, None)
+            self._submitting.discard(job.id)
             self._news.set()

@@ -28,6 +28,13 @@ from bot.providers.base import GenerateRequest, JobState, Operation, Track
 _JOB_COLUMNS = [name for name in Job.model_fields if name != "tracks"]
 # Columns a job may change after it is created.
 _MUTABLE = frozenset(_JOB_COLUMNS) - {"id", "guild_id", "channel_id", "user_id", "request"}
+# Waiting in line for a submit (``steps.in_line`` says the same of a Job): no
+# task, no submit begun, not finished. A job waiting for its task's callback has
+# begun its submit.
+_IN_LINE = (
+    "vendor_task_id IS NULL AND submit_started_at IS NULL"
+    " AND state NOT IN ('failed', 'succeeded', 'cancelled')"
+)
 # Jobs that use quota: all but failed ones and ones cancelled before a submit
 # left for a vendor (a vendor may charge for a task cancelled after that).
 _COUNTED = "state != 'failed' AND (state != 'cancelled' OR submit_started_at IS NOT NULL)"
@@ -351,23 +358,32 @@ class JobStore:
                 rows = await cur.fetchall()
             return await self._with_tracks(rows)
 
-    async def next_due(self, now: float, limit: int, skip: Collection[str] = ()) -> list[Job]:
-        """Open jobs due at ``now``, earliest first, but those in ``skip`` (being worked on)."""
+    async def next_due(
+        self, now: float, limit: int, skip: Collection[str] = (), *, in_line: bool | None = None
+    ) -> list[Job]:
+        """Open jobs due at ``now``, earliest first, but those in ``skip`` (being worked on).
+
+        ``in_line`` True: only jobs waiting in line for a submit; False: only the others.
+        """
         async with self._lock:
             async with self._db.execute(
                 "SELECT * FROM jobs WHERE closed_at IS NULL AND next_check_at <= ?"  # noqa: S608
-                f" AND id NOT IN ({_marks(skip)}) ORDER BY next_check_at, created_at LIMIT ?",
+                f" AND id NOT IN ({_marks(skip)}){_kind(in_line)}"
+                " ORDER BY next_check_at, created_at LIMIT ?",
                 (now, *skip, limit),
             ) as cur:
                 rows = await cur.fetchall()
             return await self._with_tracks(rows)
 
-    async def earliest_check(self, skip: Collection[str] = ()) -> float | None:
-        """When the next open job not in ``skip`` is due; None when there is none."""
+    async def earliest_check(
+        self, skip: Collection[str] = (), *, in_line: bool | None = None
+    ) -> float | None:
+        """When the next open job not in ``skip`` (of the kind ``in_line`` says, as
+        for ``next_due``) is due; None when there is none."""
         async with self._lock:
             async with self._db.execute(
                 "SELECT MIN(next_check_at) FROM jobs WHERE closed_at IS NULL"  # noqa: S608
-                f" AND id NOT IN ({_marks(skip)})",
+                f" AND id NOT IN ({_marks(skip)}){_kind(in_line)}",
                 tuple(skip),
             ) as cur:
                 row = await cur.fetchone()
@@ -385,10 +401,8 @@ class JobStore:
         where = " AND provider = ?" if provider is not None else ""
         async with self._lock:
             async with self._db.execute(
-                "SELECT * FROM jobs WHERE closed_at IS NULL AND vendor_task_id IS NULL"  # noqa: S608
-                " AND submit_started_at IS NULL"
-                " AND state NOT IN ('failed', 'succeeded', 'cancelled')"
-                f"{where} ORDER BY ROW_NUMBER() OVER"
+                f"SELECT * FROM jobs WHERE closed_at IS NULL AND {_IN_LINE}{where}"  # noqa: S608
+                " ORDER BY ROW_NUMBER() OVER"
                 " (PARTITION BY user_id ORDER BY created_at, rowid), created_at, rowid",
                 () if provider is None else (provider,),
             ) as cur:
@@ -517,6 +531,13 @@ class JobStore:
             async for job_id, data in cur:
                 by_id[job_id].tracks.append(Track.model_validate_json(data))
         return jobs
+
+
+def _kind(in_line: bool | None) -> str:
+    """The condition ``next_due``'s ``in_line`` adds: waiting in line, or not."""
+    if in_line is None:
+        return ""
+    return f" AND {_IN_LINE}" if in_line else f" AND NOT ({_IN_LINE})"
 
 
 def _marks(values: Collection[Any]) -> str:
