@@ -44,7 +44,7 @@ class HelpCog(commands.Cog, name="Help"):
         guild_id, user = interaction.guild_id, interaction.user
         rules = await self.bot.rules.of(guild_id)
         manager = interaction.permissions.manage_guild
-        members, admins = self._commands()
+        members, admins = offered_commands(self.bot.tree)
         windows, _ = await member_windows(self.bot, guild_id, user.id, time.time())
         page = HelpPage(
             commands=members,
@@ -57,16 +57,22 @@ class HelpCog(commands.Cog, name="Help"):
         )
         await interaction.response.send_message(embeds=help_embeds(page), ephemeral=True)
 
-    def _commands(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-        """The slash commands on the tree: (everyone's, server managers' only)."""
-        everyone: list[tuple[str, str]] = []
-        managers: list[tuple[str, str]] = []
-        for command in self.bot.tree.get_commands(type=discord.AppCommandType.chat_input):
-            assert isinstance(command, app_commands.Command | app_commands.Group)
-            needs = command.default_permissions
-            listed = managers if needs is not None and needs.manage_guild else everyone
-            listed.append((command.name, command.description))
-        return everyone, managers
+
+def offered_commands(
+    tree: app_commands.CommandTree[Any],
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The slash commands on ``tree``: (everyone's, those for server managers only).
+
+    A command Discord shows only to members with Manage Server is a manager's.
+    """
+    everyone: list[tuple[str, str]] = []
+    managers: list[tuple[str, str]] = []
+    for command in tree.get_commands(type=discord.AppCommandType.chat_input):
+        assert isinstance(command, app_commands.Command | app_commands.Group)
+        needs = command.default_permissions
+        listed = managers if needs is not None and needs.manage_guild else everyone
+        listed.append((command.name, command.description))
+    return everyone, managers
 
 
 def _servers_own(rules: GuildRules) -> list[RuleSource]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 import discord
+from discord import app_commands
 
 from bot.ui.help import HelpPage, MemberRights, RuleSource, help_embeds, some
 from bot.ui.limits import DESCRIPTION, EMBEDS, TITLE, TOTAL, size
 from bot.ui.usage import Window
+from cogs.help import offered_commands
 
 ALLOWED = MemberRights(
     generate=True,
@@ -86,3 +88,27 @@ def test_a_long_list_of_mentions_ends_with_a_count_not_a_cut_mention() -> None:
     assert match is not None, listed[-80:]
     assert listed.count("<#") + int(match[1]) == 500
     assert len(listed) < 1000
+
+
+def test_commands_for_server_managers_are_listed_apart() -> None:
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(
+        discord.Client(intents=discord.Intents.none())
+    )
+
+    @app_commands.command(name="generate", description="Make two songs from a description.")
+    async def generate(interaction: discord.Interaction[discord.Client]) -> None: ...
+
+    @app_commands.command(name="settings", description="This server's rules.")
+    @app_commands.default_permissions(manage_guild=True)
+    async def settings(interaction: discord.Interaction[discord.Client]) -> None: ...
+
+    @app_commands.context_menu(name="Remix")
+    async def remix(
+        interaction: discord.Interaction[discord.Client], m: discord.Message
+    ) -> None: ...
+
+    for command in (generate, settings, remix):
+        tree.add_command(command)
+    everyone, managers = offered_commands(tree)
+    assert everyone == [("generate", "Make two songs from a description.")]
+    assert managers == [("settings", "This server's rules.")]

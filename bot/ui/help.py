@@ -7,7 +7,7 @@ Pure rendering of what the cog gathered; lists of channels and roles are cut wit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import discord
@@ -76,7 +76,7 @@ def channels(ids: Sequence[int]) -> str:
     return some([f"<#{i}>" for i in ids]) if ids else ANYWHERE
 
 
-def roles(ids: Sequence[int] | frozenset[int]) -> str:
+def roles(ids: Collection[int]) -> str:
     return some([f"<@&{i}>" for i in sorted(ids)])
 
 
@@ -94,31 +94,28 @@ def _command_lines(commands: Sequence[tuple[str, str]]) -> list[str]:
 
 def _member_lines(page: HelpPage) -> list[str]:
     rights = page.rights
-    lines = [f"**Make songs:** {_yes_or_only(rights.generate, rights.generate_roles)}"]
+    lines = [f"**Make songs:** {_yes_or(rights.generate, _only(rights.generate_roles))}"]
     if page.costly_operations:
         what = ", ".join(page.costly_operations)
-        lines.append(
-            f"**{what[0].upper()}{what[1:]}:** {_yes_or_only(rights.costly, rights.costly_roles)}"
-        )
-    lines.append(
-        "**Remix anyone's songs:** "
-        + (
-            "yes"
-            if rights.remix_others
-            else "no (only your own; members who can manage messages may)"
-        )
-    )
+        may = _yes_or(rights.costly, _only(rights.costly_roles))
+        lines.append(f"**{what[0].upper()}{what[1:]}:** {may}")
+    own = "only your own; members who can manage messages may"
+    lines.append(f"**Remix anyone's songs:** {_yes_or(rights.remix_others, own)}")
     lines.append(
         "**Cancel or delete others' songs:** "
-        + ("yes" if rights.manage_others else "no (needs Manage Messages)")
+        + _yes_or(rights.manage_others, "needs Manage Messages")
     )
     lines += [f"**{window.label}:** {left(window)}" for window in page.windows]
     lines.append(f"**Where songs are made:** {channels(page.song_channels)}")
     return lines
 
 
-def _yes_or_only(may: bool, allowed: frozenset[int]) -> str:
-    return "yes" if may else f"no (only members with {roles(allowed)})"
+def _yes_or(may: bool, why_not: str) -> str:
+    return "yes" if may else f"no ({why_not})"
+
+
+def _only(allowed: Collection[int]) -> str:
+    return f"only members with {roles(allowed)}"
 
 
 def _admin_lines(page: HelpPage) -> list[str]:
