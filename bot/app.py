@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.delivery import DiscordNotifier
 from bot.errors import StartupError
+from bot.guild_rules import GuildRulesBook
 from bot.jobs.costs import BudgetWatch
 from bot.jobs.pacing import Pacing
 from bot.jobs.runner import JobRunner
@@ -32,6 +33,7 @@ EXTENSIONS = (
     "cogs.cancel",
     "cogs.usage",
     "cogs.queue",
+    "cogs.help",
 )
 
 
@@ -73,6 +75,7 @@ class MusicBot(commands.Bot):
             quotas=settings.quotas,
             budget=settings.budget,
         )
+        self.rules = GuildRulesBook(settings)
         self.receiver = CallbackReceiver(
             callbacks, store, {p.name: p for p in self.providers}, self.runner.wake
         )
@@ -104,16 +107,15 @@ class MusicBot(commands.Bot):
             log.info("synced %d command(s) to guild %s", len(synced), guild_id)
 
     async def on_message(self, message: discord.Message) -> None:
-        """The bot has slash commands only: "@Bot help" gets a pointer to them, not an error.
+        """The bot has slash commands only: "@Bot help" gets a pointer to /help, not an error.
 
         Without the message-content intent Discord still delivers the text of a
         message that mentions the bot, which is all this needs.
         """
         if message.author.bot or self.user is None or not _addresses(message, self.user.id):
             return
-        names = ", ".join(f"/{command.name}" for command in self.tree.get_commands())
         try:
-            await message.reply(f"I answer slash commands: type / and pick one ({names}).")
+            await message.reply("I answer slash commands: type /help to see what I can do here.")
         except discord.HTTPException as exc:
             # Not allowed to speak in that channel, most likely: nothing to do about it.
             log.info("cannot answer a mention in channel %s: %s", message.channel.id, exc)

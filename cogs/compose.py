@@ -51,18 +51,25 @@ class UseDraftButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DR
 class ComposeCog(commands.Cog, name="Compose"):
     def __init__(self, bot: MusicBot) -> None:
         self.bot = bot
-        jobs = bot.jobs
+        # Each command, what a provider must do for it, and why it is missing otherwise.
+        offerable = (
+            ("compose", self._compose_command, Operation.CUSTOM, "no provider takes custom lyrics"),
+            ("lyrics", self._lyrics_command, Operation.WRITE_LYRICS, "no provider writes lyrics"),
+            ("cover", self._cover_command, Operation.COVER, "no provider does upload-cover"),
+        )
         self._commands: list[app_commands.Command[Any, ..., None]] = []
-        if jobs.offers(Operation.CUSTOM):
-            self._commands.append(self._compose_command())
-        if jobs.offers(Operation.WRITE_LYRICS):
-            self._commands.append(self._lyrics_command())
-        if jobs.offers(Operation.COVER):
-            self._commands.append(self._cover_command())
+        self._missing: list[str] = []
+        for name, build, operation, why in offerable:
+            if bot.jobs.offers(operation):
+                self._commands.append(build())
+            else:
+                self._missing.append(f"/{name} ({why})")
 
     async def cog_load(self) -> None:
         for command in self._commands:
             self.bot.tree.add_command(command)
+        if self._missing:
+            log.info("not offered: %s", ", ".join(self._missing))
         self.bot.add_dynamic_items(UseDraftButton)
 
     async def cog_unload(self) -> None:

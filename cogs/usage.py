@@ -29,8 +29,6 @@ _BALANCE_TIMEOUT = 10.0
 class UsageCog(commands.Cog, name="Usage"):
     def __init__(self, bot: MusicBot) -> None:
         self.bot = bot
-        settings = bot.settings
-        self._admission = Admission(settings.jobs.max_active_per_member, settings.quotas)
 
     @app_commands.command(
         name="usage", description="Your songs and quotas (and, for moderators, spending)."
@@ -47,18 +45,8 @@ class UsageCog(commands.Cog, name="Usage"):
         await interaction.followup.send(embeds=fit(embeds), ephemeral=True)
 
     async def _member(self, guild_id: int, user_id: int, now: float) -> discord.Embed:
-        store, quotas, month = self.bot.store, self.bot.settings.quotas, month_start(now)
-        used = await store.counted(guild_id, user_id, min(now - WEEK, month))
-        weight = self._admission.weight
-
-        def since(start: float) -> int:
-            return sum(weight(op) for at, op in used if at > start)
-
-        windows = [
-            Window("Last 24 hours", since(now - DAY), quotas.member_per_day),
-            Window("Last 7 days", since(now - WEEK), quotas.member_per_week),
-        ]
-        month_songs = sum(1 for at, _ in used if at >= month)
+        windows, month_songs = await member_windows(self.bot, guild_id, user_id, now)
+        store, month = self.bot.store, month_start(now)
         spending = {
             user: spent for user, spent, _ in await store.spending_by_member(guild_id, month)
         }
@@ -78,6 +66,27 @@ class UsageCog(commands.Cog, name="Usage"):
             by_day=await store.spending_by_day(guild_id, month),
             balances=[(p.name, b) for p, b in zip(self.bot.providers, balances, strict=True) if b],
         )
+
+
+async def member_windows(
+    bot: MusicBot, guild_id: int, user_id: int, now: float
+) -> tuple[list[Window], int]:
+    """A member's quota windows (what they used of each limit) and their songs this month.
+
+    /usage and /help both show these, counted the way the quota counts them.
+    """
+    quotas, month = bot.settings.quotas, month_start(now)
+    used = await bot.store.counted(guild_id, user_id, min(now - WEEK, month))
+    weight = Admission(bot.settings.jobs.max_active_per_member, quotas).weight
+
+    def since(start: float) -> int:
+        return sum(weight(op) for at, op in used if at > start)
+
+    windows = [
+        Window("Last 24 hours", since(now - DAY), quotas.member_per_day),
+        Window("Last 7 days", since(now - WEEK), quotas.member_per_week),
+    ]
+    return windows, sum(1 for at, _ in used if at >= month)
 
 
 async def _balance(provider: Provider) -> str | None:

@@ -34,7 +34,7 @@ class ServerSpending:
 
 
 def member_embed(windows: Sequence[Window], month_songs: int, spent: float | None) -> discord.Embed:
-    lines = [f"**{w.label}:** {_songs(w.used)} · {_left(w)}" for w in windows]
+    lines = [f"**{w.label}:** {_songs(w.used)} · {left(w)}" for w in windows]
     lines.append(f"**This month (UTC):** {_songs(month_songs)}")
     if spent is not None:
         lines.append(f"**Your spending this month:** {usd(spent)}")
@@ -67,7 +67,8 @@ def server_embeds(spending: ServerSpending) -> list[discord.Embed]:
     return embeds
 
 
-def _left(window: Window) -> str:
+def left(window: Window) -> str:
+    """What is left of a quota window, in words."""
     if not window.limit:
         return "no limit"
     return f"{max(window.limit - window.used, 0)} of {window.limit} left"

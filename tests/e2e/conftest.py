@@ -7,6 +7,7 @@ import pytest
 import pytest_asyncio
 
 from tests.e2e.botproc import KIE_KEY, TEST_MEDIA, TOKEN, BotProcess, bot_config, kie_provider
+from tests.fakes.apixo import ApixoEmulator
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.kie import KieEmulator
 
@@ -27,6 +28,15 @@ async def discord_fake() -> AsyncIterator[FakeDiscord]:
 @pytest_asyncio.fixture
 async def kie() -> AsyncIterator[KieEmulator]:
     emulator = KieEmulator(generation_seconds=1.5)
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+@pytest_asyncio.fixture
+async def apixo() -> AsyncIterator[ApixoEmulator]:
+    """APIXO: custom mode, but no lyrics writing, no uploads, no follow-ups."""
+    emulator = ApixoEmulator(generation_seconds=1.0)
     await emulator.start()
     yield emulator
     await emulator.stop()

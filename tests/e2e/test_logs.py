@@ -56,7 +56,7 @@ async def test_start_up_raises_no_voice_alarm(bots: Launcher) -> None:
     assert "discord.client: logging in using static token" in bot.log
 
 
-async def test_mentioning_the_bot_with_a_word_points_to_the_slash_commands(
+async def test_mentioning_the_bot_with_a_word_points_to_help(
     bots: Launcher, discord_fake: FakeDiscord, member: int
 ) -> None:
     bot = await bots.start()
@@ -67,8 +67,12 @@ async def test_mentioning_the_bot_with_a_word_points_to_the_slash_commands(
     [reply] = bot_messages(discord_fake)
     assert reply.message_reference is not None
     assert reply.message_reference["message_id"] == str(asked.id)
-    for command in ("/generate", "/compose", "/history"):
-        assert command in reply.content
+    assert "/help" in reply.content
+    assert "/generate" not in reply.content  # one short pointer, not a list
+    # The reply pings no one, not even the member it answers.
+    assert reply.allowed_mentions is not None
+    assert reply.allowed_mentions.get("parse") == []
+    assert not reply.allowed_mentions.get("replied_user")
     await bot.stop()
     assert "CommandNotFound" not in bot.log
     assert " ERROR " not in bot.log

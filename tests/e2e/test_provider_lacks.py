@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest_asyncio
-
 from tests.e2e.botproc import vendor_provider
 from tests.e2e.conftest import Launcher
 from tests.e2e.helpers import custom_ids, generate, wait_done, wait_results
 from tests.fakes.apixo import ApixoEmulator
 from tests.fakes.discord import FakeDiscord
-
-
-@pytest_asyncio.fixture
-async def apixo() -> AsyncIterator[ApixoEmulator]:
-    emulator = ApixoEmulator(generation_seconds=1.0)
-    await emulator.start()
-    yield emulator
-    await emulator.stop()
 
 
 async def test_actions_the_provider_lacks_are_not_offered(
