@@ -9,9 +9,11 @@ from collections.abc import Sequence
 import discord
 from discord.ext import commands
 
+from bot.audit import AuditLog
 from bot.config import Settings
 from bot.delivery import DiscordNotifier
 from bot.errors import StartupError
+from bot.guild_rules import GuildRulesBook
 from bot.jobs.costs import BudgetWatch
 from bot.jobs.pacing import Pacing
 from bot.jobs.runner import JobRunner
@@ -32,6 +34,7 @@ EXTENSIONS = (
     "cogs.cancel",
     "cogs.usage",
     "cogs.queue",
+    "cogs.moderation",
 )
 
 
@@ -49,6 +52,8 @@ class MusicBot(commands.Bot):
         self.settings = settings
         self.store = store
         self.providers = list(providers)
+        self.rules = GuildRulesBook(settings)
+        self.audit = AuditLog(self, self.rules)
         callbacks = settings.callbacks
         self.runner = JobRunner(
             store,
@@ -57,6 +62,7 @@ class MusicBot(commands.Bot):
                 self,
                 lambda job: self.jobs.operations_of(job),
                 BudgetWatch(store, settings.budget, clock=time.time),
+                audit=self.audit,
             ),
             settings.jobs,
             callback_url=lambda job: callback_url_for(callbacks, job),
@@ -72,6 +78,7 @@ class MusicBot(commands.Bot):
             settings.jobs,
             quotas=settings.quotas,
             budget=settings.budget,
+            audit=self.audit,
         )
         self.receiver = CallbackReceiver(
             callbacks, store, {p.name: p for p in self.providers}, self.runner.wake
