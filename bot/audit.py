@@ -59,7 +59,10 @@ class AuditLog:
         """Log a job that is done or failed (called as its last progress is shown)."""
         if job.stage is Stage.DONE:
             cost = f"${job.cost_usd:.2f}" if job.cost_usd is not None else "cost unknown"
-            self._post(job.guild_id, f"✅ Job `{job.id}` finished ({cost}): {job.result_link}")
+            self._post(
+                job.guild_id,
+                f"✅ Job `{job.id}` of <@{job.user_id}> finished ({cost}): {job.result_link}",
+            )
         elif job.stage is Stage.FAILED and job.failure is FailureReason.CONTENT_POLICY:
             vendor = quote(f"{job.failure_code} {job.failure_detail}".strip(), 200)
             self._post(

@@ -24,7 +24,7 @@ ADMIN = VIEW_CHANNEL | SEND_MESSAGES | MANAGE_GUILD
 
 
 async def start_with_audit(
-    bots: Launcher, discord_fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+    bots: Launcher, discord_fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch, extra: str = ""
 ) -> int:
     """Start the bot with an audit channel; returns the channel's id.
 
@@ -33,7 +33,7 @@ async def start_with_audit(
     """
     audit = discord_fake.add_channel("audit")
     monkeypatch.setenv("SUNO_BOT_TEST_AUDIT_CHANNEL", str(audit))
-    await bots.start()
+    await bots.start(extra=extra)
     return audit
 
 
@@ -185,3 +185,20 @@ async def test_jobs_and_vendor_refusals_appear_in_the_audit_channel(
         assert message.allowed_mentions is not None, finished
         assert message.allowed_mentions["parse"] == []
         assert not message.allowed_mentions.get("users")
+
+
+async def test_a_quota_refusal_appears_in_the_audit_channel(
+    bots: Launcher,
+    discord_fake: FakeDiscord,
+    kie: KieEmulator,
+    member: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    audit = await start_with_audit(
+        bots, discord_fake, monkeypatch, extra="[quotas]\nmember_per_day = 1"
+    )
+    assert "Queued" in response_text(await generate(discord_fake, member, prompt="first"))
+    refused = await generate(discord_fake, member, prompt="second")
+    assert "daily quota" in response_text(refused)
+    line = await wait_audit(discord_fake, audit, "Refused", "daily quota")
+    assert "“second”" in line
