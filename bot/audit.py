@@ -36,7 +36,7 @@ class AuditLog:
         request = job.request
         self._post(
             job.guild_id,
-            f"🎵 <@{job.user_id}> asked for a {NOUNS[request.operation]} (job `{job.id}`,"
+            f"🎵 <@{job.user_id}> queued a {NOUNS[request.operation]} (job `{job.id}`,"
             f" {job.provider}): {_asked(request)}",
         )
 
