@@ -202,3 +202,21 @@ async def test_a_quota_refusal_appears_in_the_audit_channel(
     assert "daily quota" in response_text(refused)
     line = await wait_audit(discord_fake, audit, "Refused", "daily quota")
     assert "“second”" in line
+
+
+async def test_an_audit_line_that_cannot_be_posted_holds_up_nothing(
+    bots: Launcher,
+    discord_fake: FakeDiscord,
+    kie: KieEmulator,
+    member: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    audit = await start_with_audit(bots, discord_fake, monkeypatch)
+    # The bot lost access to the audit channel: every line there is refused.
+    discord_fake.fail_next(
+        "POST", f"/channels/{audit}/messages", status=403, body={"code": 50001}, count=10
+    )
+    assert "Queued" in response_text(await generate(discord_fake, member, prompt="go on"))
+    await wait_results(discord_fake, 1)
+    assert audit_lines(discord_fake, audit) == []
+    assert "audit line for guild" in bots.started[-1].log
