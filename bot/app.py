@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import discord
 from discord.ext import commands
 
+from bot.audit import AuditLog
 from bot.config import Settings
 from bot.delivery import DiscordNotifier
 from bot.errors import StartupError
@@ -34,6 +35,7 @@ EXTENSIONS = (
     "cogs.usage",
     "cogs.queue",
     "cogs.help",
+    "cogs.moderation",
 )
 
 
@@ -51,6 +53,8 @@ class MusicBot(commands.Bot):
         self.settings = settings
         self.store = store
         self.providers = list(providers)
+        self.rules = GuildRulesBook(settings)
+        self.audit = AuditLog(self, self.rules)
         callbacks = settings.callbacks
         self.runner = JobRunner(
             store,
@@ -59,6 +63,7 @@ class MusicBot(commands.Bot):
                 self,
                 lambda job: self.jobs.operations_of(job),
                 BudgetWatch(store, settings.budget, clock=time.time),
+                audit=self.audit,
             ),
             settings.jobs,
             callback_url=lambda job: callback_url_for(callbacks, job),
@@ -74,8 +79,8 @@ class MusicBot(commands.Bot):
             settings.jobs,
             quotas=settings.quotas,
             budget=settings.budget,
+            audit=self.audit,
         )
-        self.rules = GuildRulesBook(settings)
         self.receiver = CallbackReceiver(
             callbacks, store, {p.name: p for p in self.providers}, self.runner.wake
         )

@@ -15,10 +15,11 @@ from typing import Any
 import aiohttp
 import discord
 
+from bot.audit import AuditLog
 from bot.errors import StorageError
 from bot.jobs.costs import BudgetWatch
 from bot.jobs.estimates import LinePlace
-from bot.jobs.models import Job
+from bot.jobs.models import Job, Stage
 from bot.jobs.notifier import DeliveryError, FetchedFile, TrackFiles
 from bot.providers.base import Operation
 from bot.ui.actions import files_view, reaction_hint, result_view
@@ -49,11 +50,13 @@ class DiscordNotifier:
         client: discord.Client,
         operations: Callable[[Job], frozenset[Operation]],
         budget: BudgetWatch | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         """``operations(job)``: what the provider behind ``job`` offers, for its buttons."""
         self._client = client
         self._operations = operations
         self._budget = budget
+        self._audit = audit
 
     async def charged(self, job: Job) -> None:
         """Post the budget warning, without pinging anyone, when ``job`` took spending past it."""
@@ -77,9 +80,12 @@ class DiscordNotifier:
 
     async def show_progress(self, job: Job, place: LinePlace | None = None) -> int:
         try:
-            return await self._post_or_edit_progress(job, place)
+            message_id = await self._post_or_edit_progress(job, place)
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             raise _as_delivery_error("progress", exc) from None
+        if self._audit is not None and job.stage in (Stage.DONE, Stage.FAILED):
+            self._audit.ended(job)  # once its last word is shown
+        return message_id
 
     async def _post_or_edit_progress(self, job: Job, place: LinePlace | None) -> int:
         channel = self._channel(job)

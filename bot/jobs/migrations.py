@@ -96,4 +96,14 @@ MIGRATIONS: Sequence[str] = (
         PRIMARY KEY (guild_id, month)
     );
     """,
+    # A server's own blocked words and artist names (bot.moderation), on top of
+    # the shipped default lists; terms are stored normalised.
+    """
+    CREATE TABLE blocked_terms (
+        guild_id INTEGER NOT NULL,
+        term TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        PRIMARY KEY (guild_id, term)
+    );
+    """,
 )

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from bot.jobs.estimates import LinePlace
 from bot.jobs.models import Job
-from bot.providers.base import OutputFile, Track
+from bot.providers.base import GenerateRequest, OutputFile, Track
 
 
 @dataclass(frozen=True)
@@ -70,3 +70,19 @@ class Notifier(Protocol):
 
         Best effort, once, after delivery gave up for good: never raises.
         """
+
+
+class JobAudit(Protocol):
+    """The moderators' log of every request, as the job side sees it.
+
+    Both calls return at once and never raise: a lost log line never holds up
+    or breaks a member's request.
+    """
+
+    def accepted(self, job: Job) -> None:
+        """``job`` was stored and will be made."""
+
+    def refused(
+        self, request: GenerateRequest, guild_id: int, user_id: int, why: Exception
+    ) -> None:
+        """``request`` was refused (``why`` is the ``InputError``); nothing was stored."""

@@ -12,10 +12,12 @@ from bot.config import BudgetSettings, JobSettings, QuotaSettings
 from bot.errors import InputError
 from bot.jobs.costs import month_start
 from bot.jobs.models import Job
+from bot.jobs.notifier import JobAudit
 from bot.jobs.quotas import Admission
 from bot.jobs.runner import JobRunner
 from bot.jobs.store import JobStore
 from bot.jobs.validation import check_generate, check_theme
+from bot.moderation import Blocklist, check_request, default_terms
 from bot.providers.base import (
     GenerateRequest,
     LyricsDraft,
@@ -49,6 +51,7 @@ class JobService:
         quotas: QuotaSettings | None = None,
         budget: BudgetSettings | None = None,
         clock: Callable[[], float] = time.time,
+        audit: JobAudit | None = None,
     ) -> None:
         self._store = store
         self._runner = runner
@@ -61,6 +64,8 @@ class JobService:
             self._price,
         )
         self._clock = clock
+        self._audit = audit
+        self._default_blocked = [term for term, _ in default_terms()]
 
     def offered_models(self) -> dict[str, ModelSpec]:
         """Catalog models at least one configured provider can run, in catalog order."""
@@ -103,9 +108,33 @@ class JobService:
         """Store a new job and start it. Raises ``InputError`` and then stores nothing.
 
         ``parent`` is the job a remix, extension or conversion comes from, and
-        ``parent_track`` (1-based) the track a follow-up works on.
+        ``parent_track`` (1-based) the track a follow-up works on. Every
+        refusal and every accepted job goes to the audit log.
         """
+        try:
+            job = await self._create(
+                request, guild_id, channel_id, user_id, upload_limit, parent, parent_track
+            )
+        except InputError as exc:
+            if self._audit is not None:
+                self._audit.refused(request, guild_id, user_id, exc)
+            raise
+        if self._audit is not None:
+            self._audit.accepted(job)
+        return job
+
+    async def _create(
+        self,
+        request: GenerateRequest,
+        guild_id: int,
+        channel_id: int,
+        user_id: int,
+        upload_limit: int | None,
+        parent: Job | None,
+        parent_track: int | None,
+    ) -> Job:
         check_generate(request, self.offered_models())
+        await self._check_blocked(request, guild_id)
         provider = self._provider_for(request, parent)
         now = self._clock()
         job = Job(
@@ -135,6 +164,11 @@ class JobService:
             raise InputError(refusal)
         self._runner.start(job)
         return job
+
+    async def _check_blocked(self, request: GenerateRequest, guild_id: int) -> None:
+        """Raise ``Blocked`` when a field names a term of the default or the server's list."""
+        server = [term for term, _ in await self._store.blocked_terms(guild_id)]
+        check_request(request, Blocklist.of([*self._default_blocked, *server]))
 
     async def cancel(self, job: Job) -> Cancelled | None:
         """Cancel ``job`` while it is being made; None when it ended or its delivery began.

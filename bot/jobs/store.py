@@ -264,6 +264,30 @@ class JobStore:
             )
         return cursor.rowcount == 1
 
+    async def blocked_terms(self, guild_id: int) -> list[tuple[str, str]]:
+        """The server's own blocked terms and their kinds, by kind then term."""
+        return await self._rows(
+            "SELECT term, kind FROM blocked_terms WHERE guild_id = ? ORDER BY kind, term",
+            (guild_id,),
+        )
+
+    async def block_term(self, guild_id: int, term: str, kind: str) -> bool:
+        """Add ``term`` to the server's list; False if it was there already."""
+        async with self._writing():
+            cursor = await self._db.execute(
+                "INSERT OR IGNORE INTO blocked_terms (guild_id, term, kind) VALUES (?, ?, ?)",
+                (guild_id, term, kind),
+            )
+        return cursor.rowcount == 1
+
+    async def unblock_term(self, guild_id: int, term: str) -> bool:
+        """Take ``term`` off the server's list; False if it was not on it."""
+        async with self._writing():
+            cursor = await self._db.execute(
+                "DELETE FROM blocked_terms WHERE guild_id = ? AND term = ?", (guild_id, term)
+            )
+        return cursor.rowcount == 1
+
     async def update(self, job: Job, *fields: str, durable: bool = False) -> None:
         """Persist the named fields of ``job`` (its in-memory copy is the source).
 

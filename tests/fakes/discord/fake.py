@@ -260,13 +260,21 @@ class FakeDiscord:
         *,
         user_id: int,
         channel_id: int | None = None,
+        override: bool = False,
     ) -> FakeInteraction:
-        """Run "/name" (or "/group sub") as ``user_id``; returns once it is dispatched."""
+        """Run "/name" (or "/group sub") as ``user_id``; returns once it is dispatched.
+
+        Like Discord, a member without a command's ``default_member_permissions``
+        cannot run it (``PermissionError``), unless the server's admins opened it
+        to them in the Integrations settings: ``override``.
+        """
         top, *path = name.split()
         command = self.world.find_command(top)
         if command is None:
             synced = [c["name"] for c in self.world.commands]
             raise LookupError(f"/{top} is not a synced command (synced: {synced})")
+        if not override and not self.world.may_use(command, user_id):
+            raise PermissionError(f"/{top} is hidden from this member (default permissions)")
         data = command_data(self.world, command, path, dict(options or {}))
         channel = channel_id or self.world.channel_id
         return await self._dispatch_interaction(

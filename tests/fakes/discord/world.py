@@ -173,6 +173,15 @@ class World:
             value |= self.roles[role_id].permissions
         return ALL_PERMISSIONS if value & ADMINISTRATOR else value
 
+    def may_use(self, command: Json, user_id: int) -> bool:
+        """Whether Discord offers ``command`` to the member: its default permissions
+        ("0": administrators only) are all theirs."""
+        raw = command.get("default_member_permissions")
+        if raw is None:
+            return True
+        have, needed = self.member_permissions(user_id), int(raw)
+        return have == ALL_PERMISSIONS if needed == 0 else have & needed == needed
+
     def upload_limit(self, channel_id: int | None = None) -> int:
         channel = self.channels.get(channel_id) if channel_id is not None else None
         if channel is not None and channel.guild_id is None:

@@ -1,0 +1,99 @@
+"""/blocklist: a server's admins extend the blocked words and artist names.
+
+Only members with Manage Server see it (Discord's default permissions) and the
+bot checks again, since admins can open a command to others. Terms are stored
+normalised, as they are matched (bot.moderation); answers are private, so a
+listed term is shown back only to the admin who asked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import MusicBot
+from bot.errors import InputError
+from bot.moderation import Kind, default_terms, normalise
+from bot.ui.limits import chunks, fit
+from bot.ui.text import quote
+
+Interaction = discord.Interaction[Any]
+_TERM_LIMIT = 100
+
+
+def _term(text: str) -> str:
+    term = normalise(text)
+    if not term:
+        raise InputError("That term has no letters or digits: nothing to block.")
+    return term
+
+
+def _shown(term: str) -> str:
+    return f"“{quote(term, _TERM_LIMIT)}”"
+
+
+class ModerationCog(commands.Cog, name="Moderation"):
+    blocklist = app_commands.Group(
+        name="blocklist",
+        description="Words and artist names songs may not use on this server.",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, bot: MusicBot) -> None:
+        self.bot = bot
+
+    @blocklist.command(name="add", description="Block a word, phrase or artist name.")
+    @app_commands.describe(term="The word, phrase or name", kind="A word or an artist")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def add(
+        self,
+        interaction: Interaction,
+        term: app_commands.Range[str, 1, _TERM_LIMIT],
+        kind: Kind = "word",
+    ) -> None:
+        assert interaction.guild_id is not None
+        normalised = _term(term)
+        added = await self.bot.store.block_term(interaction.guild_id, normalised, kind)
+        verb = "Blocked" if added else "Already blocked:"
+        await interaction.response.send_message(
+            f"{verb} {kind} {_shown(normalised)} in every prompt, style, title and lyrics.",
+            ephemeral=True,
+        )
+
+    @blocklist.command(name="remove", description="Unblock a term this server added.")
+    @app_commands.describe(term="The word, phrase or name")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def remove(
+        self, interaction: Interaction, term: app_commands.Range[str, 1, _TERM_LIMIT]
+    ) -> None:
+        assert interaction.guild_id is not None
+        normalised = _term(term)
+        if await self.bot.store.unblock_term(interaction.guild_id, normalised):
+            text = f"Unblocked {_shown(normalised)}."
+        elif normalised in {t for t, _ in default_terms()}:
+            text = f"{_shown(normalised)} is on the default list that ships with the bot."
+        else:
+            text = f"{_shown(normalised)} is not on this server's list."
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @blocklist.command(name="list", description="The terms this server blocks.")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def show(self, interaction: Interaction) -> None:
+        assert interaction.guild_id is not None
+        own = await self.bot.store.blocked_terms(interaction.guild_id)
+        lines = [f"{kind}: {_shown(term)}" for term, kind in own] or ["(none added here)"]
+        embeds = [
+            discord.Embed(title="Blocked on this server", description=chunk)
+            for chunk in chunks(lines)
+        ]
+        note = f"Plus {len(default_terms())} terms from the default list that ships with the bot."
+        await interaction.response.send_message(note, embeds=fit(embeds), ephemeral=True)
+
+
+async def setup(bot: commands.Bot) -> None:
+    assert isinstance(bot, MusicBot)
+    await bot.add_cog(ModerationCog(bot))
