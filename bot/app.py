@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.delivery import DiscordNotifier
 from bot.errors import StartupError
+from bot.guild_rules import GuildRulesBook
 from bot.jobs.costs import BudgetWatch
 from bot.jobs.pacing import Pacing
 from bot.jobs.runner import JobRunner
@@ -32,6 +33,7 @@ EXTENSIONS = (
     "cogs.cancel",
     "cogs.usage",
     "cogs.queue",
+    "cogs.settings",
 )
 
 
@@ -73,6 +75,7 @@ class MusicBot(commands.Bot):
             quotas=settings.quotas,
             budget=settings.budget,
         )
+        self.rules = GuildRulesBook(store, settings)
         self.receiver = CallbackReceiver(
             callbacks, store, {p.name: p for p in self.providers}, self.runner.wake
         )
