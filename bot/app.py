@@ -52,13 +52,14 @@ class MusicBot(commands.Bot):
         self.store = store
         self.providers = list(providers)
         callbacks = settings.callbacks
+        self.rules = GuildRulesBook(store, settings)
         self.runner = JobRunner(
             store,
             self.providers,
             DiscordNotifier(
                 self,
                 lambda job: self.jobs.operations_of(job),
-                BudgetWatch(store, settings.budget, clock=time.time),
+                BudgetWatch(store, settings.budget, clock=time.time, budget_of=self._budget_of),
             ),
             settings.jobs,
             callback_url=lambda job: callback_url_for(callbacks, job),
@@ -75,10 +76,12 @@ class MusicBot(commands.Bot):
             quotas=settings.quotas,
             budget=settings.budget,
         )
-        self.rules = GuildRulesBook(store, settings)
         self.receiver = CallbackReceiver(
             callbacks, store, {p.name: p for p in self.providers}, self.runner.wake
         )
+
+    async def _budget_of(self, guild_id: int) -> float:
+        return (await self.rules.of(guild_id)).monthly_usd
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.botproc import kie_provider
 from tests.e2e.conftest import Launcher
-from tests.e2e.helpers import generate, private_text, response_text
+from tests.e2e.helpers import bot_messages, generate, private_text, response_text
 from tests.fakes.discord import FakeDiscord, FakeInteraction
 from tests.fakes.kie import KieEmulator
 
@@ -131,3 +132,32 @@ async def test_a_role_quota_is_more_generous_and_a_negative_one_is_refused(
     assert "daily quota of 3 songs" in response_text(
         await generate(discord_fake, supporter, prompt="s4")
     )
+
+
+async def test_the_servers_budget_overrides_config_for_refusals_warnings_and_usage(
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+) -> None:
+    await bots.start(
+        providers=kie_provider(kie.base_url, price_per_task_usd=0.45),
+        jobs="max_active_per_member = 10",
+        extra="[budget]\nmonthly_usd = 100",
+    )
+    admin = discord_fake.add_member("admin", permissions=MANAGE_GUILD)
+    await settings(discord_fake, admin, "budget", usd_per_month=0.5)
+
+    assert "Queued" in response_text(await generate(discord_fake, member, prompt="song 1"))
+    await discord_fake.wait_for(lambda: len(kie.submits) == 1, timeout=20)
+    # $0.45 of $0.50: past 80%, the moderators are warned against the server's budget.
+    await discord_fake.wait_for(
+        lambda: any("monthly budget" in m.content for m in bot_messages(discord_fake)),
+        timeout=20,
+    )
+    warning = next(m.content for m in bot_messages(discord_fake) if "monthly budget" in m.content)
+    assert "$0.45 of its $0.50 monthly budget" in warning
+    assert "Queued" in response_text(await generate(discord_fake, member, prompt="song 2"))
+    refused = await generate(discord_fake, member, prompt="song 3")
+    assert "This server has spent its monthly budget of $0.50" in response_text(refused)
+
+    shown = await discord_fake.slash_command("usage", {}, user_id=admin)
+    await discord_fake.wait_for(lambda: bool(shown.followups), timeout=20)
+    assert "$0.50" in str(shown.followups[-1].embeds)
