@@ -161,3 +161,31 @@ async def test_the_servers_budget_overrides_config_for_refusals_warnings_and_usa
     shown = await discord_fake.slash_command("usage", {}, user_id=admin)
     await discord_fake.wait_for(lambda: bool(shown.followups), timeout=20)
     assert "$0.50" in str(shown.followups[-1].embeds)
+
+
+async def test_default_model_and_audit_channel_are_stored_and_a_bad_audit_channel_refused(
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+) -> None:
+    audit = discord_fake.add_channel("mod-log")
+    muted = discord_fake.add_channel("muted", bot_denied=SEND_MESSAGES)
+    bot_not_admin(discord_fake)
+    await bots.start(jobs='default_model = "v5"')
+    admin = discord_fake.add_member("admin", permissions=MANAGE_GUILD)
+
+    await settings(discord_fake, admin, "default-model", model="v4.5")
+    assert "Queued" in response_text(await generate(discord_fake, member, prompt="no model"))
+    await discord_fake.wait_for(lambda: len(kie.submits) == 1, timeout=20)
+    assert kie.submits[0]["model"] == "V4_5"
+
+    refused = await settings(discord_fake, admin, "audit-channel", channel=muted)
+    assert f"I cannot post in <#{muted}>" in private_text(refused)
+    shown = private_text(await settings(discord_fake, admin, "show"))
+    assert "**audit_channel**: none (config.toml)" in shown
+    await settings(discord_fake, admin, "audit-channel", channel=audit)
+    shown = private_text(await settings(discord_fake, admin, "show"))
+    assert f"**audit_channel**: <#{audit}> (server)" in shown
+    assert "**default_model**: v4.5 (server)" in shown
+    # No channel: logging off (config.toml has no audit channel).
+    await settings(discord_fake, admin, "audit-channel")
+    shown = private_text(await settings(discord_fake, admin, "show"))
+    assert "**audit_channel**: none (config.toml)" in shown
