@@ -6,7 +6,15 @@ import pytest
 
 from tests.e2e.botproc import kie_provider
 from tests.e2e.conftest import Launcher
-from tests.e2e.helpers import bot_messages, generate, private_text, response_text
+from tests.e2e.helpers import (
+    answered,
+    bot_messages,
+    generate,
+    private_text,
+    response_text,
+    wait_done,
+    wait_results,
+)
 from tests.fakes.discord import FakeDiscord, FakeInteraction
 from tests.fakes.kie import KieEmulator
 
@@ -189,3 +197,29 @@ async def test_default_model_and_audit_channel_are_stored_and_a_bad_audit_channe
     await settings(discord_fake, admin, "audit-channel")
     shown = private_text(await settings(discord_fake, admin, "show"))
     assert "**audit_channel**: none (config.toml)" in shown
+
+
+async def test_remix_by_and_song_channels_apply_to_buttons_of_earlier_songs(
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+) -> None:
+    music = discord_fake.add_channel("music")
+    await bots.start()  # config.toml: anyone may remix
+    admin = discord_fake.add_member("admin", permissions=MANAGE_GUILD)
+    await generate(discord_fake, member, prompt="a song about lighthouses")
+    [result] = await wait_results(discord_fake, 1)
+    await wait_done(discord_fake)
+    job = result.embeds[0]["footer"]["text"].split(" ")[1]
+
+    await settings(discord_fake, admin, "remix-by", who="requester")
+    bob = discord_fake.add_member("bob")
+    refused = await answered(
+        await discord_fake.click_button(result.id, f"song:remix:{job}", user_id=bob)
+    )
+    assert "only" in private_text(refused)
+
+    await settings(discord_fake, admin, "channel add", channel=music)
+    pointed = await answered(
+        await discord_fake.click_button(result.id, f"song:remix:{job}", user_id=member)
+    )
+    assert private_text(pointed) == f"Songs are made in <#{music}>."
+    assert len(kie.submits) == 1
