@@ -57,8 +57,8 @@ class SettingsCog(
 
     @channel.command(name="add", description="Make songs in this channel too.")
     async def channel_add(self, interaction: Interaction, channel: discord.TextChannel) -> None:
-        _check_postable(interaction, channel)
         rules = await self.bot.rules.of(await self._guild(interaction))
+        _check_postable(interaction, channel)
         said = f"Songs are made in {channel.mention} now."
         await self._set(interaction, "song_channels", rules.song_channels | {channel.id}, said)
 
@@ -129,6 +129,7 @@ class SettingsCog(
     async def audit_channel(
         self, interaction: Interaction, channel: discord.TextChannel | None = None
     ) -> None:
+        await self._guild(interaction)  # Manage Server first, then the channel
         if channel is None:
             await self._set(interaction, "audit_channel", None, "No audit channel now.")
             return
