@@ -36,6 +36,7 @@ EXTENSIONS = (
     "cogs.queue",
     "cogs.help",
     "cogs.moderation",
+    "cogs.settings",
 )
 
 
@@ -53,7 +54,7 @@ class MusicBot(commands.Bot):
         self.settings = settings
         self.store = store
         self.providers = list(providers)
-        self.rules = GuildRulesBook(settings)
+        self.rules = GuildRulesBook(store, settings)
         self.audit = AuditLog(self, self.rules)
         callbacks = settings.callbacks
         self.runner = JobRunner(
@@ -62,7 +63,7 @@ class MusicBot(commands.Bot):
             DiscordNotifier(
                 self,
                 lambda job: self.jobs.operations_of(job),
-                BudgetWatch(store, settings.budget, clock=time.time),
+                BudgetWatch(store, settings.budget, clock=time.time, budget_of=self._budget_of),
                 audit=self.audit,
             ),
             settings.jobs,
@@ -84,6 +85,9 @@ class MusicBot(commands.Bot):
         self.receiver = CallbackReceiver(
             callbacks, store, {p.name: p for p in self.providers}, self.runner.wake
         )
+
+    async def _budget_of(self, guild_id: int) -> float:
+        return (await self.rules.of(guild_id)).monthly_usd
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:

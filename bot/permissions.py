@@ -3,14 +3,15 @@
 The member who asked for a song, and members with Manage Messages, may
 extend, delete or cancel it. Anyone may read its lyrics, and remix it or convert it
 (WAV, stems, video) unless the admin limits that to the requester
-(``[actions] remix_by``).
+(``[actions] remix_by``, or the server's /settings).
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 import discord
 
-from bot.config import ActionSettings
 from bot.jobs.models import Job
 from bot.ui.actions import Action
 
@@ -25,9 +26,16 @@ _REMIXES = frozenset({Action.REMIX, Action.EDIT, Action.WAV, Action.STEMS, Actio
 
 
 def refusal(
-    action: Action, job: Job, user_id: int, *, manage_messages: bool, settings: ActionSettings
+    action: Action,
+    job: Job,
+    user_id: int,
+    *,
+    manage_messages: bool,
+    remix_by: Literal["everyone", "requester"],
 ) -> str | None:
-    """Why ``user_id`` may not do ``action`` to ``job``, in words for them; None if they may."""
+    """Why ``user_id`` may not do ``action`` to ``job``, in words for them; None if they may.
+
+    ``remix_by`` is the server's rule (``GuildRules.remix_by``)."""
     if user_id == job.user_id or manage_messages:
         return None
     if action in _OWNER_ONLY:
@@ -35,7 +43,7 @@ def refusal(
             f"Only <@{job.user_id}>, who asked for this song, or a member who can manage "
             f"messages can {action.value} it."
         )
-    if action in _REMIXES and settings.remix_by == "requester":
+    if action in _REMIXES and remix_by == "requester":
         return (
             f"On this server only <@{job.user_id}>, who asked for this song, or a member "
             f"who can manage messages can {action.value} it."

@@ -70,7 +70,7 @@ class CancelCog(commands.Cog, name="Cancel"):
             job,
             interaction.user.id,
             manage_messages=interaction.permissions.manage_messages,
-            settings=self.bot.settings.actions,
+            remix_by=(await self.bot.rules.of(job.guild_id)).remix_by,
         )
         if reason is not None:
             raise InputError(reason)

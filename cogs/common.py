@@ -8,11 +8,17 @@ import discord
 from discord import app_commands
 
 from bot.errors import InputError
+from bot.guild_rules import GuildRules, member_quota
 from bot.jobs.models import Job
 from bot.jobs.service import JobService
 from bot.permissions import SONG_CHANNEL
-from bot.providers.base import GenerateRequest
+from bot.providers.base import GenerateRequest, Operation
 from bot.ui.text import quote
+
+# What a server may keep to some roles (/settings role costly): it costs more, or makes more.
+COSTLY = frozenset(
+    {Operation.EXTEND, Operation.COVER, Operation.WAV, Operation.STEMS, Operation.VIDEO}
+)
 
 
 def model_choices(jobs: JobService) -> list[app_commands.Choice[str]]:
@@ -23,15 +29,57 @@ def model_choices(jobs: JobService) -> list[app_commands.Choice[str]]:
 
 def check_channel(interaction: discord.Interaction[Any]) -> tuple[int, int]:
     """The guild and channel ids, once the bot may post there; else an ``InputError``."""
-    have = interaction.app_permissions
-    lacking = [name for name, needed in SONG_CHANNEL if needed and not getattr(have, name)]
-    if lacking:
-        missing = ", ".join(name.replace("_", " ").title() for name in lacking)
+    missing = missing_permissions(interaction.app_permissions)
+    if missing:
         raise InputError(f"I need these permissions in this channel first: {missing}.")
     # Commands are guild_only(), so both are set.
     assert interaction.guild_id is not None
     assert interaction.channel_id is not None
     return interaction.guild_id, interaction.channel_id
+
+
+def missing_permissions(have: discord.Permissions) -> str:
+    """The permissions a song channel needs that ``have`` lacks, named; empty if none."""
+    lacking = [name for name, needed in SONG_CHANNEL if needed and not getattr(have, name)]
+    return ", ".join(name.replace("_", " ").title() for name in lacking)
+
+
+async def check_song(interaction: discord.Interaction[Any], operation: Operation) -> GuildRules:
+    """The server's rules, once this member may ask for ``operation`` here; else ``InputError``.
+
+    In a channel the server did not choose for songs they get a pointer to one;
+    without a role the server requires, a refusal naming the roles. Members with
+    Manage Server pass every role gate.
+    """
+    assert interaction.guild_id is not None  # commands are guild_only()
+    rules: GuildRules = await interaction.client.rules.of(interaction.guild_id)
+    if rules.song_channels and interaction.channel_id not in rules.song_channels:
+        raise InputError(f"Songs are made in <#{min(rules.song_channels)}>.")
+    check_channel(interaction)
+    if interaction.permissions.manage_guild:
+        return rules
+    roles = role_ids(interaction)
+    if rules.generate_roles and not roles & rules.generate_roles:
+        raise InputError(
+            f"Making songs here needs one of these roles: {_roles(rules.generate_roles)}."
+        )
+    if operation in COSTLY and rules.costly_roles and not roles & rules.costly_roles:
+        raise InputError(
+            f"A {operation.value} here needs one of these roles: {_roles(rules.costly_roles)}."
+        )
+    return rules
+
+
+def role_ids(interaction: discord.Interaction[Any]) -> frozenset[int]:
+    """The member's roles, @everyone (whose id is the server's) included."""
+    assert interaction.guild_id is not None
+    member = interaction.user
+    own = [role.id for role in member.roles] if isinstance(member, discord.Member) else []
+    return frozenset([interaction.guild_id, *own])
+
+
+def _roles(ids: frozenset[int]) -> str:
+    return ", ".join(f"<@&{i}>" for i in sorted(ids))
 
 
 async def enqueue(
@@ -43,7 +91,9 @@ async def enqueue(
     parent_track: int | None = None,
 ) -> Job:
     """Store and start a job for the member behind ``interaction``, in its channel."""
+    rules = await check_song(interaction, request.operation)
     guild_id, channel_id = check_channel(interaction)
+    quota = member_quota(rules, role_ids(interaction), interaction.client.settings.quotas)
     return await jobs.create(
         request,
         guild_id=guild_id,
@@ -52,6 +102,7 @@ async def enqueue(
         upload_limit=interaction.filesize_limit,
         parent=parent,
         parent_track=parent_track,
+        limits=(quota.member_per_day, quota.member_per_week, rules.monthly_usd),
     )
 
 

@@ -20,7 +20,7 @@ from bot.tree import answer_errors
 from bot.ui.forms import ComposeOptions, compose_form, send_form, submitted_values
 from bot.ui.lyrics import DRAFT_TEMPLATE, draft_messages
 from bot.ui.text import quote
-from cogs.common import check_channel, enqueue, model_choices, queued, titled
+from cogs.common import check_song, enqueue, model_choices, queued, titled
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +108,9 @@ class ComposeCog(commands.Cog, name="Compose"):
             audio_weight: Weight | None = None,
             lyrics_file: discord.Attachment | None = None,
         ) -> None:
-            check_channel(interaction)
+            rules = await check_song(interaction, Operation.SONG)
             options = ComposeOptions(
-                model=model or self.bot.jobs.default_model(),
+                model=model or self.bot.jobs.default_model(rules.default_model),
                 instrumental=instrumental,
                 vocal_gender="m" if vocal_gender == "m" else "f" if vocal_gender == "f" else None,
                 style_weight=style_weight,
@@ -178,7 +178,9 @@ class ComposeCog(commands.Cog, name="Compose"):
         if not embeds or 1 < len(embeds) < n:
             raise InputError("These lyrics are gone. Run /lyrics again.")
         embed = embeds[0] if len(embeds) == 1 else embeds[n - 1]
-        options = ComposeOptions(model=self.bot.jobs.default_model())
+        assert interaction.guild_id is not None
+        rules = await self.bot.rules.of(interaction.guild_id)
+        options = ComposeOptions(model=self.bot.jobs.default_model(rules.default_model))
         values = {"lyrics": embed.description or "", "title": embed.title or ""}
         await self.open_form(interaction, options, values)
 
@@ -205,12 +207,12 @@ class ComposeCog(commands.Cog, name="Compose"):
             instrumental: bool = False,
             model: str | None = None,
         ) -> None:
-            check_channel(interaction)
+            rules = await check_song(interaction, Operation.COVER)
             await interaction.response.defer(ephemeral=True, thinking=True)
             await check_upload(audio, self.bot.settings.actions)
             request = GenerateRequest(
                 operation=Operation.COVER,
-                model=model or self.bot.jobs.default_model(),
+                model=model or self.bot.jobs.default_model(rules.default_model),
                 prompt=prompt.strip() or f"A cover in this style: {style.strip()}",
                 style=style.strip(),
                 title=title.strip(),

@@ -62,9 +62,11 @@ class GenerateCog(commands.Cog):
         style: str,
         title: str,
     ) -> None:
+        assert interaction.guild_id is not None
+        rules = await self.bot.rules.of(interaction.guild_id)
         request = GenerateRequest(
             prompt=prompt.strip(),
-            model=model or self.bot.jobs.default_model(),
+            model=model or self.bot.jobs.default_model(rules.default_model),
             instrumental=instrumental,
             style=style.strip(),
             title=title.strip(),

@@ -144,7 +144,7 @@ class SongsCog(commands.Cog, name="Songs"):
         self, interaction: Interaction, action: Action, job_id: str, n: int | None
     ) -> None:
         job = await self._job(job_id)
-        self._allow_member(action, job, interaction)
+        await self._allow_member(action, job, interaction)
         if action in NEEDS and NEEDS[action] not in self.bot.jobs.operations_of(job):
             raise InputError("The music service that made this song cannot do that.")
         if action is Action.REMIX:
@@ -232,7 +232,7 @@ class SongsCog(commands.Cog, name="Songs"):
 
     async def _remix_form(self, interaction: Interaction, job_id: str) -> None:
         job = await self._job(job_id)
-        self._allow_member(Action.EDIT, job, interaction)
+        await self._allow_member(Action.EDIT, job, interaction)
         values = submitted_values(interaction)
         if job.request.custom:
             request = ComposeOptions.of(job.request).request(values)
@@ -248,7 +248,7 @@ class SongsCog(commands.Cog, name="Songs"):
 
     async def _extend_form(self, interaction: Interaction, job_id: str, n: int) -> None:
         job = await self._job(job_id)
-        self._allow(
+        await self._allow(
             Action.EXTEND, job, interaction.user.id, interaction.permissions.manage_messages
         )
         values = submitted_values(interaction)
@@ -294,7 +294,7 @@ class SongsCog(commands.Cog, name="Songs"):
             if isinstance(channel, discord.abc.GuildChannel)
             else False
         )
-        self._allow(action, job, member.id, manage)
+        await self._allow(action, job, member.id, manage)
         if action is Action.LYRICS:
             for n, track in enumerate(job.tracks, start=1):
                 for embeds in lyrics_pages_messages(f"{track.title} (track {n})", track.lyrics):
@@ -330,16 +330,13 @@ class SongsCog(commands.Cog, name="Songs"):
             raise InputError("This song was deleted.")
         return job
 
-    def _allow_member(self, action: Action, job: Job, interaction: Interaction) -> None:
-        self._allow(action, job, interaction.user.id, interaction.permissions.manage_messages)
+    async def _allow_member(self, action: Action, job: Job, interaction: Interaction) -> None:
+        await self._allow(action, job, interaction.user.id, interaction.permissions.manage_messages)
 
-    def _allow(self, action: Action, job: Job, user_id: int, manage_messages: bool) -> None:
+    async def _allow(self, action: Action, job: Job, user_id: int, manage_messages: bool) -> None:
+        rules = await self.bot.rules.of(job.guild_id)
         reason = refusal(
-            action,
-            job,
-            user_id,
-            manage_messages=manage_messages,
-            settings=self.bot.settings.actions,
+            action, job, user_id, manage_messages=manage_messages, remix_by=rules.remix_by
         )
         if reason is not None:
             raise InputError(reason)

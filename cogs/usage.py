@@ -60,7 +60,7 @@ class UsageCog(commands.Cog, name="Usage"):
         store, month = self.bot.store, month_start(now)
         balances = await asyncio.gather(*(_balance(p) for p in self.bot.providers))
         return ServerSpending(
-            budget=self.bot.settings.budget.monthly_usd,
+            budget=(await self.bot.rules.of(guild_id)).monthly_usd,
             spent=await store.spent(guild_id, month),
             by_member=await store.spending_by_member(guild_id, month),
             by_day=await store.spending_by_day(guild_id, month),

@@ -86,7 +86,7 @@ def test_permissions() -> None:
     def why(
         action: Action, user: int, *, manage: bool = False, s: ActionSettings = open_settings
     ) -> str | None:
-        return refusal(action, job, user, manage_messages=manage, settings=s)
+        return refusal(action, job, user, manage_messages=manage, remix_by=s.remix_by)
 
     assert why(Action.EXTEND, 7) is None
     assert why(Action.DELETE, 8) is not None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -80,28 +80,36 @@ class BudgetWatch:
     """When a server's moderators get the 80% warning: once a month, even across restarts."""
 
     def __init__(
-        self, store: JobStore, budget: BudgetSettings, *, clock: Callable[[], float]
+        self,
+        store: JobStore,
+        budget: BudgetSettings,
+        *,
+        clock: Callable[[], float],
+        budget_of: Callable[[int], Awaitable[float]] | None = None,
     ) -> None:
+        """``budget_of``: a server's own budget (its /settings), else config's applies."""
         self._store = store
         self._budget = budget.monthly_usd
+        self._budget_of = budget_of
         self._clock = clock
         self.channel_id = budget.warn_channel_id  # 0: the channel of the job that crossed it
 
     async def warning(self, job: Job) -> str | None:
         """The warning to post now that ``job`` was charged, or None (below 80%, or given)."""
-        if not self._budget or not job.cost_usd:
+        budget = await self._budget_of(job.guild_id) if self._budget_of else self._budget
+        if not budget or not job.cost_usd:
             return None
         now = self._clock()
         spent = await self._store.spent(job.guild_id, month_start(now))
-        if spent < WARN_SHARE * self._budget:
+        if spent < WARN_SHARE * budget:
             return None
         month = datetime.fromtimestamp(now, UTC).strftime("%Y-%m")
         if not await self._store.warn_once(job.guild_id, month, now):
             return None
         log.info("guild %s reached %.0f%% of its monthly budget", job.guild_id, WARN_SHARE * 100)
         return (
-            f"**Budget:** this server has spent {usd(spent)} of its {usd(self._budget)} "
-            f"monthly budget ({spent / self._budget:.0%}, past {WARN_SHARE:.0%}). "
+            f"**Budget:** this server has spent {usd(spent)} of its {usd(budget)} "
+            f"monthly budget ({spent / budget:.0%}, past {WARN_SHARE:.0%}). "
             "When it is spent, new songs are refused until next month. "
             "Members with Manage Server can see who spent what with /usage."
         )

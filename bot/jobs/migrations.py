@@ -106,4 +106,13 @@ MIGRATIONS: Sequence[str] = (
         PRIMARY KEY (guild_id, term)
     );
     """,
+    # Each server's /settings (bot.guild_rules): one JSON value per key, over config.toml.
+    """
+    CREATE TABLE guild_settings (
+        guild_id INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (guild_id, key)
+    );
+    """,
 )

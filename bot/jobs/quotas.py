@@ -80,6 +80,7 @@ class Admission:
     ) -> None:
         """``monthly_usd``: the server's budget (0: none); ``price``: a provider's, in USD."""
         self.max_active = max_active
+        self._quotas = quotas
         self.monthly_usd = monthly_usd
         self._price = price
         self._weights = {
@@ -92,6 +93,13 @@ class Admission:
             _Window(quotas.member_per_week, WEEK, False, "weekly"),
             _Window(quotas.server_per_day, DAY, True, "daily"),
         ]
+
+    def under(self, per_day: int, per_week: int, monthly_usd: float) -> Admission:
+        """The same judge with a member's own quotas and their server's budget (/settings)."""
+        quotas = self._quotas.model_copy(
+            update={"member_per_day": per_day, "member_per_week": per_week}
+        )
+        return Admission(self.max_active, quotas, monthly_usd, self._price)
 
     @property
     def counts_usage(self) -> bool:

@@ -89,9 +89,10 @@ class JobService:
     def _by_name(self, name: str) -> Provider | None:
         return next((p for p in self._providers if p.name == name), None)
 
-    def default_model(self) -> str:
+    def default_model(self, wanted: str | None = None) -> str:
+        """``wanted`` (a server's default, else config.toml's) if offered, else the first."""
         offered = self.offered_models()
-        wanted = self._settings.default_model
+        wanted = wanted or self._settings.default_model
         return wanted if wanted in offered else next(iter(offered))
 
     async def create(
@@ -104,16 +105,18 @@ class JobService:
         upload_limit: int | None,
         parent: Job | None = None,
         parent_track: int | None = None,
+        limits: tuple[int, int, float] | None = None,
     ) -> Job:
         """Store a new job and start it. Raises ``InputError`` and then stores nothing.
 
         ``parent`` is the job a remix, extension or conversion comes from, and
-        ``parent_track`` (1-based) the track a follow-up works on. Every
-        refusal and every accepted job goes to the audit log.
+        ``parent_track`` (1-based) the track a follow-up works on. ``limits``: the
+        member's daily and weekly quota and the server's budget, from its /settings.
+        Every refusal and every accepted job goes to the audit log.
         """
         try:
             job = await self._create(
-                request, guild_id, channel_id, user_id, upload_limit, parent, parent_track
+                request, guild_id, channel_id, user_id, upload_limit, parent, parent_track, limits
             )
         except InputError as exc:
             if self._audit is not None:
@@ -132,6 +135,7 @@ class JobService:
         upload_limit: int | None,
         parent: Job | None,
         parent_track: int | None,
+        limits: tuple[int, int, float] | None,
     ) -> Job:
         check_generate(request, self.offered_models())
         await self._check_blocked(request, guild_id)
@@ -152,7 +156,7 @@ class JobService:
             parent_track=parent_track,
             parent_link=parent.result_link if parent is not None else None,
         )
-        admission = self._admission
+        admission = self._admission if limits is None else self._admission.under(*limits)
         paid = provider.price.paid(request.operation)
         refusal = await self._store.add_if_allowed(
             job,

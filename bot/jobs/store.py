@@ -288,6 +288,26 @@ class JobStore:
             )
         return cursor.rowcount == 1
 
+    async def guild_settings(self, guild_id: int) -> dict[str, str]:
+        """A server's /settings: key -> its JSON value (keys it never set are absent)."""
+        rows = await self._rows(
+            "SELECT key, value FROM guild_settings WHERE guild_id = ?", (guild_id,)
+        )
+        return dict(rows)
+
+    async def set_guild_setting(self, guild_id: int, key: str, value: str | None) -> None:
+        """Store one of a server's settings as JSON; None removes it (back to config.toml)."""
+        async with self._writing():
+            if value is None:
+                await self._db.execute(
+                    "DELETE FROM guild_settings WHERE guild_id = ? AND key = ?", (guild_id, key)
+                )
+            else:
+                await self._db.execute(
+                    "INSERT OR REPLACE INTO guild_settings (guild_id, key, value) VALUES (?, ?, ?)",
+                    (guild_id, key, value),
+                )
+
     async def update(self, job: Job, *fields: str, durable: bool = False) -> None:
         """Persist the named fields of ``job`` (its in-memory copy is the source).
 

@@ -10,6 +10,8 @@ SEND_MESSAGES = 1 << 11
 MANAGE_MESSAGES = 1 << 13
 # A channel moderator: may delete or cancel anyone's song.
 MODERATOR = VIEW_CHANNEL | SEND_MESSAGES | MANAGE_MESSAGES
+# A server admin: /settings, /blocklist, the server's /usage.
+MANAGE_GUILD = 1 << 5
 
 
 def bot_messages(fake: FakeDiscord) -> list[FakeMessage]:

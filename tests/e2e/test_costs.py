@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.e2e.botproc import kie_provider
 from tests.e2e.conftest import Launcher
 from tests.e2e.helpers import (
+    MANAGE_GUILD,
     bot_messages,
     generate,
     progress_messages,
@@ -14,7 +15,6 @@ from tests.e2e.helpers import (
 from tests.fakes.discord import FakeDiscord, FakeInteraction
 from tests.fakes.kie import KieEmulator
 
-MANAGE_GUILD = 1 << 5
 PRICED = {"price_per_task_usd": 0.45}
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from tests.e2e.conftest import Launcher
 from tests.e2e.helpers import (
+    MANAGE_GUILD,
     SEND_MESSAGES,
     VIEW_CHANNEL,
     answered,
@@ -19,21 +20,18 @@ from tests.e2e.helpers import (
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.kie import KieEmulator
 
-MANAGE_GUILD = 1 << 5
 ADMIN = VIEW_CHANNEL | SEND_MESSAGES | MANAGE_GUILD
 
 
-async def start_with_audit(
-    bots: Launcher, discord_fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch, extra: str = ""
-) -> int:
-    """Start the bot with an audit channel; returns the channel's id.
-
-    Until /settings sets it per server, the stand-in rules read it from the
-    environment (bot/guild_rules.py).
-    """
+async def start_with_audit(bots: Launcher, discord_fake: FakeDiscord, extra: str = "") -> int:
+    """Start the bot and have an admin set an audit channel; returns the channel's id."""
     audit = discord_fake.add_channel("audit")
-    monkeypatch.setenv("SUNO_BOT_TEST_AUDIT_CHANNEL", str(audit))
     await bots.start(extra=extra)
+    admin = discord_fake.add_member("audit admin", permissions=MANAGE_GUILD)
+    chosen = await discord_fake.slash_command(
+        "settings audit-channel", {"channel": audit}, user_id=admin
+    )
+    await chosen.wait_response(timeout=10)
     return audit
 
 
@@ -64,11 +62,10 @@ async def test_a_blocked_name_in_a_field_is_refused_privately_and_audited(
     discord_fake: FakeDiscord,
     kie: KieEmulator,
     member: int,
-    monkeypatch: pytest.MonkeyPatch,
     options: dict[str, object],
     field: str,
 ) -> None:
-    audit = await start_with_audit(bots, discord_fake, monkeypatch)
+    audit = await start_with_audit(bots, discord_fake)
     refused = await generate(discord_fake, member, **options)
     assert refused.ephemeral
     assert response_text(refused) == (
@@ -87,9 +84,8 @@ async def test_blocked_lyrics_in_compose_are_refused(
     discord_fake: FakeDiscord,
     kie: KieEmulator,
     member: int,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    audit = await start_with_audit(bots, discord_fake, monkeypatch)
+    audit = await start_with_audit(bots, discord_fake)
     opened = await answered(await discord_fake.slash_command("compose", {}, user_id=member))
     lyrics = "[Verse]\nsinging like Tàylor Swïft tonight\n"
     refused = await answered(
@@ -108,9 +104,8 @@ async def test_an_admin_blocks_an_artist_and_a_prompt_naming_it_is_refused(
     discord_fake: FakeDiscord,
     kie: KieEmulator,
     member: int,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    audit = await start_with_audit(bots, discord_fake, monkeypatch)
+    audit = await start_with_audit(bots, discord_fake)
     admin = discord_fake.add_member("admin", permissions=ADMIN)
     added = await answered(
         await discord_fake.slash_command(
@@ -166,9 +161,8 @@ async def test_jobs_and_vendor_refusals_appear_in_the_audit_channel(
     discord_fake: FakeDiscord,
     kie: KieEmulator,
     member: int,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    audit = await start_with_audit(bots, discord_fake, monkeypatch)
+    audit = await start_with_audit(bots, discord_fake)
     kie.plan("success")
     kie.plan("sensitive")
     await generate(discord_fake, member, prompt="a sunny morning")
@@ -192,11 +186,8 @@ async def test_a_quota_refusal_appears_in_the_audit_channel(
     discord_fake: FakeDiscord,
     kie: KieEmulator,
     member: int,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    audit = await start_with_audit(
-        bots, discord_fake, monkeypatch, extra="[quotas]\nmember_per_day = 1"
-    )
+    audit = await start_with_audit(bots, discord_fake, extra="[quotas]\nmember_per_day = 1")
     assert "Queued" in response_text(await generate(discord_fake, member, prompt="first"))
     refused = await generate(discord_fake, member, prompt="second")
     assert "daily quota" in response_text(refused)
@@ -209,9 +200,8 @@ async def test_an_audit_line_that_cannot_be_posted_holds_up_nothing(
     discord_fake: FakeDiscord,
     kie: KieEmulator,
     member: int,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    audit = await start_with_audit(bots, discord_fake, monkeypatch)
+    audit = await start_with_audit(bots, discord_fake)
     # The bot lost access to the audit channel: every line there is refused.
     discord_fake.fail_next(
         "POST", f"/channels/{audit}/messages", status=403, body={"code": 50001}, count=10

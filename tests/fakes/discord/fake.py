@@ -133,12 +133,20 @@ class FakeDiscord:
     def upload_limit(self) -> int:
         return self.world.upload_limit()
 
-    def add_member(self, name: str, *, permissions: int | None = None) -> int:
-        return self.world.add_member(name, permissions)
+    def add_member(
+        self, name: str, *, permissions: int | None = None, role_ids: list[int] | None = None
+    ) -> int:
+        return self.world.add_member(name, permissions, role_ids)
 
-    def add_channel(self, name: str, channel_type: int = 0) -> int:
-        """Add a guild channel; call before the bot connects (no CHANNEL_CREATE is sent)."""
-        return self.world.add_channel(name, channel_type)
+    def add_role(self, name: str, permissions: int = 0) -> int:
+        """Add a role; call before the bot connects (no GUILD_ROLE_CREATE is sent)."""
+        return self.world.add_role(name, permissions)
+
+    def add_channel(self, name: str, channel_type: int = 0, *, bot_denied: int = 0) -> int:
+        """Add a guild channel; call before the bot connects (no CHANNEL_CREATE is sent).
+
+        ``bot_denied``: permissions an overwrite denies the bot there."""
+        return self.world.add_channel(name, channel_type, bot_denied)
 
     @property
     def messages(self) -> list[FakeMessage]:

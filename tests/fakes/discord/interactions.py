@@ -39,7 +39,7 @@ def new_interaction(
         "data": data,
         "channel_id": str(channel_id),
         "channel": channel_payload(world, channel),
-        "app_permissions": str(world.app_permissions),
+        "app_permissions": str(world.app_permissions & ~channel.bot_denied),
         "locale": "en-US",
         "entitlements": [],
         "attachment_size_limit": world.upload_limit(channel_id),

@@ -45,6 +45,8 @@ class FakeChannel:
     position: int = 0
     parent_id: int | None = None
     recipient_id: int | None = None  # DM channels only
+    # Permissions a member overwrite denies the bot in this channel (as an admin sets it).
+    bot_denied: int = 0
 
 
 @dataclass

@@ -82,7 +82,7 @@ def channel_payload(world: World, channel: FakeChannel) -> Json:
             "name": channel.name,
             "position": channel.position,
             "parent_id": str(channel.parent_id) if channel.parent_id else None,
-            "permission_overwrites": [],
+            "permission_overwrites": _overwrites(world, channel),
             "nsfw": False,
             "topic": None,
             "rate_limit_per_user": 0,
@@ -91,6 +91,13 @@ def channel_payload(world: World, channel: FakeChannel) -> Json:
     if channel.type == 2:
         payload.update({"bitrate": 64000, "user_limit": 0, "rtc_region": None})
     return payload
+
+
+def _overwrites(world: World, channel: FakeChannel) -> list[Json]:
+    if not channel.bot_denied:
+        return []
+    denied = str(channel.bot_denied)
+    return [{"id": str(world.bot_user_id), "type": 1, "allow": "0", "deny": denied}]
 
 
 def guild_payload(world: World, *, full: bool, all_members: bool = True) -> Json:

@@ -66,6 +66,9 @@ def store_commands(world: World, sent: list[Json], guild_id: int | None) -> list
             "application_id": str(world.application_id),
             "version": str(world.new_id()),
         }
+        # Discord takes the bitfield as a number or a string and returns it as a string.
+        if entry["default_member_permissions"] is not None:
+            entry["default_member_permissions"] = str(entry["default_member_permissions"])
         if guild_id:
             entry["guild_id"] = str(guild_id)
         stored.append(entry)

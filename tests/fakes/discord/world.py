@@ -136,8 +136,15 @@ class World:
         self.members[user_id] = FakeMember(user_id, role_ids or [], iso_now())
         return user_id
 
-    def add_member(self, name: str, permissions: int | None = None) -> int:
-        role_ids: list[int] = []
+    def add_role(self, name: str, permissions: int = 0) -> int:
+        role = FakeRole(self.new_id(), name, permissions, position=1)
+        self.roles[role.id] = role
+        return role.id
+
+    def add_member(
+        self, name: str, permissions: int | None = None, role_ids: list[int] | None = None
+    ) -> int:
+        role_ids = list(role_ids or [])
         if permissions is not None:
             # A role of its own makes the member's guild permissions exactly `permissions`
             # on top of @everyone, as a server admin would configure it.
@@ -148,11 +155,16 @@ class World:
         self.changed()
         return user_id
 
-    def add_channel(self, name: str, channel_type: int = 0) -> int:
+    def add_channel(self, name: str, channel_type: int = 0, bot_denied: int = 0) -> int:
         channel_id = self.new_id()
         position = sum(1 for c in self.channels.values() if c.guild_id is not None)
         self.channels[channel_id] = FakeChannel(
-            channel_id, name, channel_type, guild_id=self.guild_id, position=position
+            channel_id,
+            name,
+            channel_type,
+            guild_id=self.guild_id,
+            position=position,
+            bot_denied=bot_denied,
         )
         return channel_id
 
