@@ -31,9 +31,12 @@ def bot_not_admin(fake: FakeDiscord) -> None:
 
 
 async def settings(
-    fake: FakeDiscord, user_id: int, path: str, **options: object
+    fake: FakeDiscord, user_id: int, path: str, *, override: bool = False, **options: object
 ) -> FakeInteraction:
-    interaction = await fake.slash_command(f"settings {path}", options, user_id=user_id)
+    """``override``: as if the server granted /settings to members without Manage Server."""
+    interaction = await fake.slash_command(
+        f"settings {path}", options, user_id=user_id, override=override
+    )
     await interaction.wait_response(timeout=10)
     assert interaction.ephemeral
     return interaction
@@ -48,7 +51,7 @@ async def test_settings_is_for_manage_server_and_show_says_where_each_value_come
     admin = discord_fake.add_member("admin", permissions=MANAGE_GUILD)
 
     # A server may grant the command to anyone: the bot checks again.
-    refused = await settings(discord_fake, member, "remix-by", who="everyone")
+    refused = await settings(discord_fake, member, "remix-by", override=True, who="everyone")
     assert "Manage Server" in private_text(refused)
     shown = private_text(await settings(discord_fake, admin, "show"))
     assert "**remix_by**: requester (config.toml)" in shown
