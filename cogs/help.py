@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot.app import MusicBot
 from bot.config import Settings
-from bot.guild_rules import GuildRules
+from bot.guild_rules import GuildRules, Source
 from bot.jobs.costs import usd
 from bot.providers.base import Operation
 from bot.ui.help import HelpPage, MemberRights, RuleSource, channels, help_embeds, roles
@@ -53,7 +53,12 @@ class HelpCog(commands.Cog, name="Help"):
             windows=windows,
             song_channels=sorted(rules.song_channels),
             admin_commands=admins if manager else None,
-            rules=_servers_own(rules) + _over_config(rules, self.bot.settings) if manager else (),
+            rules=(
+                _servers_own(rules)
+                + _over_config(rules, self.bot.settings, self.bot.rules.sources(guild_id))
+                if manager
+                else ()
+            ),
         )
         await interaction.response.send_message(embeds=help_embeds(page), ephemeral=True)
 
@@ -100,20 +105,21 @@ def _servers_own(rules: GuildRules) -> list[RuleSource]:
     ]
 
 
-def _over_config(rules: GuildRules, config: Settings) -> list[RuleSource]:
-    """Rules config.toml sets for every server: a value other than config.toml's is the server's."""
+def _over_config(
+    rules: GuildRules, config: Settings, sources: dict[str, Source]
+) -> list[RuleSource]:
+    """Rules config.toml sets for every server, and whether this server set its own."""
     quotas = config.quotas
     per_member = _per(quotas.member_per_day, quotas.member_per_week)
     budget = usd(rules.monthly_usd) if rules.monthly_usd else "none"
-    rows: list[tuple[str, object, object, str]] = [
-        ("Songs per member", per_member, per_member, per_member),
-        ("Monthly budget", rules.monthly_usd, config.budget.monthly_usd, budget),
-        ("Who may remix", rules.remix_by, config.actions.remix_by, rules.remix_by),
-        ("Default model", rules.default_model, config.jobs.default_model, rules.default_model),
+    rows = [
+        ("Monthly budget", "monthly_usd", budget),
+        ("Who may remix", "remix_by", rules.remix_by),
+        ("Default model", "default_model", rules.default_model),
     ]
-    return [
-        RuleSource(name, shown, "config.toml" if value == configured else "/settings")
-        for name, value, configured, shown in rows
+    return [RuleSource("Songs per member", per_member, "config.toml")] + [
+        RuleSource(name, shown, "/settings" if sources.get(key) == "server" else "config.toml")
+        for name, key, shown in rows
     ]
 
 

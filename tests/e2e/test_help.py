@@ -62,6 +62,15 @@ async def test_help_shows_a_server_manager_the_admin_commands_and_where_rules_co
     # Remixing others' songs is the requester's only, unless one manages messages.
     assert "Remix anyone's songs:** no (only your own" in page
 
+    # A value the server set is its own, even when it equals config.toml's.
+    chosen = await discord_fake.slash_command(
+        "settings remix-by", {"who": "requester"}, user_id=admin
+    )
+    await chosen.wait_response(timeout=10)
+    page = await help_page(discord_fake, admin)
+    assert "Who may remix:** requester · /settings" in page
+    assert "Monthly budget:** $5.00 · config.toml" in page
+
 
 async def test_commands_no_provider_can_carry_out_are_left_out_of_help_and_named_in_the_log(
     bots: Launcher, discord_fake: FakeDiscord, apixo: ApixoEmulator, member: int
