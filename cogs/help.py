@@ -20,6 +20,7 @@ from bot.guild_rules import GuildRules, Source
 from bot.jobs.costs import usd
 from bot.providers.base import Operation
 from bot.ui.help import HelpPage, MemberRights, RuleSource, channels, help_embeds, roles
+from cogs.common import role_ids
 from cogs.usage import member_windows
 
 Interaction = discord.Interaction[Any]
@@ -45,7 +46,8 @@ class HelpCog(commands.Cog, name="Help"):
         rules = await self.bot.rules.of(guild_id)
         manager = interaction.permissions.manage_guild
         members, admins = offered_commands(self.bot.tree)
-        windows, _ = await member_windows(self.bot, guild_id, user.id, time.time())
+        held = role_ids(interaction)
+        windows, _ = await member_windows(self.bot, guild_id, user.id, held, time.time())
         page = HelpPage(
             commands=members,
             costly_operations=[name for op, name in COSTLY.items() if self.bot.jobs.offers(op)],
@@ -124,11 +126,7 @@ def _over_config(
 
 
 def _rights(rules: GuildRules, interaction: Interaction) -> MemberRights:
-    assert interaction.guild_id is not None
-    user = interaction.user
-    # @everyone's role id is the server's id; discord.py may or may not list it.
-    held = {role.id for role in user.roles} if isinstance(user, discord.Member) else set()
-    held.add(interaction.guild_id)
+    held = role_ids(interaction)
     manage_messages = interaction.permissions.manage_messages
     return MemberRights(
         generate=not rules.generate_roles or bool(rules.generate_roles & held),

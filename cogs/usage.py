@@ -13,11 +13,13 @@ from discord.ext import commands
 
 from bot.app import MusicBot
 from bot.errors import ProviderError
+from bot.guild_rules import member_quota
 from bot.jobs.costs import month_start
 from bot.jobs.quotas import DAY, WEEK, Admission
 from bot.providers.base import Provider
 from bot.ui.limits import fit
 from bot.ui.usage import ServerSpending, Window, member_embed, server_embeds
+from cogs.common import role_ids
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +41,16 @@ class UsageCog(commands.Cog, name="Usage"):
         # Vendor balances may take a few seconds: answer privately, later.
         await interaction.response.defer(ephemeral=True, thinking=True)
         now = time.time()
-        embeds = [await self._member(interaction.guild_id, interaction.user.id, now)]
+        embeds = [await self._member(interaction, now)]
         if interaction.permissions.manage_guild:
             embeds += server_embeds(await self._server(interaction.guild_id, now))
         await interaction.followup.send(embeds=fit(embeds), ephemeral=True)
 
-    async def _member(self, guild_id: int, user_id: int, now: float) -> discord.Embed:
-        windows, month_songs = await member_windows(self.bot, guild_id, user_id, now)
+    async def _member(self, interaction: Interaction, now: float) -> discord.Embed:
+        assert interaction.guild_id is not None
+        guild_id, user_id = interaction.guild_id, interaction.user.id
+        roles = role_ids(interaction)
+        windows, month_songs = await member_windows(self.bot, guild_id, user_id, roles, now)
         store, month = self.bot.store, month_start(now)
         spending = {
             user: spent for user, spent, _ in await store.spending_by_member(guild_id, month)
@@ -69,13 +74,15 @@ class UsageCog(commands.Cog, name="Usage"):
 
 
 async def member_windows(
-    bot: MusicBot, guild_id: int, user_id: int, now: float
+    bot: MusicBot, guild_id: int, user_id: int, roles: frozenset[int], now: float
 ) -> tuple[list[Window], int]:
     """A member's quota windows (what they used of each limit) and their songs this month.
 
-    /usage and /help both show these, counted the way the quota counts them.
+    /usage and /help both show these, counted the way the quota counts them; the
+    limits are the member's (``roles``: the most generous role quota, as admission uses).
     """
     quotas, month = bot.settings.quotas, month_start(now)
+    limits = member_quota(await bot.rules.of(guild_id), roles, quotas)
     used = await bot.store.counted(guild_id, user_id, min(now - WEEK, month))
     weight = Admission(bot.settings.jobs.max_active_per_member, quotas).weight
 
@@ -83,8 +90,8 @@ async def member_windows(
         return sum(weight(op) for at, op in used if at > start)
 
     windows = [
-        Window("Last 24 hours", since(now - DAY), quotas.member_per_day),
-        Window("Last 7 days", since(now - WEEK), quotas.member_per_week),
+        Window("Last 24 hours", since(now - DAY), limits.member_per_day),
+        Window("Last 7 days", since(now - WEEK), limits.member_per_week),
     ]
     return windows, sum(1 for at, _ in used if at >= month)
 

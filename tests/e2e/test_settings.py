@@ -16,6 +16,7 @@ from tests.e2e.helpers import (
     wait_done,
     wait_results,
 )
+from tests.e2e.test_costs import shown, usage
 from tests.fakes.discord import FakeDiscord, FakeInteraction
 from tests.fakes.kie import KieEmulator
 
@@ -143,6 +144,9 @@ async def test_a_role_quota_is_more_generous_and_a_negative_one_is_refused(
     assert "daily quota of 3 songs" in response_text(
         await generate(discord_fake, supporter, prompt="s4")
     )
+    # /usage and /help count against the member's own quota, the role's.
+    assert "Last 24 hours:** 3 songs · 0 of 3 left" in shown(await usage(discord_fake, supporter))
+    assert "Last 24 hours:** 1 song · 0 of 1 left" in shown(await usage(discord_fake, member))
 
 
 async def test_the_servers_budget_overrides_config_for_refusals_warnings_and_usage(
