@@ -41,7 +41,8 @@ class QueueCog(commands.Cog, name="Queue"):
             for job in await store.unfinished()
             if job.user_id == interaction.user.id and job.guild_id == interaction.guild_id
         ]
-        text = [_waiting(lines), *_own(mine, places), self._new_song(lines, paces)]
+        default = (await self.bot.rules.of(interaction.guild_id)).default_model
+        text = [_waiting(lines), *_own(mine, places), self._new_song(lines, paces, default)]
         embeds = [
             discord.Embed(description=part, colour=discord.Colour.blurple())
             for part in chunks(text)
@@ -49,9 +50,10 @@ class QueueCog(commands.Cog, name="Queue"):
         embeds[0].title = "The line"
         await interaction.response.send_message(embeds=fit(embeds), ephemeral=True)
 
-    def _new_song(self, lines: dict[str, list[Job]], paces: dict[str, Pace]) -> str:
-        """Where a song asked for now (default model) would stand, and about when it is done."""
-        model = self.bot.jobs.default_model()
+    def _new_song(self, lines: dict[str, list[Job]], paces: dict[str, Pace], default: str) -> str:
+        """Where a song asked for now (the server's default model) would stand, and about when
+        it is done."""
+        model = self.bot.jobs.default_model(default)
         provider = next(p.name for p in self.bot.providers if model in p.models)
         position = len(lines[provider]) + 1
         return f"A new song now: {LinePlace(position, paces[provider].wait(position, model)).text}."
