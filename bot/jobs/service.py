@@ -115,59 +115,50 @@ class JobService:
         Every refusal and every accepted job goes to the audit log.
         """
         try:
-            job = await self._create(
-                request, guild_id, channel_id, user_id, upload_limit, parent, parent_track, limits
+            check_generate(request, self.offered_models())
+            await self._check_blocked(request, guild_id)
+            provider = self._provider_for(request, parent)
+            now = self._clock()
+            job = Job(
+                id=uuid.uuid4().hex[:16],
+                guild_id=guild_id,
+                channel_id=channel_id,
+                user_id=user_id,
+                provider=provider.name,
+                request=request,
+                upload_limit=upload_limit,
+                callback_token=secrets.token_urlsafe(24),
+                created_at=now,
+                deadline_at=now + self._settings.deadline_minutes * 60,
+                parent_job_id=parent.id if parent is not None else None,
+                parent_track=parent_track,
+                parent_link=parent.result_link if parent is not None else None,
             )
+            await self._admit(job, provider, limits)
         except InputError as exc:
             if self._audit is not None:
                 self._audit.refused(request, guild_id, user_id, exc)
             raise
+        self._runner.start(job)
         if self._audit is not None:
             self._audit.accepted(job)
         return job
 
-    async def _create(
-        self,
-        request: GenerateRequest,
-        guild_id: int,
-        channel_id: int,
-        user_id: int,
-        upload_limit: int | None,
-        parent: Job | None,
-        parent_track: int | None,
-        limits: tuple[int, int, float] | None,
-    ) -> Job:
-        check_generate(request, self.offered_models())
-        await self._check_blocked(request, guild_id)
-        provider = self._provider_for(request, parent)
-        now = self._clock()
-        job = Job(
-            id=uuid.uuid4().hex[:16],
-            guild_id=guild_id,
-            channel_id=channel_id,
-            user_id=user_id,
-            provider=provider.name,
-            request=request,
-            upload_limit=upload_limit,
-            callback_token=secrets.token_urlsafe(24),
-            created_at=now,
-            deadline_at=now + self._settings.deadline_minutes * 60,
-            parent_job_id=parent.id if parent is not None else None,
-            parent_track=parent_track,
-            parent_link=parent.result_link if parent is not None else None,
-        )
+    async def _admit(
+        self, job: Job, provider: Provider, limits: tuple[int, int, float] | None
+    ) -> None:
+        """Store ``job`` unless a quota or the budget refuses it (``InputError``)."""
         admission = self._admission if limits is None else self._admission.under(*limits)
-        paid = provider.price.paid(request.operation)
+        operation, now = job.request.operation, job.created_at
+        paid = provider.price.paid(operation)
         refusal = await self._store.add_if_allowed(
             job,
-            lambda usage: admission.refusal(usage, request.operation, now, paid=paid),
+            lambda usage: admission.refusal(usage, operation, now, paid=paid),
             with_history=admission.counts_usage,
             spent_since=month_start(now) if paid and admission.monthly_usd else None,
         )
         if refusal is not None:
             raise InputError(refusal)
-        self._runner.start(job)
-        return job
 
     async def _check_blocked(self, request: GenerateRequest, guild_id: int) -> None:
         """Raise ``Blocked`` when a field names a term of the default or the server's list."""
