@@ -46,6 +46,18 @@ class Figures:
     first_link: list[float]  # seconds from /generate to the progress message's "Listen now"
 
 
+def bench_config(fake: FakeDiscord, workdir: Path, provider: str, *, max_active: int) -> str:
+    """The bot's config for a benchmark: the fakes, a fresh database, warnings only."""
+    return bot_config(
+        api_base=fake.api_base,
+        gateway_url=fake.gateway_url,
+        guild_id=fake.guild_id,
+        database=workdir / "bench.sqlite3",
+        providers=provider,
+        jobs=f"max_active_per_member = {max_active}",
+    ).replace('log_level = "DEBUG"', 'log_level = "WARNING"')
+
+
 async def run(jobs: int, scale: float) -> Figures:
     fake = FakeDiscord(bot_token=TOKEN)
     kie = KieEmulator(generation_seconds=GENERATION_SECONDS * scale)
@@ -61,15 +73,7 @@ async def run(jobs: int, scale: float) -> Figures:
             poll_backoff=DEFAULT_POLL.backoff,
             poll_max_interval_seconds=DEFAULT_POLL.max_interval * scale,
         )
-        config = bot_config(
-            api_base=fake.api_base,
-            gateway_url=fake.gateway_url,
-            guild_id=fake.guild_id,
-            database=workdir / "bench.sqlite3",
-            providers=provider,
-            jobs=f"max_active_per_member = {jobs}",
-        ).replace('log_level = "DEBUG"', 'log_level = "WARNING"')
-        bot = BotProcess(workdir, config)
+        bot = BotProcess(workdir, bench_config(fake, workdir, provider, max_active=jobs))
         await bot.start()
         try:
             return await _measure(fake, kie, bot, jobs)

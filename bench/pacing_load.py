@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.generate_load import STREAM_BASE, _pct, _watch_links
-from tests.e2e.botproc import TOKEN, BotProcess, bot_config, kie_provider
+from bench.generate_load import STREAM_BASE, _pct, _watch_links, bench_config
+from tests.e2e.botproc import TOKEN, BotProcess, kie_provider
 from tests.e2e.helpers import progress_messages, result_messages, status_text
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.kie import KieEmulator
@@ -68,15 +68,8 @@ async def with_bot(
         provider = kie_provider(
             kie.base_url, submit_rate=f"{LIMIT}/{window}s", poll_first_seconds=1.0
         )
-        config = bot_config(
-            api_base=fake.api_base,
-            gateway_url=fake.gateway_url,
-            guild_id=fake.guild_id,
-            database=workdir / "bench.sqlite3",
-            providers=provider,
-            jobs=f"max_active_per_member = {max(len(p) for _, p in asks)}",
-        ).replace('log_level = "DEBUG"', 'log_level = "WARNING"')
-        bot = BotProcess(workdir, config)
+        most = max(len(p) for _, p in asks)
+        bot = BotProcess(workdir, bench_config(fake, workdir, provider, max_active=most))
         await bot.start()
         try:
             await fake.wait_ready(timeout=30)
