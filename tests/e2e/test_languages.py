@@ -1,0 +1,74 @@
+"""A Spanish-speaking server and member: commands, answers and songs in Spanish."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.conftest import Launcher
+from tests.e2e.helpers import bot_messages, generate, response_text
+from tests.fakes.discord import FakeDiscord, FakeMessage
+from tests.fakes.kie import KieEmulator
+
+
+def _field(message: FakeMessage, name: str) -> str:
+    """A field of the message's first embed as it stands after every edit."""
+    embeds = message.embeds
+    for edit in message.edits:
+        embeds = edit.get("embeds", embeds)
+    return next((str(f["value"]) for f in embeds[0].get("fields", []) if f["name"] == name), "")
+
+
+def _songs(fake: FakeDiscord) -> list[FakeMessage]:
+    """The result messages, in any language: the ones with the MP3s."""
+    return [
+        m for m in bot_messages(fake) if any(a.filename.endswith(".mp3") for a in m.attachments)
+    ]
+
+
+def _synced(fake: FakeDiscord, name: str) -> dict[str, Any]:
+    world = fake.world
+    commands = [*world.global_commands, *world.guild_commands.get(world.guild_id, [])]
+    return next(c for c in commands if c["name"] == name)
+
+
+async def test_spanish_member_gets_spanish_commands_answers_and_songs(
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+) -> None:
+    discord_fake.world.guild_locale = "es-ES"
+    discord_fake.world.user_locales[member] = "es-ES"
+    await bots.start()
+
+    # The fake checked the translated names against Discord's rules when they were synced.
+    command = _synced(discord_fake, "generate")
+    assert command["name_localizations"]["es-ES"] == "generar"
+    assert command["description_localizations"]["es-ES"].startswith("Crea dos canciones")
+    options = {o["name"]: o for o in command["options"]}
+    assert options["title"]["name_localizations"]["es-ES"] == "título"
+
+    interaction = await generate(discord_fake, member, prompt="un vals lento", title="Vals")
+    assert interaction.ephemeral
+    assert response_text(interaction).startswith("En cola: **Vals** (trabajo `")
+
+    await discord_fake.wait_for(lambda: len(_songs(discord_fake)) == 1, timeout=20)
+    [progress] = [m for m in bot_messages(discord_fake) if "pidió una canción" in m.content]
+    await discord_fake.wait_for(lambda: "Listo" in _field(progress, "Estado"), timeout=5)
+    assert _field(progress, "Estado").startswith("✅ Listo: [ir a tus canciones](")
+    assert _field(progress, "Tiempo").startswith("tardó ")
+
+    [result] = _songs(discord_fake)
+    assert f"<@{member}> ¡tu canción está lista! 🎶" in result.content
+    fields = [f["name"] for embed in result.embeds for f in embed.get("fields", [])]
+    assert "Duración" in fields
+    assert "Duration" not in fields
+
+
+async def test_english_member_in_spanish_server_reads_private_answers_in_english(
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+) -> None:
+    discord_fake.world.guild_locale = "es-ES"
+    await bots.start()
+    interaction = await generate(discord_fake, member, prompt="a slow waltz", title="Waltz")
+    assert response_text(interaction).startswith("Queued **Waltz** (job `")
+    await discord_fake.wait_for(lambda: len(_songs(discord_fake)) == 1, timeout=20)
+    [result] = _songs(discord_fake)
+    assert "¡tu canción está lista!" in result.content  # public: the server's language
