@@ -18,6 +18,7 @@ _NAME_CONTEXTS = {
     Where.command_name: "command name",
     Where.group_name: "command name",
     Where.parameter_name: "option name",
+    Where.choice_name: "choice name",  # model names have none: the same in every language
 }
 _DESCRIPTIONS = (
     Where.command_description,
@@ -41,4 +42,4 @@ class CatalogTranslator(app_commands.Translator):
         if context.location in _DESCRIPTIONS:
             text = t(locale, string.message)
             return None if text == string.message else text
-        return None  # choices are model names, the same in every language
+        return None

@@ -25,10 +25,32 @@ def _songs(fake: FakeDiscord) -> list[FakeMessage]:
     ]
 
 
-def _synced(fake: FakeDiscord, name: str) -> dict[str, Any]:
+def _all_synced(fake: FakeDiscord) -> list[dict[str, Any]]:
     world = fake.world
-    commands = [*world.global_commands, *world.guild_commands.get(world.guild_id, [])]
-    return next(c for c in commands if c["name"] == name)
+    return [*world.global_commands, *world.guild_commands.get(world.guild_id, [])]
+
+
+def _synced(fake: FakeDiscord, name: str) -> dict[str, Any]:
+    return next(c for c in _all_synced(fake) if c["name"] == name)
+
+
+# Names Spanish writes as English does: the translator leaves them to the default.
+_SAME_IN_SPANISH = frozenset({"instrumental", "audio", "id"})
+
+
+def _untranslated(entry: dict[str, Any], path: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The names and descriptions of a command and its options with no Spanish text."""
+    missing = []
+    names = entry.get("name_localizations") or {}
+    if "es-ES" not in names and entry["name"] not in _SAME_IN_SPANISH:
+        missing.append((*path, "name"))
+    # "…" is discord.py's stand-in for an option nobody described: nothing to translate.
+    descriptions = entry.get("description_localizations") or {}
+    if "es-ES" not in descriptions and entry.get("description") != "…":
+        missing.append((*path, "description"))
+    for option in entry.get("options") or []:
+        missing += _untranslated(option, (*path, option["name"]))
+    return missing
 
 
 async def test_spanish_member_gets_spanish_commands_answers_and_songs(
@@ -44,6 +66,10 @@ async def test_spanish_member_gets_spanish_commands_answers_and_songs(
     assert command["description_localizations"]["es-ES"].startswith("Crea dos canciones")
     options = {o["name"]: o for o in command["options"]}
     assert options["title"]["name_localizations"]["es-ES"] == "título"
+    untranslated = [
+        path for c in _all_synced(discord_fake) for path in _untranslated(c, (c["name"],))
+    ]
+    assert untranslated == []
 
     interaction = await generate(discord_fake, member, prompt="un vals lento", title="Vals")
     assert interaction.ephemeral
