@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.conftest import Launcher
-from tests.e2e.helpers import bot_messages, generate, response_text
+from tests.e2e.helpers import answered, bot_messages, form_id, generate, response_text
 from tests.fakes.discord import FakeDiscord, FakeMessage
 from tests.fakes.kie import KieEmulator
 
@@ -98,3 +98,20 @@ async def test_english_member_in_spanish_server_reads_private_answers_in_english
     await discord_fake.wait_for(lambda: len(_songs(discord_fake)) == 1, timeout=20)
     [result] = _songs(discord_fake)
     assert "¡tu canción está lista!" in result.content  # public: the server's language
+
+
+async def test_spanish_member_composing_is_answered_in_spanish(
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+) -> None:
+    discord_fake.world.user_locales[member] = "es-419"
+    await bots.start()
+    opened = await answered(await discord_fake.slash_command("compose", {}, user_id=member))
+    submitted = await answered(
+        await discord_fake.submit_modal(
+            form_id(opened),
+            {"title": "Luna", "style": "bolero", "lyrics": "[Verse]\nla luna sobre el mar\n"},
+            user_id=member,
+        )
+    )
+    assert submitted.ephemeral
+    assert response_text(submitted).startswith("En cola: **Luna** (trabajo `")
