@@ -120,10 +120,10 @@ class DiscordNotifier:
         async def build(limit: int, link_audio: bool) -> Outgoing:
             posted, attachments = await prepare_tracks(files, workdir, limit, link_audio=link_audio)
             return Outgoing(
-                result_content(job, reaction_hint(ops), locale),
+                result_content(job, reaction_hint(ops, locale), locale),
                 result_embeds(job, posted, locale),
                 attachments,
-                result_view(job.id, len(posted), ops),
+                result_view(job.id, len(posted), ops, locale),
             )
 
         return await self._post_once(job, build)
@@ -137,7 +137,7 @@ class DiscordNotifier:
                 result_content(job, locale=locale),
                 [files_embed(job, notes, locale)],
                 attachments,
-                files_view(job.id),
+                files_view(job.id, locale),
             )
 
         return await self._post_once(job, build)

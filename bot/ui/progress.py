@@ -108,7 +108,7 @@ def progress_view(job: Job, locale: object = None) -> discord.ui.View | None:
     """
     buttons = _listen_buttons(job, locale)
     if job.stage in _CANCELLABLE:
-        buttons.append(button(Action.CANCEL, cancel_id(job.id)))
+        buttons.append(button(Action.CANCEL, cancel_id(job.id), locale=locale))
     return static_view(buttons) if buttons else None
 
 

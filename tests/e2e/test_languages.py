@@ -86,6 +86,9 @@ async def test_spanish_member_gets_spanish_commands_answers_and_songs(
     fields = [f["name"] for embed in result.embeds for f in embed.get("fields", [])]
     assert "Duración" in fields
     assert "Duration" not in fields
+    labels = [b["label"] for row in result.components for b in row["components"]]
+    assert labels[:3] == ["Remezclar", "Editar y remezclar", "Eliminar"]
+    assert "-# Reacciona con 🔁 remezclar" in result.content
 
 
 async def test_english_member_in_spanish_server_reads_private_answers_in_english(
