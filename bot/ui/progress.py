@@ -63,7 +63,7 @@ def progress_embed(
     elif job.stage is Stage.DONE and result_url:
         status = f"{status}: {t(locale, '[jump to your songs]({url})', url=result_url)}"
     elif job.stage is Stage.WAITING and place is not None:
-        status = f"⏳ {place.text}"
+        status = f"⏳ {place.in_words(locale)}"
     if job.stage not in _ENDED_BADLY:
         status = f"{status}\n{progress_bar(job.stage)}"
     embed.add_field(name=t(locale, "Status"), value=status, inline=False)
