@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.conftest import Launcher
-from tests.e2e.helpers import answered, bot_messages, form_id, generate, response_text
+from tests.e2e.helpers import (
+    answered,
+    bot_messages,
+    form_id,
+    generate,
+    response_embeds,
+    response_text,
+)
 from tests.fakes.discord import FakeDiscord, FakeMessage
 from tests.fakes.kie import KieEmulator
 
@@ -118,3 +125,17 @@ async def test_spanish_member_composing_is_answered_in_spanish(
     )
     assert submitted.ephemeral
     assert response_text(submitted).startswith("En cola: **Luna** (trabajo `")
+
+
+async def test_spanish_member_sees_the_line_in_spanish(
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+) -> None:
+    discord_fake.world.user_locales[member] = "es-ES"
+    await bots.start()
+    interaction = await answered(await discord_fake.slash_command("queue", {}, user_id=member))
+    [embed] = response_embeds(interaction)
+    assert embed["title"] == "La cola"
+    description = str(embed["description"])
+    assert "**0 canciones esperando** a enviarse a un servicio de música." in description
+    assert "No tienes canciones esperando ni en preparación." in description
+    assert "Una canción nueva ahora: n.º 1 en la cola · " in description
