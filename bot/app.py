@@ -21,6 +21,7 @@ from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
 from bot.permissions import SONG_CHANNEL
 from bot.providers.base import Provider
+from bot.translator import CatalogTranslator
 from bot.tree import BotTree
 from bot.webhooks import CallbackReceiver, callback_url_for
 
@@ -92,6 +93,8 @@ class MusicBot(commands.Bot):
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        # Before the sync, which sends every command's names in every language.
+        await self.tree.set_translator(CatalogTranslator())
         await self._sync_commands()
         if self.settings.callbacks.enabled:
             await self.receiver.start()

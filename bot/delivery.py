@@ -17,6 +17,7 @@ import discord
 
 from bot.audit import AuditLog
 from bot.errors import StorageError
+from bot.i18n import t
 from bot.jobs.costs import BudgetWatch
 from bot.jobs.estimates import LinePlace
 from bot.jobs.models import Job, Stage
@@ -34,7 +35,7 @@ from bot.ui.results import (
     result_marker,
     song_title,
 )
-from bot.ui.text import NOUNS
+from bot.ui.text import ASKED_FOR, NOUNS
 from bot.uploads import Outgoing, prepare_files, prepare_tracks
 
 log = logging.getLogger(__name__)
@@ -89,9 +90,10 @@ class DiscordNotifier:
 
     async def _post_or_edit_progress(self, job: Job, place: LinePlace | None) -> int:
         channel = self._channel(job)
-        embed = progress_embed(job, job.result_link, place)
-        content = f"<@{job.user_id}> asked for a {NOUNS[job.request.operation]}"
-        view = progress_view(job)  # None clears the buttons on an edit
+        locale = self._locale(job)
+        embed = progress_embed(job, job.result_link, place, locale)
+        content = t(locale, ASKED_FOR[job.request.operation], mention=f"<@{job.user_id}>")
+        view = progress_view(job, locale)  # None clears the buttons on an edit
         buttons: dict[str, Any] = {} if view is None else {"view": view}  # send takes no None
         if job.progress_message_id is not None:
             try:
@@ -113,26 +115,41 @@ class DiscordNotifier:
 
     async def deliver(self, job: Job, files: list[TrackFiles], workdir: Path) -> int:
         ops = self._operations(job)
+        locale = self._locale(job)
 
         async def build(limit: int, link_audio: bool) -> Outgoing:
             posted, attachments = await prepare_tracks(files, workdir, limit, link_audio=link_audio)
             return Outgoing(
-                result_content(job, reaction_hint(ops)),
-                result_embeds(job, posted),
+                result_content(job, reaction_hint(ops, locale), locale),
+                result_embeds(job, posted, locale),
                 attachments,
-                result_view(job.id, len(posted), ops),
+                result_view(job.id, len(posted), ops, locale),
             )
 
         return await self._post_once(job, build)
 
     async def deliver_files(self, job: Job, files: list[FetchedFile], workdir: Path) -> int:
+        locale = self._locale(job)
+
         async def build(limit: int, link_all: bool) -> Outgoing:
             attachments, notes = prepare_files(files, limit, link_all=link_all)
             return Outgoing(
-                result_content(job), [files_embed(job, notes)], attachments, files_view(job.id)
+                result_content(job, locale=locale),
+                [files_embed(job, notes, locale)],
+                attachments,
+                files_view(job.id, locale),
             )
 
         return await self._post_once(job, build)
+
+    def _locale(self, job: Job) -> discord.Locale | None:
+        """The server's language, for public messages: from the Gateway's guild cache.
+
+        Nothing is stored: until the Gateway reports the guild after a restart,
+        the messages are English (the fallback), then the server's language.
+        """
+        guild = self._client.get_guild(job.guild_id)
+        return guild.preferred_locale if guild is not None else None
 
     async def undelivered(self, job: Job) -> None:
         noun = NOUNS[job.request.operation]
@@ -190,7 +207,9 @@ class DiscordNotifier:
             "job %s: result refused by Discord (HTTP 400); posting the files with a short text",
             job.id,
         )
-        bare = Outgoing(bare_result_content(job), [], full.files, discord.ui.View())
+        bare = Outgoing(
+            bare_result_content(job, self._locale(job)), [], full.files, discord.ui.View()
+        )
         try:
             return await self._send_result(channel, job, bare)
         except discord.HTTPException as exc:

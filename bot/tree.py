@@ -9,7 +9,8 @@ import discord
 from discord import app_commands
 
 from bot.errors import BotError, InputError, ProviderError, StorageError
-from bot.ui.text import FAILURE_TEXT
+from bot.i18n import t
+from bot.ui.text import failure_text
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +21,10 @@ class BotTree(app_commands.CommandTree[discord.Client]):
     ) -> None:
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         if isinstance(cause, app_commands.CheckFailure):
-            message = str(cause) or "You cannot use this command here."
+            message = str(cause) or t(interaction.locale, "You cannot use this command here.")
         else:
             name = interaction.command.name if interaction.command else "?"
-            message = _explain(cause, f"command /{name}")
+            message = _explain(cause, f"command /{name}", interaction.locale)
         await reply_privately(interaction, message)
 
 
@@ -37,21 +38,21 @@ async def answer_errors(
     try:
         await handler
     except Exception as exc:  # every failure gets a private answer, then the log
-        await reply_privately(interaction, _explain(exc, what))
+        await reply_privately(interaction, _explain(exc, what, interaction.locale))
 
 
-def _explain(error: BaseException, what: str) -> str:
+def _explain(error: BaseException, what: str, locale: object = None) -> str:
     """What the member is told about ``error``; unexpected ones are logged in full."""
     if isinstance(error, InputError):
         return error.user_message
     if isinstance(error, ProviderError):
         log.warning("%s: provider refused: %s", what, error)
-        return FAILURE_TEXT[error.reason]
+        return failure_text(error.reason, locale)
     if isinstance(error, StorageError):
         log.warning("%s: nothing saved: %s", what, error)
-        return error.user_message
+        return t(locale, error.user_message)
     log.error("%s failed", what, exc_info=error)
-    return BotError.user_message
+    return t(locale, BotError.user_message)
 
 
 async def reply_privately(interaction: discord.Interaction[discord.Client], message: str) -> None:

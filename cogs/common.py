@@ -9,6 +9,7 @@ from discord import app_commands
 
 from bot.errors import InputError
 from bot.guild_rules import GuildRules, member_quota
+from bot.i18n import t
 from bot.jobs.models import Job
 from bot.jobs.service import JobService
 from bot.permissions import SONG_CHANNEL
@@ -31,7 +32,13 @@ def check_channel(interaction: discord.Interaction[Any]) -> tuple[int, int]:
     """The guild and channel ids, once the bot may post there; else an ``InputError``."""
     missing = missing_permissions(interaction.app_permissions)
     if missing:
-        raise InputError(f"I need these permissions in this channel first: {missing}.")
+        raise InputError(
+            t(
+                interaction.locale,
+                "I need these permissions in this channel first: {missing}.",
+                missing=missing,
+            )
+        )
     # Commands are guild_only(), so both are set.
     assert interaction.guild_id is not None
     assert interaction.channel_id is not None
@@ -54,18 +61,28 @@ async def check_song(interaction: discord.Interaction[Any], operation: Operation
     assert interaction.guild_id is not None  # commands are guild_only()
     rules: GuildRules = await interaction.client.rules.of(interaction.guild_id)
     if rules.song_channels and interaction.channel_id not in rules.song_channels:
-        raise InputError(f"Songs are made in <#{min(rules.song_channels)}>.")
+        channel = f"<#{min(rules.song_channels)}>"
+        raise InputError(t(interaction.locale, "Songs are made in {channel}.", channel=channel))
     check_channel(interaction)
     if interaction.permissions.manage_guild:
         return rules
     roles = role_ids(interaction)
     if rules.generate_roles and not roles & rules.generate_roles:
         raise InputError(
-            f"Making songs here needs one of these roles: {_roles(rules.generate_roles)}."
+            t(
+                interaction.locale,
+                "Making songs here needs one of these roles: {roles}.",
+                roles=_roles(rules.generate_roles),
+            )
         )
     if operation in COSTLY and rules.costly_roles and not roles & rules.costly_roles:
         raise InputError(
-            f"A {operation.value} here needs one of these roles: {_roles(rules.costly_roles)}."
+            t(
+                interaction.locale,
+                "A {operation} here needs one of these roles: {roles}.",
+                operation=operation.value,
+                roles=_roles(rules.costly_roles),
+            )
         )
     return rules
 
@@ -106,13 +123,19 @@ async def enqueue(
     )
 
 
-def queued(what: str, job: Job) -> str:
-    """The private answer to a member whose job was accepted; ``what`` is already safe."""
-    return (
-        f"Queued {what} (job `{job.id}`). "
-        "I'll post its progress in this channel and ping you when it's ready."
+def queued(what: str, job: Job, locale: object = None) -> str:
+    """The private answer to a member whose job was accepted; ``what`` is already safe.
+
+    ``locale``: the member's own (``interaction.locale``).
+    """
+    return t(
+        locale,
+        "Queued {what} (job `{job}`). "
+        "I'll post its progress in this channel and ping you when it's ready.",
+        what=what,
+        job=job.id,
     )
 
 
-def titled(title: str) -> str:
-    return f"**{quote(title or 'your song', 80)}**"
+def titled(title: str, locale: object = None) -> str:
+    return f"**{quote(title or t(locale, 'your song'), 80)}**"

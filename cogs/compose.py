@@ -150,7 +150,9 @@ class ComposeCog(commands.Cog, name="Compose"):
     async def _submitted(self, interaction: Interaction, options: ComposeOptions) -> None:
         request = options.request(submitted_values(interaction))
         job = await enqueue(self.bot.jobs, interaction, request)
-        await interaction.response.send_message(queued(titled(request.title), job), ephemeral=True)
+        locale = interaction.locale
+        answer = queued(titled(request.title, locale), job, locale)
+        await interaction.response.send_message(answer, ephemeral=True)
 
     # -- /lyrics ------------------------------------------------------------------
 

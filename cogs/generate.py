@@ -72,7 +72,9 @@ class GenerateCog(commands.Cog):
             title=title.strip(),
         )
         job = await enqueue(self.bot.jobs, interaction, request)
-        await interaction.response.send_message(queued(titled(title), job), ephemeral=True)
+        locale = interaction.locale
+        answer = queued(titled(title, locale), job, locale)
+        await interaction.response.send_message(answer, ephemeral=True)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -145,3 +145,12 @@ async def test_one_query_places_every_waiting_job_and_reports_only_moves(store: 
     assert moved == [job.id for job in jobs[2:]]  # the first did not move
     assert board.place(jobs[1]) is None
     assert board.place(jobs[4]) == LinePlace(4, None)
+
+
+def test_members_see_their_place_in_their_language() -> None:
+    assert LinePlace(7, 170).in_words("es-ES") == "n.º 7 en la cola · unos 3 min"
+    assert LinePlace(7, 3 * 3600).in_words("es-419") == "n.º 7 en la cola · unas 3 h"
+    assert LinePlace(2, None).in_words("es-ES") == "n.º 2 en la cola · calculando…"
+    assert (
+        LinePlace(7, 170).in_words("en-US") == LinePlace(7, 170).text == "#7 in line · about 3 min"
+    )

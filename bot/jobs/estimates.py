@@ -13,6 +13,8 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.i18n import t
+
 # A gap longer than this between two submits means the line was empty, not the pace.
 _BUSY_GAP = 60.0
 
@@ -56,16 +58,16 @@ def pace(recent: Sequence[Run]) -> Pace:
     )
 
 
-def rounded(seconds: float | None) -> str:
+def rounded(seconds: float | None, locale: object = None) -> str:
     """An estimate as members read it: "under a minute", "about 3 min", "about 2 h"."""
     if seconds is None:
-        return "estimating…"
+        return t(locale, "estimating…")
     if seconds < 60:
-        return "under a minute"
+        return t(locale, "under a minute")
     minutes = round(seconds / 60)
     if minutes < 90:
-        return f"about {minutes} min"
-    return f"about {round(minutes / 60)} h"
+        return t(locale, "about {minutes} min", minutes=minutes)
+    return t(locale, "about {hours} h", hours=round(minutes / 60))
 
 
 @dataclass(frozen=True)
@@ -77,4 +79,10 @@ class LinePlace:
 
     @property
     def text(self) -> str:
-        return f"#{self.position} in line · {rounded(self.wait)}"
+        return self.in_words(None)
+
+    def in_words(self, locale: object) -> str:
+        """ "#7 in line · about 3 min", in the language of ``locale``."""
+        return t(locale, "#{position} in line", position=self.position) + (
+            f" · {rounded(self.wait, locale)}"
+        )

@@ -14,6 +14,7 @@ import enum
 
 import discord
 
+from bot.i18n import t
 from bot.providers.base import Operation
 
 
@@ -58,6 +59,7 @@ REACTIONS: dict[str, Action] = {
     "🗑️": Action.DELETE,
 }
 
+# The labels are msgids: ``button`` shows them in the language it is given.
 _LABELS: dict[Action, tuple[str, str]] = {
     Action.REMIX: ("🔁", "Remix"),
     Action.EDIT: ("✏️", "Edit & remix"),
@@ -90,9 +92,10 @@ def page_id(job_id: str, n: int, page: int) -> str:
 
 
 def button(
-    action: Action, custom_id: str, *, n: int | None = None
+    action: Action, custom_id: str, *, n: int | None = None, locale: object = None
 ) -> discord.ui.Button[discord.ui.View]:
-    emoji, label = _LABELS[action]
+    emoji, msgid = _LABELS[action]
+    label = t(locale, msgid)
     if n is not None:
         label = f"{label} {n}"
     style = discord.ButtonStyle.danger if action is Action.DELETE else discord.ButtonStyle.secondary
@@ -117,36 +120,38 @@ def offered(ops: frozenset[Operation], actions: tuple[Action, ...]) -> list[Acti
     return [a for a in actions if a not in NEEDS or NEEDS[a] in ops]
 
 
-def result_view(job_id: str, tracks: int, ops: frozenset[Operation]) -> discord.ui.View:
+def result_view(
+    job_id: str, tracks: int, ops: frozenset[Operation], locale: object = None
+) -> discord.ui.View:
     """Remix, edit and delete for the song; extend, lyrics and more for each track."""
-    buttons = [button(a, song_id(a, job_id)) for a in SONG_ACTIONS]
+    buttons = [button(a, song_id(a, job_id), locale=locale) for a in SONG_ACTIONS]
     for item in buttons:
         item.row = 0
     per_track = offered(ops, (Action.EXTEND, Action.LYRICS))
     if offered(ops, MORE_ACTIONS):
         per_track.append(Action.MORE)
     for n in range(1, tracks + 1):
-        row = [button(a, track_id(a, job_id, n), n=n) for a in per_track]
+        row = [button(a, track_id(a, job_id, n), n=n, locale=locale) for a in per_track]
         for item in row:
             item.row = n  # one row per track, under the song's row
         buttons += row
     return static_view(buttons)
 
 
-def files_view(job_id: str) -> discord.ui.View:
+def files_view(job_id: str, locale: object = None) -> discord.ui.View:
     """A WAV, stems or video post can only be deleted."""
-    return static_view([button(Action.DELETE, song_id(Action.DELETE, job_id))])
+    return static_view([button(Action.DELETE, song_id(Action.DELETE, job_id), locale=locale)])
 
 
 def more_view(job_id: str, n: int, ops: frozenset[Operation]) -> discord.ui.View:
     return static_view([button(a, track_id(a, job_id, n)) for a in offered(ops, MORE_ACTIONS)])
 
 
-def reaction_hint(ops: frozenset[Operation]) -> str:
+def reaction_hint(ops: frozenset[Operation], locale: object = None) -> str:
     """One line telling members which reactions work on this result."""
     parts = [
-        f"{emoji} {_LABELS[action][1].lower()}"
+        f"{emoji} {t(locale, _LABELS[action][1]).lower()}"
         for emoji, action in REACTIONS.items()
         if action not in NEEDS or NEEDS[action] in ops
     ]
-    return "React " + " · ".join(parts)
+    return t(locale, "React {reactions}", reactions=" · ".join(parts))

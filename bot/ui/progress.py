@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.i18n import t
 from bot.jobs.estimates import LinePlace
 from bot.jobs.models import Job, Stage
 from bot.providers.base import GenerateRequest, Operation
@@ -11,13 +12,13 @@ from bot.ui.actions import Action, button, cancel_id, static_view
 from bot.ui.limits import fit
 from bot.ui.links import vetted
 from bot.ui.text import (
-    FAILURE_TEXT,
-    NOUNS,
-    STAGE_LABELS,
+    MADE_FROM,
     STAGE_STEP,
     STAGE_STEPS,
+    failure_text,
     job_marker,
     quote,
+    stage_label,
 )
 from bot.ui.text import duration as fmt_duration
 
@@ -41,43 +42,49 @@ def progress_bar(stage: Stage) -> str:
 
 
 def progress_embed(
-    job: Job, result_url: str | None = None, place: LinePlace | None = None
+    job: Job,
+    result_url: str | None = None,
+    place: LinePlace | None = None,
+    locale: object = None,
 ) -> discord.Embed:
-    """``place``: where a waiting job stands in line ("#7 in line · about 3 min")."""
+    """``place``: where a waiting job stands in line ("#7 in line · about 3 min").
+
+    ``locale``: the server's, as the message is public.
+    """
     request = job.request
     embed = discord.Embed(
-        title=_title(job),
+        title=_title(job, locale),
         description=_description(request),
         colour=_COLOURS.get(job.stage, discord.Colour.blurple()),
     )
-    status = STAGE_LABELS[job.stage]
+    status = stage_label(job.stage, locale)
     if job.stage is Stage.FAILED and job.failure is not None:
-        status = f"{status}: {FAILURE_TEXT[job.failure]}"
+        status = f"{status}: {failure_text(job.failure, locale)}"
     elif job.stage is Stage.DONE and result_url:
-        status = f"{status}: [jump to your songs]({result_url})"
+        status = f"{status}: {t(locale, '[jump to your songs]({url})', url=result_url)}"
     elif job.stage is Stage.WAITING and place is not None:
-        status = f"⏳ {place.text}"
+        status = f"⏳ {place.in_words(locale)}"
     if job.stage not in _ENDED_BADLY:
         status = f"{status}\n{progress_bar(job.stage)}"
-    embed.add_field(name="Status", value=status, inline=False)
-    embed.add_field(name="Model", value=request.model)
+    embed.add_field(name=t(locale, "Status"), value=status, inline=False)
+    embed.add_field(name=t(locale, "Model"), value=request.model)
     if request.style:
-        embed.add_field(name="Style", value=quote(request.style, 200))
+        embed.add_field(name=t(locale, "Style"), value=quote(request.style, 200))
     if request.instrumental:
-        embed.add_field(name="Vocals", value="Instrumental")
-    embed.add_field(name="Time", value=_elapsed(job))
+        embed.add_field(name=t(locale, "Vocals"), value=t(locale, "Instrumental"))
+    embed.add_field(name=t(locale, "Time"), value=_elapsed(job, locale))
     embed.set_footer(text=job_marker(job.id))
     return fit([embed])[0]
 
 
-def _title(job: Job) -> str:
+def _title(job: Job, locale: object) -> str:
     request = job.request
     if request.source is None:
-        return quote(request.title, 200) if request.title else "New song"
-    name = request.source.title or "a song"
+        return quote(request.title, 200) if request.title else t(locale, "New song")
+    name = request.source.title or t(locale, "a song")
     if request.operation is Operation.EXTEND:
-        return quote(f"Extending {name}", 200)
-    return quote(f"{NOUNS[request.operation]} of {name}", 200)
+        return quote(t(locale, "Extending {name}", name=name), 200)
+    return quote(t(locale, MADE_FROM[request.operation], name=name), 200)
 
 
 def _description(request: GenerateRequest) -> str | None:
@@ -86,26 +93,26 @@ def _description(request: GenerateRequest) -> str | None:
     return f">>> {quote(text, 1000)}" if text.strip() else None
 
 
-def _elapsed(job: Job) -> str:
+def _elapsed(job: Job, locale: object) -> str:
     # While running, Discord's relative timestamp counts up on its own, so the
     # message needs no edit just to show time passing.
     if job.finished_at is None or job.stage not in (Stage.DONE, *_ENDED_BADLY):
-        return f"started <t:{int(job.created_at)}:R>"
-    return f"took {fmt_duration(job.finished_at - job.created_at)}"
+        return t(locale, "started {when}", when=f"<t:{int(job.created_at)}:R>")
+    return t(locale, "took {duration}", duration=fmt_duration(job.finished_at - job.created_at))
 
 
-def progress_view(job: Job) -> discord.ui.View | None:
+def progress_view(job: Job, locale: object = None) -> discord.ui.View | None:
     """The progress message's buttons: "Listen now" links and Cancel; None when it has none.
 
     None once the job ended, so the edit that says "Done" removes the buttons.
     """
-    buttons = _listen_buttons(job)
+    buttons = _listen_buttons(job, locale)
     if job.stage in _CANCELLABLE:
-        buttons.append(button(Action.CANCEL, cancel_id(job.id)))
+        buttons.append(button(Action.CANCEL, cancel_id(job.id), locale=locale))
     return static_view(buttons) if buttons else None
 
 
-def _listen_buttons(job: Job) -> list[discord.ui.Button[discord.ui.View]]:
+def _listen_buttons(job: Job, locale: object) -> list[discord.ui.Button[discord.ui.View]]:
     """A "Listen now" link to each track's stream while the songs are made.
 
     Vendors stream a track minutes before its final MP3. A stream URL is
@@ -117,6 +124,10 @@ def _listen_buttons(job: Job) -> list[discord.ui.Button[discord.ui.View]]:
     buttons: list[discord.ui.Button[discord.ui.View]] = []
     for n, url in enumerate(streams, start=1):
         if url is not None:
-            label = "Listen now" if len(streams) == 1 else f"Listen now · song {n}"
+            label = (
+                t(locale, "Listen now")
+                if len(streams) == 1
+                else t(locale, "Listen now · song {n}", n=n)
+            )
             buttons.append(discord.ui.Button(style=discord.ButtonStyle.link, label=label, url=url))
     return buttons

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.i18n import t
 from bot.jobs.models import Job
 from bot.providers.base import Track
 from bot.ui.limits import content, fit
 from bot.ui.links import vetted
-from bot.ui.text import NOUNS, duration, job_marker, quote
+from bot.ui.text import HERE_IS, duration, job_marker, quote
 
 
 @dataclass(frozen=True)
@@ -27,24 +28,32 @@ def result_marker(job_id: str, n: int) -> str:
     return f"{job_marker(job_id)} · track {n}"
 
 
-def result_content(job: Job, hint: str = "") -> str:
-    """The line that pings the requester, the song's lineage, and which reactions work."""
+def result_content(job: Job, hint: str = "", locale: object = None) -> str:
+    """The line that pings the requester, the song's lineage, and which reactions work.
+
+    ``locale``: the server's, as the message is public.
+    """
+    mention = f"<@{job.user_id}>"
     if job.request.operation.makes_tracks:
-        lines = [f"<@{job.user_id}> your song is ready! 🎶"]
+        lines = [t(locale, "{mention} your song is ready! 🎶", mention=mention)]
     else:
-        lines = [f"<@{job.user_id}> here is the {NOUNS[job.request.operation]} you asked for."]
+        lines = [t(locale, HERE_IS[job.request.operation], mention=mention)]
     if job.lineage is not None:
-        target = f"[this song]({job.parent_link})" if job.parent_link else "a deleted song"
+        target = (
+            t(locale, "[this song]({link})", link=job.parent_link)
+            if job.parent_link
+            else t(locale, "a deleted song")
+        )
         lines.append(f"↪️ {job.lineage} {target}")
     if hint:
         lines.append(f"-# {hint}")
     return content("\n".join(lines))
 
 
-def bare_result_content(job: Job) -> str:
+def bare_result_content(job: Job, locale: object = None) -> str:
     """The result's text when Discord refused its embeds: who, what, and the job's marker."""
     marker = result_marker(job.id, 1)
-    return content(f"{result_content(job)}\n**{song_title(job)}**\n-# {marker}")
+    return content(f"{result_content(job, locale=locale)}\n**{song_title(job)}**\n-# {marker}")
 
 
 def has_bare_marker(text: str, job_id: str) -> bool:
@@ -58,39 +67,43 @@ def song_title(job: Job) -> str:
     return quote(title or job.request.prompt[:40] or "Untitled", 80)
 
 
-def result_embeds(job: Job, tracks: list[PostedTrack]) -> list[discord.Embed]:
-    return fit(_track_embed(job, posted, n) for n, posted in enumerate(tracks, start=1))
+def result_embeds(
+    job: Job, tracks: list[PostedTrack], locale: object = None
+) -> list[discord.Embed]:
+    return fit(_track_embed(job, posted, n, locale) for n, posted in enumerate(tracks, start=1))
 
 
-def _track_embed(job: Job, posted: PostedTrack, n: int) -> discord.Embed:
+def _track_embed(job: Job, posted: PostedTrack, n: int, locale: object) -> discord.Embed:
     track = posted.track
-    title = track.title or job.request.title or "Untitled"
+    title = track.title or job.request.title or t(locale, "Untitled")
     embed = discord.Embed(title=quote(title, 200), colour=discord.Colour.green())
     if track.tags or job.request.style:
-        embed.add_field(name="Style", value=quote(track.tags or job.request.style, 1000))
-    embed.add_field(name="Duration", value=duration(track.duration))
-    embed.add_field(name="Model", value=job.request.model)
+        style = quote(track.tags or job.request.style, 1000)
+        embed.add_field(name=t(locale, "Style"), value=style)
+    embed.add_field(name=t(locale, "Duration"), value=duration(track.duration))
+    embed.add_field(name=t(locale, "Model"), value=job.request.model)
     if posted.audio_name is None:
-        embed.add_field(name="Audio", value=_audio(posted), inline=False)
+        embed.add_field(name=t(locale, "Audio"), value=_audio(posted, locale), inline=False)
     if posted.note:
-        embed.add_field(name="Note", value=posted.note, inline=False)
+        embed.add_field(name=t(locale, "Note"), value=posted.note, inline=False)
     if posted.cover_name:
         embed.set_thumbnail(url=f"attachment://{posted.cover_name}")
     embed.set_footer(text=result_marker(job.id, n))
     return embed
 
 
-def _audio(posted: PostedTrack) -> str:
+def _audio(posted: PostedTrack, locale: object) -> str:
     """Where the MP3 is when it is not attached: a safe link to the vendor's copy, or why not."""
     # Why it is not attached (too large, or not fetched) is the track's note.
     track = posted.track
     url, why_not = vetted(track.audio_url or track.stream_url)
     if url is None:
-        return f"Its link is {why_not}."
-    expiry = (
-        f" (link expires <t:{int(track.expires_at.timestamp())}:R>)" if track.expires_at else ""
-    )
-    return f"[Download the MP3]({url}){expiry}"
+        return t(locale, "Its link is {why_not}.", why_not=why_not)
+    link = t(locale, "[Download the MP3]({url})", url=url)
+    if track.expires_at is None:
+        return link
+    when = f"<t:{int(track.expires_at.timestamp())}:R>"
+    return f"{link} {t(locale, '(link expires {when})', when=when)}"
 
 
 def safe_filename(title: str, n: int, suffix: str) -> str:
@@ -100,12 +113,12 @@ def safe_filename(title: str, n: int, suffix: str) -> str:
     return f"{stem}-{n}{suffix}"
 
 
-def files_embed(job: Job, notes: list[str]) -> discord.Embed:
+def files_embed(job: Job, notes: list[str], locale: object = None) -> discord.Embed:
     """The embed of a WAV, stems or video post: what it was made from, and any links."""
     source = job.request.source
-    title = source.title if source is not None and source.title else "Untitled"
+    title = source.title if source is not None and source.title else t(locale, "Untitled")
     embed = discord.Embed(title=quote(title, 200), colour=discord.Colour.green())
     for note in notes:
-        embed.add_field(name="Note", value=note, inline=False)
+        embed.add_field(name=t(locale, "Note"), value=note, inline=False)
     embed.set_footer(text=result_marker(job.id, 1))
     return fit([embed])[0]

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import discord
 
+from bot.i18n import t
 from bot.jobs.models import Stage
 from bot.providers.base import FailureReason, Operation
+
+# The dictionaries below hold msgids (the English text); bot/locales has their
+# translations, and the functions after them look them up for a locale.
 
 STAGE_LABELS: dict[Stage, str] = {
     Stage.WAITING: "⏳ Sending your request to the music service",
@@ -56,6 +60,14 @@ FAILURE_TEXT: dict[FailureReason, str] = {
 }
 
 
+def stage_label(stage: Stage, locale: object = None) -> str:
+    return t(locale, STAGE_LABELS[stage])
+
+
+def failure_text(reason: FailureReason, locale: object = None) -> str:
+    return t(locale, FAILURE_TEXT[reason])
+
+
 def quote(text: str, limit: int) -> str:
     """A member's own text, shown literally: no markdown, no mentions, bounded."""
     safe = discord.utils.escape_mentions(discord.utils.escape_markdown(text))
@@ -82,4 +94,30 @@ NOUNS: dict[Operation, str] = {
     Operation.WAV: "WAV",
     Operation.STEMS: "stems",
     Operation.VIDEO: "video",
+}
+
+# The progress message's first line, per operation: whole sentences, as
+# translations need (a noun's gender changes the words around it).
+ASKED_FOR: dict[Operation, str] = {
+    Operation.SONG: "{mention} asked for a song",
+    Operation.EXTEND: "{mention} asked for a song",
+    Operation.COVER: "{mention} asked for a song",
+    Operation.WAV: "{mention} asked for a WAV",
+    Operation.STEMS: "{mention} asked for a stems",
+    Operation.VIDEO: "{mention} asked for a video",
+}
+
+# A job made from a song, as its progress message is titled.
+MADE_FROM: dict[Operation, str] = {
+    Operation.COVER: "song of {name}",
+    Operation.WAV: "WAV of {name}",
+    Operation.STEMS: "stems of {name}",
+    Operation.VIDEO: "video of {name}",
+}
+
+# The result's first line for a job that makes files, not tracks.
+HERE_IS: dict[Operation, str] = {
+    Operation.WAV: "{mention} here is the WAV you asked for.",
+    Operation.STEMS: "{mention} here is the stems you asked for.",
+    Operation.VIDEO: "{mention} here is the video you asked for.",
 }

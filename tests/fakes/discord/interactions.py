@@ -40,15 +40,15 @@ def new_interaction(
         "channel_id": str(channel_id),
         "channel": channel_payload(world, channel),
         "app_permissions": str(world.app_permissions & ~channel.bot_denied),
-        "locale": "en-US",
+        "locale": world.user_locales.get(user_id, "en-US"),
         "entitlements": [],
         "attachment_size_limit": world.upload_limit(channel_id),
         "context": 0 if channel.guild_id else 1,
     }
     if channel.guild_id:
         payload["guild_id"] = str(world.guild_id)
-        payload["guild"] = {"id": str(world.guild_id), "locale": "en-US", "features": []}
-        payload["guild_locale"] = "en-US"
+        payload["guild"] = {"id": str(world.guild_id), "locale": world.guild_locale, "features": []}
+        payload["guild_locale"] = world.guild_locale
         payload["member"] = member_payload(world, world.members[user_id], with_permissions=True)
         payload["authorizing_integration_owners"] = {"0": str(world.guild_id)}
     else:

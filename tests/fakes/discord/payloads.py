@@ -127,7 +127,7 @@ def guild_payload(world: World, *, full: bool, all_members: bool = True) -> Json
         "stickers": [],
         "premium_tier": world.premium_tier,
         "premium_subscription_count": [0, 2, 7, 14][min(max(world.premium_tier, 0), 3)],
-        "preferred_locale": "en-US",
+        "preferred_locale": world.guild_locale,
         "system_channel_id": str(world.channel_id),
         "system_channel_flags": 0,
         "rules_channel_id": None,

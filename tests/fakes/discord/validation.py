@@ -19,6 +19,43 @@ LINK_STYLE = 5  # a button that opens its url instead of sending an interaction
 MAX_BUTTON_URL = 512
 _LINK_SCHEMES = ("http", "https", "discord")
 COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
+# The locales Discord accepts as keys of name_localizations/description_localizations.
+DISCORD_LOCALES = frozenset(
+    [
+        "id",
+        "da",
+        "de",
+        "en-GB",
+        "en-US",
+        "es-ES",
+        "es-419",
+        "fr",
+        "hr",
+        "it",
+        "lt",
+        "hu",
+        "nl",
+        "no",
+        "pl",
+        "pt-BR",
+        "ro",
+        "fi",
+        "sv-SE",
+        "vi",
+        "tr",
+        "cs",
+        "el",
+        "bg",
+        "ru",
+        "uk",
+        "hi",
+        "th",
+        "zh-CN",
+        "ja",
+        "zh-TW",
+        "ko",
+    ]
+)
 
 # (key, limit) for embed sub-fields; the total over all embeds is capped at 6000.
 _EMBED_TEXT_LIMITS = (("title", 256), ("description", 4096))
@@ -177,12 +214,13 @@ def validate_commands(commands: list[Json]) -> None:
     errors = _Errors()
     for index, command in enumerate(commands):
         name = str(command.get("name", ""))
-        if not COMMAND_NAME.match(name) or (command.get("type", 1) == 1 and name != name.lower()):
-            errors.add((index, "name"), field_error("APPLICATION_COMMAND_INVALID_NAME", "Bad name"))
-        if command.get("type", 1) == 1:
+        chat_input = command.get("type", 1) == 1
+        _check_name(errors, (index, "name"), name, lowercase=chat_input)
+        if chat_input:
             description = command.get("description") or ""
             if not 1 <= len(description) <= 100:
                 errors.add((index, "description"), max_length_error(100))
+        _check_localizations(errors, (index,), command, lowercase=chat_input)
         _check_options(errors, (index,), command.get("options") or [])
     errors.raise_if_any()
 
@@ -191,10 +229,37 @@ def _check_options(errors: _Errors, path: tuple[str | int, ...], options: list[J
     errors.too_long((*path, "options"), options, 25)
     for index, option in enumerate(options):
         here = (*path, "options", index)
+        _check_name(errors, (*here, "name"), str(option.get("name", "")), lowercase=True)
         errors.too_long((*here, "description"), option.get("description"), 100)
+        _check_localizations(errors, here, option, lowercase=True)
         choices = option.get("choices") or []
         errors.too_long((*here, "choices"), choices, 25)
         for c_index, choice in enumerate(choices):
             errors.too_long((*here, "choices", c_index, "name"), choice.get("name"), 100)
             errors.too_long((*here, "choices", c_index, "value"), choice.get("value"), 100)
         _check_options(errors, here, option.get("options") or [])
+
+
+def _check_name(
+    errors: _Errors, path: tuple[str | int, ...], name: str, *, lowercase: bool
+) -> None:
+    """A command or option name: 1-32 letters, digits, - or _; lowercase for slash commands."""
+    if not COMMAND_NAME.match(name) or (lowercase and name != name.lower()):
+        errors.add(path, field_error("APPLICATION_COMMAND_INVALID_NAME", "Bad name"))
+
+
+def _check_localizations(
+    errors: _Errors, path: tuple[str | int, ...], entry: Json, *, lowercase: bool
+) -> None:
+    """Translated names follow the name's rules, translated descriptions 1-100 characters."""
+    names = entry.get("name_localizations") or {}
+    descriptions = entry.get("description_localizations") or {}
+    for key, values in (("name_localizations", names), ("description_localizations", descriptions)):
+        for locale in values:
+            if locale not in DISCORD_LOCALES:
+                errors.add((*path, key, locale), field_error("LOCALE_INVALID", "Invalid locale"))
+    for locale, name in names.items():
+        _check_name(errors, (*path, "name_localizations", locale), str(name), lowercase=lowercase)
+    for locale, description in descriptions.items():
+        if not 1 <= len(str(description)) <= 100:
+            errors.add((*path, "description_localizations", locale), max_length_error(100))

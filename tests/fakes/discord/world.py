@@ -69,6 +69,9 @@ class World:
         self.recent_edits: dict[int, deque[float]] = {}  # channel id -> monotonic edit times
         # What interactions report the bot may do in their channel; tests lower it.
         self.app_permissions = ALL_PERMISSIONS
+        # The server's language (preferred_locale) and each member's Discord client language.
+        self.guild_locale = "en-US"
+        self.user_locales: dict[int, str] = {}
         self._waiters: list[asyncio.Future[None]] = []
 
         self.application_id = self.new_id()
