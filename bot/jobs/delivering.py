@@ -159,8 +159,8 @@ class Delivery:
             job.progress_message_id = stored.progress_message_id if stored else None
         self._pacer.drop(job.id)
         if job.progress_message_id is None:
-            await self._send_progress(job)  # a post: Discord limits edits, not posts, here
-            self._pacer.note(job.channel_id, job.id)  # the message's first edit waits its gap
+            await self._send_progress(job)  # a post: not in the channel's edit budget
+            self._pacer.posted(job.id)  # the message's first paced edit waits its gap
         else:
             await self._pacer.turn(job.channel_id, job.id)  # within the channel's edit budget
             await self._send_progress(job)

@@ -20,10 +20,10 @@ from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[], Awaitable[bool]]  # True when it edited (False: nothing left to show)
+Send = Callable[[], Awaitable[bool]]  # True when it edited (counted in the budget either way)
 
-# Below Discord's five per five seconds, with room for the edits sent unpaced.
-PER_CHANNEL = 4
+# Discord's five per five seconds: every edit, paced or not, is counted before it is sent.
+PER_CHANNEL = 5
 # Five seconds, and a margin: an edit reaches Discord a little after it is counted
 # here, so two edits counted 5.0 s apart may land less than five seconds apart.
 WINDOW = 5.5
@@ -85,6 +85,11 @@ class EditPacer:
                 return
             await self._sleep(recent[0] + self._window - now)
 
+    def posted(self, key: str) -> None:
+        """``key``'s message was just posted: its first edit waits its gap. Posts are not
+        edits, so the channel's edit budget is untouched."""
+        self._edited[key] = self._clock()
+
     def note(self, channel: int, key: str) -> None:
         """An edit of ``key`` in ``channel`` was just sent (paced or not)."""
         now = self._clock()
@@ -123,9 +128,11 @@ class EditPacer:
                     await self._sleep(delay)
                     continue  # a newer state, or another message, may be due by now
                 send = pending.pop(key)
+                # Counted before it is sent, so that a final word's ``turn`` meanwhile
+                # sees it (an edit with nothing left to show is counted all the same).
+                self.note(channel, key)
                 try:
-                    if await send():
-                        self.note(channel, key)
+                    await send()
                 except Exception:
                     log.exception("a paced progress edit failed")
         finally:
