@@ -92,7 +92,8 @@ class DiscordNotifier:
         channel = self._channel(job)
         locale = self._locale(job)
         embed = progress_embed(job, job.result_link, place, locale)
-        content = t(locale, ASKED_FOR[job.request.operation], mention=f"<@{job.user_id}>")
+        mention = f"<@{job.user_id}>"
+        content = t(locale, ASKED_FOR[job.request.operation], mention=mention)
         view = progress_view(job, locale)  # None clears the buttons on an edit
         buttons: dict[str, Any] = {} if view is None else {"view": view}  # send takes no None
         if job.progress_message_id is not None:

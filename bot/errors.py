@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import enum
 
+from bot.i18n import t
+
 
 class FailureReason(enum.StrEnum):
     """Why a vendor call or a job failed, in words the member is told (see bot.ui.text)."""
@@ -40,6 +42,10 @@ class BotError(Exception):
     """Base of every error the bot raises on purpose."""
 
     user_message = "Something went wrong on my side."
+
+    def text(self, locale: object) -> str:
+        """What the member is told, in the language of ``locale``."""
+        return t(locale, self.user_message)
 
 
 class ConfigError(BotError):
@@ -71,11 +77,20 @@ class StorageFull(StorageError):
 
 
 class InputError(BotError):
-    """A member's input breaks a limit. The message names the field and the limit."""
+    """A member's input breaks a limit. The message names the field and the limit.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.user_message = message
+    ``msgid`` is the English text, a key of the message catalogs, with ``{named}``
+    fields; ``text`` fills them in the member's language, ``user_message`` in English.
+    """
+
+    def __init__(self, msgid: str, /, **fields: object) -> None:
+        self.msgid = msgid
+        self.fields = fields
+        self.user_message = msgid.format(**fields) if fields else msgid
+        super().__init__(self.user_message)
+
+    def text(self, locale: object) -> str:
+        return t(locale, self.msgid, **self.fields)
 
 
 class ProviderError(BotError):

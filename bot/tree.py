@@ -44,15 +44,15 @@ async def answer_errors(
 def _explain(error: BaseException, what: str, locale: object = None) -> str:
     """What the member is told about ``error``; unexpected ones are logged in full."""
     if isinstance(error, InputError):
-        return error.user_message
+        return error.text(locale)
     if isinstance(error, ProviderError):
         log.warning("%s: provider refused: %s", what, error)
         return failure_text(error.reason, locale)
     if isinstance(error, StorageError):
         log.warning("%s: nothing saved: %s", what, error)
-        return t(locale, error.user_message)
+        return error.text(locale)
     log.error("%s failed", what, exc_info=error)
-    return t(locale, BotError.user_message)
+    return BotError().text(locale)
 
 
 async def reply_privately(interaction: discord.Interaction[discord.Client], message: str) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.pofile import read_po
 
 from bot.i18n import ENGLISH, catalog_path, languages, t, tn
@@ -47,6 +48,58 @@ def placeholder_mismatches(catalog: Catalog) -> list[str]:
             if text and _fields(text) != expected:
                 wrong.append(_singular(message.id))
     return wrong
+
+
+ROOT = Path(__file__).resolve().parent.parent
+# How the code names a message: the argument positions of its msgid (and plural).
+KEYWORDS = {"t": (2,), "tn": (2, 3), "N_": None, "InputError": None}
+
+
+def messages_in_code(*paths: str) -> set[tuple[str | None, str]]:
+    """Every literal message the code under ``paths`` (packages or modules) looks up or
+    marks, as catalog keys."""
+    found = set()
+    for path in paths:
+        if path.endswith(".py"):
+            scanned = (
+                (msgid, context)
+                for _, msgid, _, context in extract_from_file("python", ROOT / path, KEYWORDS)
+            )
+        else:
+            scanned = (
+                (msgid, context)
+                for _, _, msgid, _, context in extract_from_dir(
+                    ROOT / path, method_map=[("**.py", "python")], keywords=KEYWORDS
+                )
+            )
+        found.update((context, _singular(msgid)) for msgid, context in scanned)
+    return found
+
+
+def test_every_message_in_the_code_is_in_the_catalog(capsys: pytest.CaptureFixture[str]) -> None:
+    english = _read(catalog_path(ENGLISH))
+    assert messages_in_code("bot", "cogs") - _keys(english) == set()
+    # Babel skips (and reports) a message written as an f-string: no catalog can hold it.
+    assert [line for line in capsys.readouterr().err.splitlines() if "f-string" in line] == []
+
+
+def test_the_code_scan_sees_lookups_marks_and_refusals(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "m.py").write_text(
+        'a = t(locale, "One")\nb = tn(locale, "{n} song", "{n} songs", 2)\n'
+        'c = N_("Marked")\nraise InputError("Too long: {n}", n=3)\nd = t(locale, name)\n'
+    )
+    global ROOT
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert messages_in_code("pkg") == {
+            (None, "One"),
+            (None, "{n} song"),
+            (None, "Marked"),
+            (None, "Too long: {n}"),
+        }
+    finally:
+        ROOT = saved
 
 
 @pytest.mark.parametrize("lang", [lang for lang in languages() if lang != ENGLISH])

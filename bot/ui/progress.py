@@ -97,7 +97,8 @@ def _elapsed(job: Job, locale: object) -> str:
     # While running, Discord's relative timestamp counts up on its own, so the
     # message needs no edit just to show time passing.
     if job.finished_at is None or job.stage not in (Stage.DONE, *_ENDED_BADLY):
-        return t(locale, "started {when}", when=f"<t:{int(job.created_at)}:R>")
+        started = f"<t:{int(job.created_at)}:R>"
+        return t(locale, "started {when}", when=started)
     return t(locale, "took {duration}", duration=fmt_duration(job.finished_at - job.created_at))
 
 
