@@ -38,11 +38,7 @@ class QueueCog(commands.Cog, name="Queue"):
             for name, line in lines.items()
             for n, job in enumerate(line, start=1)
         }
-        mine = [
-            job
-            for job in await store.unfinished()
-            if job.user_id == interaction.user.id and job.guild_id == interaction.guild_id
-        ]
+        mine = await store.unfinished_of(interaction.guild_id, interaction.user.id)
         default = (await self.bot.rules.of(interaction.guild_id)).default_model
         text = [
             _waiting(lines, locale),

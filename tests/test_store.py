@@ -63,9 +63,14 @@ async def test_unfinished_and_counts(tmp_path: Path) -> None:
     done = make_job("j9")
     done.state, done.failure, done.closed_at = JobState.FAILED, FailureReason.TIMEOUT, 150.0
     await store.add(done)
-    assert [j.id for j in await store.unfinished()] == ["j0", "j1", "j2"]
-    assert await store.count_open_for_user(7) == 3
-    assert await store.count_open_for_user(8) == 0
+    other_member, other_server = make_job("j5", user_id=8), make_job("j6")
+    other_server.guild_id = 3
+    await store.add(other_member)
+    await store.add(other_server)
+    assert [j.id for j in await store.unfinished()] == ["j0", "j1", "j2", "j5", "j6"]
+    assert [j.id for j in await store.unfinished_of(1, 7)] == ["j0", "j1", "j2"]
+    assert await store.count_open_for_user(7) == 4
+    assert await store.count_open_for_user(9) == 0
     await store.close()
 
 

@@ -90,17 +90,16 @@ class Delivery:
         posted = job.progress_message_id is not None
         return posted and job.stage not in _FINAL and not self._pacer.has_room(job.channel_id)
 
-    async def _show_latest(self, job_id: str) -> bool:
+    async def _show_latest(self, job_id: str) -> None:
         """A paced stage edit: show the job as stored now, unless its final word took over."""
         async with self._editing_lock(job_id):
             job = await self._store.get(job_id)
             if job is None or job.closed_at is not None or job.stage in _FINAL:
-                return False
+                return
             try:
                 await self._send_progress(job)
             except DeliveryError as exc:
                 log.warning("job %s: progress message not updated: %s", job.id, exc)
-            return True
 
     def line_moved(self, provider: str) -> None:
         """A job joined or left ``provider``'s line: the places behind it change."""
@@ -120,29 +119,28 @@ class Delivery:
     def _pace_place(self, job: Job) -> None:
         self._pacer.offer(job.channel_id, job.id, functools.partial(self._show_place, job.id))
 
-    async def _show_place(self, job_id: str, *, unposted: bool = False) -> bool:
-        """Show a waiting job's current place, unless it left the line since; True if edited.
+    async def _show_place(self, job_id: str, *, unposted: bool = False) -> None:
+        """Show a waiting job's current place, unless it left the line since.
 
         ``unposted``: the job had no message; if it has one by now, the edit is paced.
         """
         async with self._editing_lock(job_id):
             job = await self._store.get(job_id)
             if job is None or job.closed_at is not None or job.stage is not Stage.WAITING:
-                return False
+                return
             place = self._board.place(job)
             if place is None:
-                return False  # its submit began: the step shows what comes next
+                return  # its submit began: the step shows what comes next
             if self._shown.get(job_id) is Stage.WAITING and self._placed.get(job_id) == place:
-                return False  # already shows it (its own step posted it meanwhile)
+                return  # already shows it (its own step posted it meanwhile)
             if unposted and job.progress_message_id is not None:
                 self._pace_place(job)
-                return False
+                return
             try:
                 await self._send_progress(job)
             except DeliveryError as exc:
                 log.warning("job %s: place in line not updated: %s", job.id, exc)
             self._shown[job.id] = job.stage
-            return not unposted
 
     def _editing_lock(self, job_id: str) -> asyncio.Lock:
         return self._editing.setdefault(job_id, asyncio.Lock())

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[], Awaitable[bool]]  # True when it edited (counted in the budget either way)
+Send = Callable[[], Awaitable[None]]  # counted in the budget whether or not it edits
 
 # Discord's five per five seconds: every edit, paced or not, is counted before it is sent.
 PER_CHANNEL = 5

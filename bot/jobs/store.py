@@ -402,6 +402,17 @@ class JobStore:
                 rows = await cur.fetchall()
             return await self._with_tracks(rows)
 
+    async def unfinished_of(self, guild_id: int, user_id: int) -> list[Job]:
+        """One member's unfinished jobs on one server, oldest first (``jobs_by_user``)."""
+        async with self._lock:
+            async with self._db.execute(
+                "SELECT * FROM jobs WHERE user_id = ? AND closed_at IS NULL AND guild_id = ?"
+                " ORDER BY created_at",
+                (user_id, guild_id),
+            ) as cur:
+                rows = await cur.fetchall()
+            return await self._with_tracks(rows)
+
     async def next_due(
         self, now: float, limit: int, skip: Collection[str] = (), *, in_line: bool | None = None
     ) -> list[Job]:
