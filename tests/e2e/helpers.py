@@ -111,3 +111,15 @@ def link_buttons(message: FakeMessage) -> list[dict[str, object]]:
     """The link buttons (style 5) a message shows now, row by row."""
     buttons = [c for row in message.components for c in row.get("components", [])]
     return [b for b in buttons if b.get("style") == 5]
+
+
+async def settings(
+    fake: FakeDiscord, user_id: int, path: str, *, override: bool = False, **options: object
+) -> FakeInteraction:
+    """``override``: as if the server granted /settings to members without Manage Server."""
+    interaction = await fake.slash_command(
+        f"settings {path}", options, user_id=user_id, override=override
+    )
+    await interaction.wait_response(timeout=10)
+    assert interaction.ephemeral
+    return interaction

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from tests.e2e.botproc import vendor_provider
 from tests.e2e.conftest import Launcher
-from tests.e2e.helpers import MODERATOR, generate, response_embeds, response_text
-from tests.e2e.test_costs import MANAGE_GUILD
+from tests.e2e.helpers import (
+    MANAGE_GUILD,
+    MODERATOR,
+    generate,
+    response_embeds,
+    response_text,
+    settings,
+)
 from tests.fakes.apixo import ApixoEmulator
 from tests.fakes.discord import FakeDiscord, FakeInteraction
 from tests.fakes.kie import KieEmulator
@@ -63,10 +69,7 @@ async def test_help_shows_a_server_manager_the_admin_commands_and_where_rules_co
     assert "Remix anyone's songs:** no (only your own" in page
 
     # A value the server set is its own, even when it equals config.toml's.
-    chosen = await discord_fake.slash_command(
-        "settings remix-by", {"who": "requester"}, user_id=admin
-    )
-    await chosen.wait_response(timeout=10)
+    await settings(discord_fake, admin, "remix-by", who="requester")
     page = await help_page(discord_fake, admin)
     assert "Who may remix:** requester · /settings" in page
     assert "Monthly budget:** $5.00 · config.toml" in page

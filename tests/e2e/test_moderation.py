@@ -15,6 +15,7 @@ from tests.e2e.helpers import (
     generate,
     private_text,
     response_text,
+    settings,
     wait_results,
 )
 from tests.fakes.discord import FakeDiscord
@@ -28,10 +29,7 @@ async def start_with_audit(bots: Launcher, discord_fake: FakeDiscord, extra: str
     audit = discord_fake.add_channel("audit")
     await bots.start(extra=extra)
     admin = discord_fake.add_member("audit admin", permissions=MANAGE_GUILD)
-    chosen = await discord_fake.slash_command(
-        "settings audit-channel", {"channel": audit}, user_id=admin
-    )
-    await chosen.wait_response(timeout=10)
+    await settings(discord_fake, admin, "audit-channel", channel=audit)
     return audit
 
 

@@ -13,11 +13,12 @@ from tests.e2e.helpers import (
     generate,
     private_text,
     response_text,
+    settings,
     wait_done,
     wait_results,
 )
 from tests.e2e.test_costs import shown, usage
-from tests.fakes.discord import FakeDiscord, FakeInteraction
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.kie import KieEmulator
 
 SEND_MESSAGES = 1 << 11
@@ -29,18 +30,6 @@ def bot_not_admin(fake: FakeDiscord) -> None:
     for role in fake.world.roles.values():
         if role.managed:
             role.permissions &= ~ADMINISTRATOR
-
-
-async def settings(
-    fake: FakeDiscord, user_id: int, path: str, *, override: bool = False, **options: object
-) -> FakeInteraction:
-    """``override``: as if the server granted /settings to members without Manage Server."""
-    interaction = await fake.slash_command(
-        f"settings {path}", options, user_id=user_id, override=override
-    )
-    await interaction.wait_response(timeout=10)
-    assert interaction.ephemeral
-    return interaction
 
 
 async def test_settings_is_for_manage_server_and_show_says_where_each_value_comes_from(
