@@ -170,7 +170,7 @@ async def test_loopback_in_any_spelling_is_refused(
     spelling: str, cdn: Server, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     cdn.routes["/song.mp3"] = body(sine_mp3())
-    caplog.set_level(logging.DEBUG, logger="bot")  # library loggers: see bot.__main__
+    caplog.set_level(logging.DEBUG, logger="bot")  # library loggers: see bot.run
     dest = tmp_path / "song.mp3"
     with pytest.raises(MediaError, match="public") as refused:
         await fetch(cdn.url("/song.mp3", spelling), dest)
@@ -221,7 +221,7 @@ async def test_a_redirect_to_a_refused_address_is_not_followed(
 ) -> None:
     internal.routes["/secret"] = body(sine_mp3())
     cdn.routes["/song.mp3"] = redirect_to(internal.url("/secret"))
-    caplog.set_level(logging.DEBUG, logger="bot")  # library loggers: see bot.__main__
+    caplog.set_level(logging.DEBUG, logger="bot")  # library loggers: see bot.run
     dest = tmp_path / "song.mp3"
     with pytest.raises(MediaError, match="public") as refused:
         await fetch(cdn.url("/song.mp3"), dest, only(cdn.host))

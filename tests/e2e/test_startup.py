@@ -22,7 +22,7 @@ from tests.fakes.discord.silent import SilentDiscord
 
 # Every fault here is known within seconds; this is only how long the test waits.
 EXIT_WAIT = 45
-# The start of every line the bot's logging writes (bot.__main__._setup_logging).
+# The start of every line the bot's logging writes (bot.run._setup_logging).
 LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ")
 
 Start = Callable[..., BotProcess]
