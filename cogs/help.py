@@ -34,7 +34,7 @@ COSTLY = {
     Operation.VIDEO: N_("video"),
 }
 # Who may remix others' songs (``remix_by``), as /help says it.
-_REMIX_BY = {"everyone": N_("everyone"), "requester": N_("only the requester")}
+_REMIX_BY = {"everyone": N_("everyone"), "requester": N_("requester")}
 
 
 class HelpCog(commands.Cog, name="Help"):
