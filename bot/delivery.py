@@ -64,7 +64,7 @@ class DiscordNotifier:
         if self._budget is None:
             return
         try:
-            text = await self._budget.warning(job)
+            text = await self._budget.warning(job, self._locale(job))  # public
         except StorageError as exc:
             # The song goes on; the next charged song checks the budget again.
             log.warning("budget of guild %s not checked: %s", job.guild_id, exc)

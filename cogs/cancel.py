@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.app import MusicBot
 from bot.errors import InputError
+from bot.i18n import N_, t
 from bot.jobs.models import Job, Stage
 from bot.jobs.service import Cancelled
 from bot.permissions import refusal
@@ -26,12 +27,13 @@ Interaction = discord.Interaction[Any]
 
 # Why a job that is no longer being made cannot be cancelled, by its stage.
 _TOO_LATE: dict[Stage, str] = {
-    Stage.CANCELLED: "was already cancelled",
-    Stage.FAILED: "already failed, so there is nothing to cancel",
-    Stage.DELIVERING: "is already made and being posted: too late to cancel it",
-    Stage.DONE: "is already made and posted: too late to cancel it",
-    Stage.UNDELIVERED: "is already made: too late to cancel it",
+    Stage.CANCELLED: N_("**{title}** was already cancelled."),
+    Stage.FAILED: N_("**{title}** already failed, so there is nothing to cancel."),
+    Stage.DELIVERING: N_("**{title}** is already made and being posted: too late to cancel it."),
+    Stage.DONE: N_("**{title}** is already made and posted: too late to cancel it."),
+    Stage.UNDELIVERED: N_("**{title}** is already made: too late to cancel it."),
 }
+_CANNOT = N_("**{title}** can no longer be cancelled.")
 
 
 class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CANCEL_TEMPLATE):
@@ -76,28 +78,34 @@ class CancelCog(commands.Cog, name="Cancel"):
             raise InputError(reason)
         cancelled = await self.bot.jobs.cancel(job)
         if cancelled is None:
-            raise InputError(await self._too_late(job))
-        await interaction.response.send_message(_confirmation(cancelled), ephemeral=True)
+            raise await self._too_late(job)
+        await interaction.response.send_message(
+            _confirmation(cancelled, interaction.locale), ephemeral=True
+        )
 
-    async def _too_late(self, job: Job) -> str:
+    async def _too_late(self, job: Job) -> InputError:
         """Why the cancel changed nothing, from the job as it is now."""
         now = await self.bot.store.get(job.id) or job
-        why = _TOO_LATE.get(now.stage, "can no longer be cancelled")
-        return f"**{song_title(now)}** {why}."
+        return InputError(_TOO_LATE.get(now.stage, _CANNOT), title=song_title(now))
 
 
-def _confirmation(cancelled: Cancelled) -> str:
+def _confirmation(cancelled: Cancelled, locale: object) -> str:
+    """The private answer to a cancel, in the member's language."""
     title = song_title(cancelled.job)
     if not cancelled.submitted:
-        return (
-            f"Cancelled **{title}**. It had not reached the music service yet, so nothing "
-            "was sent and it does not count against any quota."
+        return t(
+            locale,
+            "Cancelled **{title}**. It had not reached the music service yet, so nothing "
+            "was sent and it does not count against any quota.",
+            title=title,
         )
     if cancelled.stopped_at_vendor:
-        return f"Cancelled **{title}**; the music service stopped making it."
-    return (
-        f"Cancelled **{title}**; its result will not be posted. The music service had already "
-        "started it and offers no way to stop it, so it may still charge for it."
+        return t(locale, "Cancelled **{title}**; the music service stopped making it.", title=title)
+    return t(
+        locale,
+        "Cancelled **{title}**; its result will not be posted. The music service had already "
+        "started it and offers no way to stop it, so it may still charge for it.",
+        title=title,
     )
 
 

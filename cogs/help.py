@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.app import MusicBot
 from bot.config import Settings
 from bot.guild_rules import GuildRules, Source
+from bot.i18n import N_, t, tc
 from bot.jobs.costs import usd
 from bot.providers.base import Operation
 from bot.ui.help import HelpPage, MemberRights, RuleSource, channels, help_embeds, roles
@@ -26,12 +27,14 @@ from cogs.usage import member_windows
 Interaction = discord.Interaction[Any]
 # What the costly-role gate covers, as members call it.
 COSTLY = {
-    Operation.EXTEND: "extend",
-    Operation.COVER: "cover",
-    Operation.WAV: "WAV",
-    Operation.STEMS: "stems",
-    Operation.VIDEO: "video",
+    Operation.EXTEND: N_("extend"),
+    Operation.COVER: N_("cover"),
+    Operation.WAV: N_("WAV"),
+    Operation.STEMS: N_("stems"),
+    Operation.VIDEO: N_("video"),
 }
+# Who may remix others' songs (``remix_by``), as /help says it.
+_REMIX_BY = {"everyone": N_("everyone"), "requester": N_("requester")}
 
 
 class HelpCog(commands.Cog, name="Help"):
@@ -43,26 +46,30 @@ class HelpCog(commands.Cog, name="Help"):
     async def help(self, interaction: Interaction) -> None:
         assert interaction.guild_id is not None
         guild_id, user = interaction.guild_id, interaction.user
+        locale = interaction.locale  # a private answer: the member's language
         rules = await self.bot.rules.of(guild_id)
         manager = interaction.permissions.manage_guild
         members, admins = offered_commands(self.bot.tree)
         held = role_ids(interaction)
         windows, _ = await member_windows(self.bot, guild_id, user.id, held, time.time())
+        sources = self.bot.rules.sources(guild_id)
         page = HelpPage(
-            commands=members,
-            costly_operations=[name for op, name in COSTLY.items() if self.bot.jobs.offers(op)],
+            commands=localized(members, locale),
+            costly_operations=[
+                t(locale, name) for op, name in COSTLY.items() if self.bot.jobs.offers(op)
+            ],
             rights=_rights(rules, interaction),
             windows=windows,
             song_channels=sorted(rules.song_channels),
-            admin_commands=admins if manager else None,
+            admin_commands=localized(admins, locale) if manager else None,
             rules=(
-                _servers_own(rules)
-                + _over_config(rules, self.bot.settings, self.bot.rules.sources(guild_id))
+                _servers_own(rules, locale)
+                + _over_config(rules, self.bot.settings, sources, locale)
                 if manager
                 else ()
             ),
         )
-        await interaction.response.send_message(embeds=help_embeds(page), ephemeral=True)
+        await interaction.response.send_message(embeds=help_embeds(page, locale), ephemeral=True)
 
 
 def offered_commands(
@@ -82,45 +89,69 @@ def offered_commands(
     return everyone, managers
 
 
-def _servers_own(rules: GuildRules) -> list[RuleSource]:
+def localized(commands: list[tuple[str, str]], locale: object) -> list[tuple[str, str]]:
+    """(name, description) of ``commands`` as Discord shows them to a member of ``locale``."""
+    return [
+        (tc(locale, "command name", name) or name, t(locale, description))
+        for name, description in commands
+    ]
+
+
+def _settings(locale: object) -> str:
+    """/settings, as a member of ``locale`` types it."""
+    name = tc(locale, "command name", "settings") or "settings"
+    return f"/{name}"
+
+
+def _servers_own(rules: GuildRules, locale: object = None) -> list[RuleSource]:
     """Rules config.toml has no say in: the server's own (/settings) when set, else the default."""
     quotas = rules.role_quotas
     by_role = "; ".join(
-        f"<@&{role}>: {_per(q.member_per_day, q.member_per_week)}"
+        f"<@&{role}>: {_per(q.member_per_day, q.member_per_week, locale)}"
         for role, q in sorted(quotas.items())
     )
     audit = rules.audit_channel
+    everyone, none = t(locale, "everyone"), t(locale, "none")
     rows = [
-        ("Song channels", rules.song_channels, channels(sorted(rules.song_channels))),
-        ("Who may make songs", rules.generate_roles, roles(rules.generate_roles) or "everyone"),
+        (N_("Song channels"), rules.song_channels, channels(sorted(rules.song_channels), locale)),
         (
-            "Who may extend, cover, convert",
-            rules.costly_roles,
-            roles(rules.costly_roles) or "everyone",
+            N_("Who may make songs"),
+            rules.generate_roles,
+            roles(rules.generate_roles, locale) or everyone,
         ),
-        ("Songs per role", by_role, by_role or "none"),
-        ("Audit channel", audit, f"<#{audit}>" if audit else "none"),
+        (
+            N_("Who may extend, cover, convert"),
+            rules.costly_roles,
+            roles(rules.costly_roles, locale) or everyone,
+        ),
+        (N_("Songs per role"), by_role, by_role or none),
+        (N_("Audit channel"), audit, f"<#{audit}>" if audit else none),
     ]
+    server, default = _settings(locale), t(locale, "default")
     return [
-        RuleSource(name, shown, "/settings" if chosen else "default")
+        RuleSource(t(locale, name), shown, server if chosen else default)
         for name, chosen, shown in rows
     ]
 
 
 def _over_config(
-    rules: GuildRules, config: Settings, sources: dict[str, Source]
+    rules: GuildRules, config: Settings, sources: dict[str, Source], locale: object = None
 ) -> list[RuleSource]:
     """Rules config.toml sets for every server, and whether this server set its own."""
     quotas = config.quotas
-    per_member = _per(quotas.member_per_day, quotas.member_per_week)
-    budget = usd(rules.monthly_usd) if rules.monthly_usd else "none"
+    per_member = _per(quotas.member_per_day, quotas.member_per_week, locale)
+    budget = usd(rules.monthly_usd) if rules.monthly_usd else t(locale, "none")
+    remix_by = t(locale, _REMIX_BY.get(rules.remix_by, rules.remix_by))
     rows = [
-        ("Monthly budget", "monthly_usd", budget),
-        ("Who may remix", "remix_by", rules.remix_by),
-        ("Default model", "default_model", rules.default_model),
+        (N_("Monthly budget"), "monthly_usd", budget),
+        (N_("Who may remix"), "remix_by", remix_by),
+        (N_("Default model"), "default_model", rules.default_model),
     ]
-    return [RuleSource("Songs per member", per_member, "config.toml")] + [
-        RuleSource(name, shown, "/settings" if sources.get(key) == "server" else "config.toml")
+    server = _settings(locale)
+    return [RuleSource(t(locale, "Songs per member"), per_member, "config.toml")] + [
+        RuleSource(
+            t(locale, name), shown, server if sources.get(key) == "server" else "config.toml"
+        )
         for name, key, shown in rows
     ]
 
@@ -138,11 +169,10 @@ def _rights(rules: GuildRules, interaction: Interaction) -> MemberRights:
     )
 
 
-def _per(day: int, week: int) -> str:
-    def limit(n: int, window: str) -> str:
-        return f"{n} a {window}" if n else f"no limit a {window}"
-
-    return f"{limit(day, 'day')}, {limit(week, 'week')}"
+def _per(day: int, week: int, locale: object = None) -> str:
+    daily = t(locale, "{n} a day", n=day) if day else t(locale, "no limit a day")
+    weekly = t(locale, "{n} a week", n=week) if week else t(locale, "no limit a week")
+    return f"{daily}, {weekly}"
 
 
 async def setup(bot: MusicBot) -> None:

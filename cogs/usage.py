@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.app import MusicBot
 from bot.errors import ProviderError
 from bot.guild_rules import member_quota
+from bot.i18n import N_, t
 from bot.jobs.costs import month_start
 from bot.jobs.quotas import DAY, WEEK, Admission
 from bot.providers.base import Provider
@@ -40,10 +41,11 @@ class UsageCog(commands.Cog, name="Usage"):
         assert interaction.guild_id is not None
         # Vendor balances may take a few seconds: answer privately, later.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        now = time.time()
+        now, locale = time.time(), interaction.locale  # a private answer: the member's language
         embeds = [await self._member(interaction, now)]
         if interaction.permissions.manage_guild:
-            embeds += server_embeds(await self._server(interaction.guild_id, now))
+            spending = await self._server(interaction.guild_id, now, locale)
+            embeds += server_embeds(spending, locale)
         await interaction.followup.send(embeds=fit(embeds), ephemeral=True)
 
     async def _member(self, interaction: Interaction, now: float) -> discord.Embed:
@@ -59,11 +61,11 @@ class UsageCog(commands.Cog, name="Usage"):
             p.price.usd is not None or p.price.usd_by_operation for p in self.bot.providers
         )
         spent = spending.get(user_id, 0.0) if priced else None
-        return member_embed(windows, month_songs, spent)
+        return member_embed(windows, month_songs, spent, interaction.locale)
 
-    async def _server(self, guild_id: int, now: float) -> ServerSpending:
+    async def _server(self, guild_id: int, now: float, locale: object) -> ServerSpending:
         store, month = self.bot.store, month_start(now)
-        balances = await asyncio.gather(*(_balance(p) for p in self.bot.providers))
+        balances = await asyncio.gather(*(_balance(p, locale) for p in self.bot.providers))
         return ServerSpending(
             budget=(await self.bot.rules.of(guild_id)).monthly_usd,
             spent=await store.spent(guild_id, month),
@@ -90,20 +92,21 @@ async def member_windows(
         return sum(weight(op) for at, op in used if at > start)
 
     windows = [
-        Window("Last 24 hours", since(now - DAY), limits.member_per_day),
-        Window("Last 7 days", since(now - WEEK), limits.member_per_week),
+        Window(N_("Last 24 hours"), since(now - DAY), limits.member_per_day),
+        Window(N_("Last 7 days"), since(now - WEEK), limits.member_per_week),
     ]
     return windows, sum(1 for at, _ in used if at >= month)
 
 
-async def _balance(provider: Provider) -> str | None:
+async def _balance(provider: Provider, locale: object) -> str | None:
     """The vendor's balance in words; None for a vendor that reports none."""
     try:
         credits = await asyncio.wait_for(provider.balance(), _BALANCE_TIMEOUT)
     except (ProviderError, TimeoutError) as exc:
         log.warning("%s: balance not available: %s", provider.name, exc)
-        return "not available right now"
-    return None if credits is None else f"{credits:,.2f} credits"
+        return t(locale, "not available right now")
+    amount = f"{credits:,.2f}" if credits is not None else ""
+    return None if credits is None else t(locale, "{amount} credits", amount=amount)
 
 
 async def setup(bot: MusicBot) -> None:

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.config import BudgetSettings
+from bot.errors import InputError
+from bot.i18n import t
 from bot.jobs.models import Job
 from bot.providers.base import FailureReason, Price
 
@@ -65,14 +67,18 @@ def usd(amount: float) -> str:
     return f"${amount:,.2f}"
 
 
-def budget_refusal(spent: float, budget: float, now: float) -> str | None:
+def budget_refusal(spent: float, budget: float, now: float) -> InputError | None:
     """Why a new paid job may not start under ``budget`` (0: none), or None when it may."""
     if not budget or spent < budget:
         return None
-    return (
-        f"This server has spent its monthly budget of {usd(budget)} on songs "
-        f"({usd(spent)} spent or waiting in line). New songs are possible again "
-        f"<t:{math.ceil(next_month_start(now))}:R>, or when a moderator raises the budget."
+    when = f"<t:{math.ceil(next_month_start(now))}:R>"
+    return InputError(
+        "This server has spent its monthly budget of {budget} on songs "
+        "({spent} spent or waiting in line). New songs are possible again "
+        "{when}, or when a moderator raises the budget.",
+        budget=usd(budget),
+        spent=usd(spent),
+        when=when,
     )
 
 
@@ -94,8 +100,11 @@ class BudgetWatch:
         self._clock = clock
         self.channel_id = budget.warn_channel_id  # 0: the channel of the job that crossed it
 
-    async def warning(self, job: Job) -> str | None:
-        """The warning to post now that ``job`` was charged, or None (below 80%, or given)."""
+    async def warning(self, job: Job, locale: object = None) -> str | None:
+        """The warning to post now that ``job`` was charged, or None (below 80%, or given).
+
+        It is public: ``locale`` is the server's language.
+        """
         budget = await self._budget_of(job.guild_id) if self._budget_of else self._budget
         if not budget or not job.cost_usd:
             return None
@@ -107,9 +116,15 @@ class BudgetWatch:
         if not await self._store.warn_once(job.guild_id, month, now):
             return None
         log.info("guild %s reached %.0f%% of its monthly budget", job.guild_id, WARN_SHARE * 100)
-        return (
-            f"**Budget:** this server has spent {usd(spent)} of its {usd(budget)} "
-            f"monthly budget ({spent / budget:.0%}, past {WARN_SHARE:.0%}). "
+        share, threshold = f"{spent / budget:.0%}", f"{WARN_SHARE:.0%}"
+        return t(
+            locale,
+            "**Budget:** this server has spent {spent} of its {budget} "
+            "monthly budget ({share}, past {threshold}). "
             "When it is spent, new songs are refused until next month. "
-            "Members with Manage Server can see who spent what with /usage."
+            "Members with Manage Server can see who spent what with /usage.",
+            spent=usd(spent),
+            budget=usd(budget),
+            share=share,
+            threshold=threshold,
         )

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.config import QuotaSettings
+from bot.errors import InputError
+from bot.i18n import N_, t, tn
 from bot.jobs.costs import budget_refusal
 from bot.providers.base import Operation
 
@@ -37,12 +39,75 @@ class Usage:
     waiting: Sequence[tuple[str, Operation]] = ()
 
 
+class QuotaRefusal(InputError):
+    """A refusal that counts songs: its ``songs`` fields (plain numbers) are said as
+    "1 song", "2 songs" in the member's language, with the catalog's plural forms."""
+
+    def __init__(self, msgid: str, /, songs: dict[str, int], **fields: object) -> None:
+        super().__init__(msgid, **fields, **_counted(None, songs))
+        self.fields = fields
+        self.songs = songs
+
+    def text(self, locale: object) -> str:
+        return t(locale, self.msgid, **self.fields, **_counted(locale, self.songs))
+
+
+def _counted(locale: object, songs: dict[str, int]) -> dict[str, str]:
+    return {name: tn(locale, "{n} song", "{n} songs", n) for name, n in songs.items()}
+
+
 @dataclass(frozen=True)
 class _Window:
     amount: int  # 0: no limit
     span: float
     of_server: bool
-    adjective: str  # "daily", "weekly"
+    # The refusals, with {quota} and {weight} counts of songs and {when} a timestamp:
+    # when a job weighs more than the whole quota, when the quota is used, and the same
+    # for a job that counts as more than one song.
+    never: str
+    used: str
+    used_weighed: str
+
+
+_MEMBER_DAY = _Window(
+    0,
+    DAY,
+    False,
+    N_("This counts as {weight}, more than your daily quota of {quota}."),
+    N_(
+        "You have used your daily quota of {quota} on this server. "
+        "Your next song is possible {when}."
+    ),
+    N_(
+        "You have used your daily quota of {quota} on this server. "
+        "Your next song is possible {when} (this counts as {weight})."
+    ),
+)
+_MEMBER_WEEK = _Window(
+    0,
+    WEEK,
+    False,
+    N_("This counts as {weight}, more than your weekly quota of {quota}."),
+    N_(
+        "You have used your weekly quota of {quota} on this server. "
+        "Your next song is possible {when}."
+    ),
+    N_(
+        "You have used your weekly quota of {quota} on this server. "
+        "Your next song is possible {when} (this counts as {weight})."
+    ),
+)
+_SERVER_DAY = _Window(
+    0,
+    DAY,
+    True,
+    N_("This counts as {weight}, more than this server's daily quota of {quota}."),
+    N_("This server has used its daily quota of {quota}. The next song is possible {when}."),
+    N_(
+        "This server has used its daily quota of {quota}. "
+        "The next song is possible {when} (this counts as {weight})."
+    ),
+)
 
 
 def free_at(
@@ -89,9 +154,9 @@ class Admission:
             Operation.VIDEO: quotas.video_weight,
         }
         self._windows = [
-            _Window(quotas.member_per_day, DAY, False, "daily"),
-            _Window(quotas.member_per_week, WEEK, False, "weekly"),
-            _Window(quotas.server_per_day, DAY, True, "daily"),
+            replace(_MEMBER_DAY, amount=quotas.member_per_day),
+            replace(_MEMBER_WEEK, amount=quotas.member_per_week),
+            replace(_SERVER_DAY, amount=quotas.server_per_day),
         ]
 
     def under(self, per_day: int, per_week: int, monthly_usd: float) -> Admission:
@@ -113,14 +178,21 @@ class Admission:
     def refusal(
         self, usage: Usage, operation: Operation, now: float, *, paid: bool = False
     ) -> str | None:
-        """Why the job may not start (a member-facing sentence), or None when it may.
+        """Why the job may not start, in English (the admin's words), or None when it may."""
+        refused = self.refused(usage, operation, now, paid=paid)
+        return None if refused is None else refused.user_message
+
+    def refused(
+        self, usage: Usage, operation: Operation, now: float, *, paid: bool = False
+    ) -> InputError | None:
+        """Why the job may not start (an ``InputError`` for the member), or None when it may.
 
         ``paid``: the job may cost money, so the server's budget applies to it.
         """
         if usage.open_jobs >= self.max_active:
-            return (
-                f"You already have {self.max_active} songs in progress. "
-                "Wait for one to finish first."
+            return QuotaRefusal(
+                N_("You already have {songs} in progress. Wait for one to finish first."),
+                songs={"songs": self.max_active},
             )
         over = budget_refusal(self._committed(usage), self.monthly_usd, now) if paid else None
         if over is not None:
@@ -142,18 +214,11 @@ class Admission:
         return usage.spent + sum(self._price(*job) or 0.0 for job in usage.waiting)
 
 
-def _refusal_text(at: float, window: _Window, weight: int) -> str:
-    quota = f"{window.adjective} quota of {_songs(window.amount)}"
-    whose = "This server's" if window.of_server else "Your"
+def _refusal_text(at: float, window: _Window, weight: int) -> InputError:
+    songs = {"quota": window.amount, "weight": weight}
     if at == math.inf:
-        return f"This counts as {_songs(weight)}, more than {whose.lower()} {quota}."
+        return QuotaRefusal(window.never, songs=songs)
     # Rounded up: at that second the song really is possible.
     when = f"<t:{math.ceil(at)}:R>"
-    weighs = f" (this counts as {_songs(weight)})" if weight != 1 else ""
-    if window.of_server:
-        return f"This server has used its {quota}. The next song is possible {when}{weighs}."
-    return f"You have used your {quota} on this server. Your next song is possible {when}{weighs}."
-
-
-def _songs(n: int) -> str:
-    return f"{n} song" if n == 1 else f"{n} songs"
+    msgid = window.used if weight == 1 else window.used_weighed
+    return QuotaRefusal(msgid, songs=songs, when=when)

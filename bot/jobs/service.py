@@ -13,7 +13,7 @@ from bot.errors import InputError
 from bot.jobs.costs import month_start
 from bot.jobs.models import Job
 from bot.jobs.notifier import JobAudit
-from bot.jobs.quotas import Admission
+from bot.jobs.quotas import Admission, Usage
 from bot.jobs.runner import JobRunner
 from bot.jobs.store import JobStore
 from bot.jobs.validation import check_generate, check_theme
@@ -151,14 +151,23 @@ class JobService:
         admission = self._admission if limits is None else self._admission.under(*limits)
         operation, now = job.request.operation, job.created_at
         paid = provider.price.paid(operation)
-        refusal = await self._store.add_if_allowed(
+        refused: list[InputError] = []
+
+        def judge(usage: Usage) -> str | None:
+            refusal = admission.refused(usage, operation, now, paid=paid)
+            if refusal is None:
+                return None
+            refused.append(refusal)  # the member's words, in their language
+            return refusal.user_message
+
+        await self._store.add_if_allowed(
             job,
-            lambda usage: admission.refusal(usage, operation, now, paid=paid),
+            judge,
             with_history=admission.counts_usage,
             spent_since=month_start(now) if paid and admission.monthly_usd else None,
         )
-        if refusal is not None:
-            raise InputError(refusal)
+        if refused:
+            raise refused[-1]
 
     async def _check_blocked(self, request: GenerateRequest, guild_id: int) -> None:
         """Raise ``Blocked`` when a field names a term of the default or the server's list."""
@@ -189,7 +198,8 @@ class JobService:
         provider = next((p for p in candidates if p.can(request)), None)
         if provider is None:
             raise InputError(
-                f"No music service configured here can do that with model `{request.model}`."
+                "No music service configured here can do that with model `{model}`.",
+                model=request.model,
             )
         return provider
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.i18n import N_, t, tn
 from bot.ui.limits import chunks, fit
 from bot.ui.usage import Window, left
 
-ANYWHERE = "any channel where I can post"
+ANYWHERE = N_("any channel where I can post")
 # How much of a line a list of mentions may take before "and N more".
 _LIST_CHARS = 900
 
@@ -36,6 +37,7 @@ class MemberRights:
 class RuleSource:
     """One of the server's rules as an admin sees it: its value and where it comes from."""
 
+    # As the admin reads them, in their language.
     name: str  # "Monthly budget"
     value: str  # "$5.00"
     source: str  # "config.toml", "/settings" or "default"
@@ -43,6 +45,7 @@ class RuleSource:
 
 @dataclass(frozen=True)
 class HelpPage:
+    # Said in the member's language, as the cog gathered them:
     commands: Sequence[tuple[str, str]]  # (name, description) every member may use
     costly_operations: Sequence[str]  # the costly operations offered here: "extend", "WAV"
     rights: MemberRights
@@ -52,16 +55,18 @@ class HelpPage:
     rules: Sequence[RuleSource] = ()
 
 
-def help_embeds(page: HelpPage) -> list[discord.Embed]:
-    """The private answer to /help, within Discord's limits for one message."""
-    embeds = _listed_embeds("What I can do on this server", _command_lines(page.commands) or ["-"])
-    embeds += _listed_embeds("What you may do", _member_lines(page))
+def help_embeds(page: HelpPage, locale: object = None) -> list[discord.Embed]:
+    """The private answer to /help in the member's language (``locale``), within Discord's
+    limits for one message."""
+    commands = _command_lines(page.commands) or ["-"]
+    embeds = _listed_embeds(t(locale, "What I can do on this server"), commands)
+    embeds += _listed_embeds(t(locale, "What you may do"), _member_lines(page, locale))
     if page.admin_commands is not None:
-        embeds += _listed_embeds("For server managers", _admin_lines(page))
+        embeds += _listed_embeds(t(locale, "For server managers"), _admin_lines(page, locale))
     return fit(embeds)
 
 
-def some(mentions: Sequence[str], limit: int = _LIST_CHARS) -> str:
+def some(mentions: Sequence[str], limit: int = _LIST_CHARS, locale: object = None) -> str:
     """``mentions`` joined with commas, the ones past ``limit`` characters counted instead."""
     shown: list[str] = []
     for mention in mentions:
@@ -69,15 +74,18 @@ def some(mentions: Sequence[str], limit: int = _LIST_CHARS) -> str:
             break
         shown.append(mention)
     rest = len(mentions) - len(shown)
-    return ", ".join(shown) + (f" and {rest} more" if rest else "")
+    listed = ", ".join(shown)
+    if not rest:
+        return listed
+    return tn(locale, "{listed} and {n} more", "{listed} and {n} more", rest, listed=listed)
 
 
-def channels(ids: Sequence[int]) -> str:
-    return some([f"<#{i}>" for i in ids]) if ids else ANYWHERE
+def channels(ids: Sequence[int], locale: object = None) -> str:
+    return some([f"<#{i}>" for i in ids], locale=locale) if ids else t(locale, ANYWHERE)
 
 
-def roles(ids: Collection[int]) -> str:
-    return some([f"<@&{i}>" for i in sorted(ids)])
+def roles(ids: Collection[int], locale: object = None) -> str:
+    return some([f"<@&{i}>" for i in sorted(ids)], locale=locale)
 
 
 def _listed_embeds(title: str, lines: Sequence[str]) -> list[discord.Embed]:
@@ -92,35 +100,61 @@ def _command_lines(commands: Sequence[tuple[str, str]]) -> list[str]:
     return [f"`/{name}` — {description}" for name, description in commands]
 
 
-def _member_lines(page: HelpPage) -> list[str]:
+def _member_lines(page: HelpPage, locale: object) -> list[str]:
     rights = page.rights
-    lines = [f"**Make songs:** {_yes_or(rights.generate, _only(rights.generate_roles))}"]
+    lines = [
+        t(
+            locale,
+            "**Make songs:** {may}",
+            may=_yes_or(rights.generate, _only(rights.generate_roles, locale), locale),
+        )
+    ]
     if page.costly_operations:
         what = ", ".join(page.costly_operations)
-        may = _yes_or(rights.costly, _only(rights.costly_roles))
+        may = _yes_or(rights.costly, _only(rights.costly_roles, locale), locale)
         lines.append(f"**{what[0].upper()}{what[1:]}:** {may}")
-    own = "only your own; members who can manage messages may"
-    lines.append(f"**Remix anyone's songs:** {_yes_or(rights.remix_others, own)}")
+    own = t(locale, "only your own; members who can manage messages may")
     lines.append(
-        "**Cancel or delete others' songs:** "
-        + _yes_or(rights.manage_others, "needs Manage Messages")
+        t(
+            locale,
+            "**Remix anyone's songs:** {may}",
+            may=_yes_or(rights.remix_others, own, locale),
+        )
     )
-    lines += [f"**{window.label}:** {left(window)}" for window in page.windows]
-    lines.append(f"**Where songs are made:** {channels(page.song_channels)}")
+    needs = t(locale, "needs Manage Messages")
+    lines.append(
+        t(
+            locale,
+            "**Cancel or delete others' songs:** {may}",
+            may=_yes_or(rights.manage_others, needs, locale),
+        )
+    )
+    for window in page.windows:
+        label = t(locale, window.label)
+        lines.append(f"**{label}:** {left(window, locale)}")
+    lines.append(
+        t(
+            locale,
+            "**Where songs are made:** {channels}",
+            channels=channels(page.song_channels, locale),
+        )
+    )
     return lines
 
 
-def _yes_or(may: bool, why_not: str) -> str:
-    return "yes" if may else f"no ({why_not})"
+def _yes_or(may: bool, why_not: str, locale: object) -> str:
+    return t(locale, "yes") if may else t(locale, "no ({why})", why=why_not)
 
 
-def _only(allowed: Collection[int]) -> str:
-    return f"only members with {roles(allowed)}"
+def _only(allowed: Collection[int], locale: object) -> str:
+    return t(locale, "only members with {roles}", roles=roles(allowed, locale))
 
 
-def _admin_lines(page: HelpPage) -> list[str]:
+def _admin_lines(page: HelpPage, locale: object) -> list[str]:
     lines = _command_lines(page.admin_commands or ())
-    lines.append("`/usage` also shows this server's spending, its budget and vendor balances.")
-    lines.append("**Where each rule comes from**")
+    lines.append(
+        t(locale, "`/usage` also shows this server's spending, its budget and vendor balances.")
+    )
+    lines.append(t(locale, "**Where each rule comes from**"))
     lines += [f"**{rule.name}:** {rule.value} · {rule.source}" for rule in page.rules]
     return lines

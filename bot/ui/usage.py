@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.i18n import N_, t, tn
 from bot.jobs.costs import usd
 from bot.ui.limits import chunks
 
@@ -19,7 +20,7 @@ from bot.ui.limits import chunks
 class Window:
     """One quota window of a member: what they used of it and its limit (0: none)."""
 
-    label: str  # "Last 24 hours"
+    label: str  # a msgid: "Last 24 hours", said in the member's language where shown
     used: int  # songs, weighted as the quota weighs them
     limit: int
 
@@ -33,46 +34,77 @@ class ServerSpending:
     balances: Sequence[tuple[str, str]]  # (provider, balance or why unknown)
 
 
-def member_embed(windows: Sequence[Window], month_songs: int, spent: float | None) -> discord.Embed:
-    lines = [f"**{w.label}:** {_songs(w.used)} · {left(w)}" for w in windows]
-    lines.append(f"**This month (UTC):** {_songs(month_songs)}")
+def member_embed(
+    windows: Sequence[Window], month_songs: int, spent: float | None, locale: object = None
+) -> discord.Embed:
+    """The member's own figures, in their language (``locale``)."""
+    lines = [
+        t(
+            locale,
+            "**{window}:** {songs} · {left}",
+            window=t(locale, w.label),
+            songs=_songs(w.used, locale),
+            left=left(w, locale),
+        )
+        for w in windows
+    ]
+    lines.append(t(locale, "**This month (UTC):** {songs}", songs=_songs(month_songs, locale)))
     if spent is not None:
-        lines.append(f"**Your spending this month:** {usd(spent)}")
-    embed = discord.Embed(title="Your usage on this server", colour=discord.Colour.blurple())
+        lines.append(t(locale, "**Your spending this month:** {spent}", spent=usd(spent)))
+    embed = discord.Embed(
+        title=t(locale, "Your usage on this server"), colour=discord.Colour.blurple()
+    )
     embed.description = "\n".join(lines)
     return embed
 
 
-def server_embeds(spending: ServerSpending) -> list[discord.Embed]:
+def server_embeds(spending: ServerSpending, locale: object = None) -> list[discord.Embed]:
+    """The server's spending, for a moderator, in their language (``locale``)."""
+    spent = usd(spending.spent)
+    share = f"{spending.spent / spending.budget:.0%}" if spending.budget else ""
     budget = (
-        f"{usd(spending.spent)} of the {usd(spending.budget)} monthly budget"
-        f" ({spending.spent / spending.budget:.0%})"
+        t(
+            locale,
+            "{spent} of the {budget} monthly budget ({share})",
+            spent=spent,
+            budget=usd(spending.budget),
+            share=share,
+        )
         if spending.budget
-        else f"{usd(spending.spent)} (no monthly budget set)"
+        else t(locale, "{spent} (no monthly budget set)", spent=spent)
     )
-    first = discord.Embed(title="This server's spending this month", colour=discord.Colour.gold())
-    first.description = f"**Spent:** {budget}"
+    first = discord.Embed(
+        title=t(locale, "This server's spending this month"), colour=discord.Colour.gold()
+    )
+    first.description = t(locale, "**Spent:** {budget}", budget=budget)
     for name, balance in spending.balances:
-        first.add_field(name=f"{name} balance", value=balance, inline=True)
+        first.add_field(name=t(locale, "{provider} balance", provider=name), value=balance)
     members = [
-        f"<@{user}>: {usd(spent)} ({_songs(songs)})" for user, spent, songs in spending.by_member
+        f"<@{user}>: {usd(spent)} ({_songs(songs, locale)})"
+        for user, spent, songs in spending.by_member
     ]
     days = [f"{day}: {usd(spent)}" for day, spent in spending.by_day]
     embeds = [first]
-    for title, lines in (("By member", members), ("By day (UTC)", days)):
-        for n, text in enumerate(chunks(lines or ["Nothing yet."])):
+    nothing = t(locale, "Nothing yet.")
+    for title, lines in ((N_("By member"), members), (N_("By day (UTC)"), days)):
+        for n, text in enumerate(chunks(lines or [nothing])):
             embed = discord.Embed(description=text, colour=discord.Colour.gold())
-            embed.title = title if n == 0 else None
+            embed.title = t(locale, title) if n == 0 else None
             embeds.append(embed)
     return embeds
 
 
-def left(window: Window) -> str:
+def left(window: Window, locale: object = None) -> str:
     """What is left of a quota window, in words."""
     if not window.limit:
-        return "no limit"
-    return f"{max(window.limit - window.used, 0)} of {window.limit} left"
+        return t(locale, "no limit")
+    return t(
+        locale,
+        "{left} of {limit} left",
+        left=max(window.limit - window.used, 0),
+        limit=window.limit,
+    )
 
 
-def _songs(n: int) -> str:
-    return f"{n} song" if n == 1 else f"{n} songs"
+def _songs(n: int, locale: object) -> str:
+    return tn(locale, "{n} song", "{n} songs", n)
