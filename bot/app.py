@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.delivery import DiscordNotifier
 from bot.errors import StartupError
 from bot.guild_rules import GuildRulesBook
+from bot.i18n import t
 from bot.jobs.costs import BudgetWatch
 from bot.jobs.pacing import Pacing
 from bot.jobs.runner import JobRunner
@@ -127,7 +128,10 @@ class MusicBot(commands.Bot):
         if message.author.bot or self.user is None or not _addresses(message, self.user.id):
             return
         try:
-            await message.reply("I answer slash commands: type /help to see what I can do here.")
+            # A public reply: in the server's language.
+            locale = message.guild.preferred_locale if message.guild is not None else None
+            text = t(locale, "I answer slash commands: type /help to see what I can do here.")
+            await message.reply(text)
         except discord.HTTPException as exc:
             # Not allowed to speak in that channel, most likely: nothing to do about it.
             log.info("cannot answer a mention in channel %s: %s", message.channel.id, exc)

@@ -17,7 +17,7 @@ import discord
 
 from bot.audit import AuditLog
 from bot.errors import StorageError
-from bot.i18n import t
+from bot.i18n import N_, t
 from bot.jobs.costs import BudgetWatch
 from bot.jobs.estimates import LinePlace
 from bot.jobs.models import Job, Stage
@@ -35,7 +35,7 @@ from bot.ui.results import (
     result_marker,
     song_title,
 )
-from bot.ui.text import ASKED_FOR, NOUNS
+from bot.ui.text import ASKED_FOR
 from bot.uploads import Outgoing, prepare_files, prepare_tracks
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,27 @@ log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
 _FALLBACK_UPLOAD_LIMIT = 10 * 1024 * 1024  # the smallest guild limit
 _HISTORY_SCAN = 100
+
+# The direct message to a requester whose result could not be posted: whole
+# sentences per operation, as translations need (a noun's gender changes the words).
+_UNDELIVERED: dict[Operation, str] = {
+    Operation.SONG: N_(
+        "Your song **{title}** (job `{job}`) is ready, but I could not post it in {channel}: "
+        "I may have lost access to that channel. A server admin can check my permissions there."
+    ),
+    Operation.WAV: N_(
+        "Your WAV **{title}** (job `{job}`) is ready, but I could not post it in {channel}: "
+        "I may have lost access to that channel. A server admin can check my permissions there."
+    ),
+    Operation.STEMS: N_(
+        "Your stems **{title}** (job `{job}`) are ready, but I could not post them in {channel}: "
+        "I may have lost access to that channel. A server admin can check my permissions there."
+    ),
+    Operation.VIDEO: N_(
+        "Your video **{title}** (job `{job}`) is ready, but I could not post it in {channel}: "
+        "I may have lost access to that channel. A server admin can check my permissions there."
+    ),
+}
 
 
 class DiscordNotifier:
@@ -119,7 +140,9 @@ class DiscordNotifier:
         locale = self._locale(job)
 
         async def build(limit: int, link_audio: bool) -> Outgoing:
-            posted, attachments = await prepare_tracks(files, workdir, limit, link_audio=link_audio)
+            posted, attachments = await prepare_tracks(
+                files, workdir, limit, link_audio=link_audio, locale=locale
+            )
             return Outgoing(
                 result_content(job, reaction_hint(ops, locale), locale),
                 result_embeds(job, posted, locale),
@@ -133,7 +156,7 @@ class DiscordNotifier:
         locale = self._locale(job)
 
         async def build(limit: int, link_all: bool) -> Outgoing:
-            attachments, notes = prepare_files(files, limit, link_all=link_all)
+            attachments, notes = prepare_files(files, limit, link_all=link_all, locale=locale)
             return Outgoing(
                 result_content(job, locale=locale),
                 [files_embed(job, notes, locale)],
@@ -153,12 +176,12 @@ class DiscordNotifier:
         return guild.preferred_locale if guild is not None else None
 
     async def undelivered(self, job: Job) -> None:
-        noun = NOUNS[job.request.operation]
-        text = (
-            f"Your {noun} **{song_title(job)}** (job `{job.id}`) is ready, but I could not "
-            f"post it in <#{job.channel_id}>: I may have lost access to that channel. "
-            "A server admin can check my permissions there."
-        )
+        # A direct message has no locale of its own: the server's, as its result would have.
+        locale = self._locale(job)
+        msgid = _UNDELIVERED.get(job.request.operation, _UNDELIVERED[Operation.SONG])
+        channel = f"<#{job.channel_id}>"
+        title = song_title(job, locale)
+        text = t(locale, msgid, title=title, job=job.id, channel=channel)
         try:
             dm = await self._client.create_dm(discord.Object(job.user_id))
             await dm.send(content(text), allowed_mentions=NO_PINGS)

@@ -9,6 +9,7 @@ from pathlib import Path
 import discord
 
 from bot.audio import fit_mp3
+from bot.i18n import t
 from bot.jobs.notifier import FetchedFile, TrackFiles
 from bot.ui.links import vetted
 from bot.ui.results import PostedTrack, safe_filename
@@ -26,9 +27,17 @@ class Outgoing:
 
 
 async def prepare_tracks(
-    files: list[TrackFiles], workdir: Path, limit: int, *, link_audio: bool = False
+    files: list[TrackFiles],
+    workdir: Path,
+    limit: int,
+    *,
+    link_audio: bool = False,
+    locale: object = None,
 ) -> tuple[list[PostedTrack], list[discord.File]]:
-    """Decide per track: attach as is, attach re-encoded to fit, or link with the reason."""
+    """Decide per track: attach as is, attach re-encoded to fit, or link with the reason.
+
+    ``locale``: the language of the notes (the server's, as the result is public).
+    """
     posted: list[PostedTrack] = []
     attachments: list[discord.File] = []
     for n, item in enumerate(files, start=1):
@@ -37,7 +46,7 @@ async def prepare_tracks(
         note = ""
         if item.audio is not None:
             audio_limit = 0 if link_audio else limit
-            audio, note = await _fit(item.audio, workdir / f"fit-{n}.mp3", audio_limit)
+            audio, note = await _fit(item.audio, workdir / f"fit-{n}.mp3", audio_limit, locale)
             if audio is not None:
                 audio_name = safe_filename(title, n, ".mp3")
                 attachments.append(discord.File(audio, filename=audio_name))
@@ -45,38 +54,42 @@ async def prepare_tracks(
         if item.cover is not None and 0 < _size(item.cover) <= limit:
             cover_name = f"cover-{n}.png"
             attachments.append(discord.File(item.cover, filename=cover_name))
-        note = note or _not_fetched(item)
+        note = note or _not_fetched(item, locale)
         posted.append(PostedTrack(item.track, audio_name, cover_name, note))
     return posted, attachments
 
 
-def _not_fetched(item: TrackFiles) -> str:
+def _not_fetched(item: TrackFiles, locale: object) -> str:
     """Say which of a track's files the bot could not (or would not) download."""
-    missing = [
-        name
-        for name, url, path in (
-            ("MP3", item.track.audio_url, item.audio),
-            ("cover", item.track.image_url, item.cover),
-        )
-        if url and path is None
-    ]
-    if not missing:
-        return ""
-    return f"The {' and the '.join(missing)} could not be fetched from the music service."
+    no_audio = bool(item.track.audio_url) and item.audio is None
+    no_cover = bool(item.track.image_url) and item.cover is None
+    if no_audio and no_cover:
+        return t(locale, "The MP3 and the cover could not be fetched from the music service.")
+    if no_audio:
+        return t(locale, "The MP3 could not be fetched from the music service.")
+    if no_cover:
+        return t(locale, "The cover could not be fetched from the music service.")
+    return ""
 
 
-async def _fit(audio: Path, dest: Path, limit: int) -> tuple[Path | None, str]:
+async def _fit(audio: Path, dest: Path, limit: int, locale: object) -> tuple[Path | None, str]:
     size = _size(audio)
     if size <= limit:
         return audio, ""
-    mib = size / 1024 / 1024
-    limit_mib = limit / 1024 / 1024
+    mib = f"{size / 1024 / 1024:.1f}"
+    limit_mib = f"{limit / 1024 / 1024:.0f}"
     if limit > 0 and await asyncio.to_thread(fit_mp3, audio, dest, limit):
-        return (
-            dest,
-            f"Re-encoded from {mib:.1f} MB to fit this server's {limit_mib:.0f} MB upload limit.",
+        return dest, t(
+            locale,
+            "Re-encoded from {size} MB to fit this server's {limit} MB upload limit.",
+            size=mib,
+            limit=limit_mib,
         )
-    return None, f"The MP3 ({mib:.1f} MB) is over this server's upload limit, so it is linked."
+    return None, t(
+        locale,
+        "The MP3 ({size} MB) is over this server's upload limit, so it is linked.",
+        size=mib,
+    )
 
 
 def _size(path: Path) -> int:
@@ -85,9 +98,9 @@ def _size(path: Path) -> int:
 
 
 def prepare_files(
-    files: list[FetchedFile], limit: int, *, link_all: bool = False
+    files: list[FetchedFile], limit: int, *, link_all: bool = False, locale: object = None
 ) -> tuple[list[discord.File], list[str]]:
-    """Attach each WAV, stem or video that fits; link the others, saying why."""
+    """Attach each WAV, stem or video that fits; link the others, saying why in ``locale``."""
     attachments: list[discord.File] = []
     notes: list[str] = []
     for n, item in enumerate(files, start=1):
@@ -96,13 +109,40 @@ def prepare_files(
             name = safe_filename(item.file.label, n, item.file.suffix)
             attachments.append(discord.File(item.path, filename=name))
             continue
-        reason = (
-            "could not be fetched" if item.path is None else "is over this server's upload limit"
-        )
-        label = quote(item.file.label, 80)
-        url, why_not = vetted(item.file.url)
-        if url is not None:
-            notes.append(f"[{label}]({url}): the file {reason}, so it is linked.")
-        else:
-            notes.append(f"{label}: the file {reason}, and its link is {why_not}.")
+        notes.append(_file_note(item, locale))
     return attachments, notes
+
+
+def _file_note(item: FetchedFile, locale: object) -> str:
+    """Why a WAV, stem or video is not attached, and its link or why there is none."""
+    label = quote(item.file.label, 80)
+    url, why_not = vetted(item.file.url)
+    fetched = item.path is not None
+    if url is not None and fetched:
+        return t(
+            locale,
+            "[{label}]({url}): the file is over this server's upload limit, so it is linked.",
+            label=label,
+            url=url,
+        )
+    if url is not None:
+        return t(
+            locale,
+            "[{label}]({url}): the file could not be fetched, so it is linked.",
+            label=label,
+            url=url,
+        )
+    why_not = t(locale, why_not)
+    if fetched:
+        return t(
+            locale,
+            "{label}: the file is over this server's upload limit, and its link is {why_not}.",
+            label=label,
+            why_not=why_not,
+        )
+    return t(
+        locale,
+        "{label}: the file could not be fetched, and its link is {why_not}.",
+        label=label,
+        why_not=why_not,
+    )

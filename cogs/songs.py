@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.app import MusicBot
 from bot.errors import InputError
+from bot.i18n import N_, t
 from bot.jobs import followups
 from bot.jobs.models import Job
 from bot.permissions import refusal
@@ -50,7 +51,6 @@ from bot.ui.forms import (
 from bot.ui.limits import content
 from bot.ui.lyrics import lyrics_page, lyrics_pages_messages, timed_embed
 from bot.ui.results import song_title
-from bot.ui.text import NOUNS
 from cogs.common import enqueue, queued
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,12 @@ _CONVERSIONS = {
     Action.WAV: Operation.WAV,
     Action.STEMS: Operation.STEMS,
     Action.VIDEO: Operation.VIDEO,
+}
+# What a conversion queued, as "Queued {what}" says it: whole phrases, as translations need.
+_CONVERTED: dict[Operation, str] = {
+    Operation.WAV: N_("the WAV of track {n}"),
+    Operation.STEMS: N_("the stems of track {n}"),
+    Operation.VIDEO: N_("the video of track {n}"),
 }
 
 
@@ -147,16 +153,19 @@ class SongsCog(commands.Cog, name="Songs"):
         await self._allow_member(action, job, interaction)
         if action in NEEDS and NEEDS[action] not in self.bot.jobs.operations_of(job):
             raise InputError("The music service that made this song cannot do that.")
+        locale = interaction.locale  # every answer here is private: the member's language
         if action is Action.REMIX:
             new_job = await enqueue(self.bot.jobs, interaction, followups.remix(job), parent=job)
-            await _queued(interaction, f"a remix of **{song_title(job)}**", new_job)
+            title = song_title(job, locale)
+            what = t(locale, "a remix of **{title}**", title=title)
+            await _queued(interaction, what, new_job)
         elif action is Action.EDIT:
-            await send_form(interaction, self._edit_form(job))
+            await send_form(interaction, self._edit_form(job, locale))
         elif action is Action.DELETE:
             await self._delete(
                 job, interaction.channel_id or job.channel_id, _message_id(interaction)
             )
-            await interaction.response.send_message("Deleted.", ephemeral=True)
+            await interaction.response.send_message(t(locale, "Deleted."), ephemeral=True)
         elif n is not None:
             await self._track_action(interaction, action, job, n)
 
@@ -164,6 +173,7 @@ class SongsCog(commands.Cog, name="Songs"):
         self, interaction: Interaction, action: Action, job: Job, n: int
     ) -> None:
         track = followups.track_of(job, n)
+        locale = interaction.locale
         if action is Action.EXTEND:
             spec = MODELS[job.request.model]
             await send_form(interaction, extend_form(job.id, n, spec, track.duration))
@@ -173,7 +183,9 @@ class SongsCog(commands.Cog, name="Songs"):
         elif action is Action.MORE:
             ops = self.bot.jobs.operations_of(job)
             await interaction.response.send_message(
-                f"More for track {n}:", view=more_view(job.id, n, ops), ephemeral=True
+                t(locale, "More for track {n}:", n=n),
+                view=more_view(job.id, n, ops, locale),
+                ephemeral=True,
             )
         elif action is Action.TIMED:
             await interaction.response.defer(ephemeral=True, thinking=True)
@@ -188,7 +200,7 @@ class SongsCog(commands.Cog, name="Songs"):
                 parent=job,
                 parent_track=n,
             )
-            await _queued(interaction, f"the {NOUNS[operation]} of track {n}", new_job)
+            await _queued(interaction, t(locale, _CONVERTED[operation], n=n), new_job)
 
     async def turn_page(self, interaction: Interaction, item: LyricsPageButton) -> None:
         job = await self._job(item.job_id)
@@ -196,7 +208,7 @@ class SongsCog(commands.Cog, name="Songs"):
         embed, view = lyrics_page(job.id, item.n, track.title, track.lyrics, item.page)
         await interaction.response.edit_message(embed=embed, **_view(view))
 
-    def _edit_form(self, job: Job) -> discord.ui.Modal:
+    def _edit_form(self, job: Job, locale: object) -> discord.ui.Modal:
         request = job.request
         spec = MODELS[request.model]
         custom_id = f"remix:{job.id}"
@@ -210,8 +222,8 @@ class SongsCog(commands.Cog, name="Songs"):
             }
             tuning = self.bot.jobs.offers(Operation.TUNING)
             return compose_form(
-                options, spec, tuning=tuning, title="Edit and remix", custom_id=custom_id,
-                values=values,
+                options, spec, tuning=tuning, title=t(locale, "Edit and remix"),
+                custom_id=custom_id, values=values,
             )  # fmt: skip
         values = {"prompt": request.prompt, "style": request.style, "title": request.title}
         return description_form(custom_id, spec, values)
@@ -244,7 +256,9 @@ class SongsCog(commands.Cog, name="Songs"):
                 title=values.get("title", "").strip(),
             )
         new_job = await enqueue(self.bot.jobs, interaction, request, parent=job)
-        await _queued(interaction, f"your edited remix of **{song_title(job)}**", new_job)
+        title = song_title(job, interaction.locale)
+        what = t(interaction.locale, "your edited remix of **{title}**", title=title)
+        await _queued(interaction, what, new_job)
 
     async def _extend_form(self, interaction: Interaction, job_id: str, n: int) -> None:
         job = await self._job(job_id)
@@ -261,7 +275,9 @@ class SongsCog(commands.Cog, name="Songs"):
             title=values.get("title", "").strip(),
         )
         new_job = await enqueue(self.bot.jobs, interaction, request, parent=job, parent_track=n)
-        await _queued(interaction, f"an extension of track {n} of **{song_title(job)}**", new_job)
+        title = song_title(job, interaction.locale)
+        what = t(interaction.locale, "an extension of track {n} of **{title}**", n=n, title=title)
+        await _queued(interaction, what, new_job)
 
     # -- reactions ----------------------------------------------------------------
 
@@ -277,7 +293,8 @@ class SongsCog(commands.Cog, name="Songs"):
         try:
             await self._reacted(payload, member, action, job)
         except InputError as exc:
-            await _tell(member, exc.user_message)
+            # A direct message has no locale of its own: the server's, where the member reacted.
+            await _tell(member, exc.text(member.guild.preferred_locale))
         except Exception:
             log.exception("reaction %s on job %s failed", payload.emoji, job.id)
 
@@ -296,8 +313,10 @@ class SongsCog(commands.Cog, name="Songs"):
         )
         await self._allow(action, job, member.id, manage)
         if action is Action.LYRICS:
+            locale = member.guild.preferred_locale
             for n, track in enumerate(job.tracks, start=1):
-                for embeds in lyrics_pages_messages(f"{track.title} (track {n})", track.lyrics):
+                title = t(locale, "{title} (track {n})", title=track.title, n=n)
+                for embeds in lyrics_pages_messages(title, track.lyrics):
                     await _tell(member, "", embeds=embeds)
             return
         if action is Action.DELETE:
@@ -366,7 +385,9 @@ def _view(view: discord.ui.View | None) -> dict[str, Any]:
 
 
 async def _queued(interaction: Interaction, what: str, job: Job) -> None:
-    await interaction.response.send_message(queued(what, job), ephemeral=True)
+    """``what``: in the member's language already, as this answer is."""
+    text = queued(what, job, interaction.locale)
+    await interaction.response.send_message(text, ephemeral=True)
 
 
 async def _tell(member: discord.Member, text: str, **kwargs: Any) -> None:

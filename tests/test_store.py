@@ -19,6 +19,7 @@ from bot.providers.base import (
     OutputFile,
     Track,
 )
+from bot.ui.results import lineage
 
 
 def make_job(job_id: str = "j1", user_id: int = 7) -> Job:
@@ -138,7 +139,7 @@ async def test_lineage_files_and_lookups_by_message(tmp_path: Path) -> None:
     assert loaded is not None
     assert loaded.files == child.files
     assert (loaded.parent_job_id, loaded.parent_track, loaded.deleted_at) == ("p1", 2, 160.0)
-    assert loaded.lineage == "WAV of track 2 of"
+    assert lineage(loaded) == "WAV of track 2 of [this song](https://discord.com/channels/1/2/500)"
     assert await store.reposts("p1") == [(31, 950), (30, 900)]
     assert await store.reposts("c1") == []
     for message_id in (500, 900, 950):

@@ -10,7 +10,7 @@ from bot.providers.base import GenerateRequest, Operation, Track, TrackRef
 def track_of(job: Job, n: int) -> Track:
     """Track ``n`` (1-based) of a finished job, or an ``InputError`` a member can read."""
     if not 1 <= n <= len(job.tracks):
-        raise InputError(f"This song has no track {n}.")
+        raise InputError("This song has no track {n}.", n=n)
     return job.tracks[n - 1]
 
 

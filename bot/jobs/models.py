@@ -10,7 +10,6 @@ from bot.providers.base import (
     FailureReason,
     GenerateRequest,
     JobState,
-    Operation,
     OutputFile,
     Track,
 )
@@ -28,14 +27,6 @@ class Stage(enum.StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"  # by a member; its result, if any, is never posted
     UNDELIVERED = "undelivered"  # made, but Discord would not take the result
-
-
-_LINEAGE = {
-    Operation.EXTEND: "Extension of",
-    Operation.WAV: "WAV of",
-    Operation.STEMS: "Stems of",
-    Operation.VIDEO: "Video of",
-}
 
 
 class Job(BaseModel):
@@ -100,19 +91,6 @@ class Job(BaseModel):
         if self.result_message_id is None:
             return None
         return message_link(self.guild_id, self.channel_id, self.result_message_id)
-
-    @property
-    def lineage(self) -> str | None:
-        """What this job came from, in words ("Remix of", "Extension of track 2 of"), or None."""
-        if self.parent_job_id is None:
-            return None
-        operation = self.request.operation
-        if operation is Operation.SONG:
-            return "Remix of"
-        what = _LINEAGE.get(operation, "Made from")
-        if self.parent_track is not None:
-            what = f"{what} track {self.parent_track}"
-        return f"{what} of"
 
     @property
     def stage(self) -> Stage:

@@ -14,7 +14,7 @@ import enum
 
 import discord
 
-from bot.i18n import t
+from bot.i18n import N_, t
 from bot.providers.base import Operation
 
 
@@ -61,17 +61,17 @@ REACTIONS: dict[str, Action] = {
 
 # The labels are msgids: ``button`` shows them in the language it is given.
 _LABELS: dict[Action, tuple[str, str]] = {
-    Action.REMIX: ("🔁", "Remix"),
-    Action.EDIT: ("✏️", "Edit & remix"),
-    Action.DELETE: ("🗑️", "Delete"),
-    Action.EXTEND: ("⏩", "Extend"),
-    Action.LYRICS: ("📜", "Lyrics"),
-    Action.MORE: ("➕", "More"),
-    Action.WAV: ("💿", "WAV"),
-    Action.STEMS: ("🎚️", "Stems"),
-    Action.VIDEO: ("🎬", "Video"),
-    Action.TIMED: ("⏱️", "Timed lyrics"),
-    Action.CANCEL: ("✖️", "Cancel"),
+    Action.REMIX: ("🔁", N_("Remix")),
+    Action.EDIT: ("✏️", N_("Edit & remix")),
+    Action.DELETE: ("🗑️", N_("Delete")),
+    Action.EXTEND: ("⏩", N_("Extend")),
+    Action.LYRICS: ("📜", N_("Lyrics")),
+    Action.MORE: ("➕", N_("More")),
+    Action.WAV: ("💿", N_("WAV")),
+    Action.STEMS: ("🎚️", N_("Stems")),
+    Action.VIDEO: ("🎬", N_("Video")),
+    Action.TIMED: ("⏱️", N_("Timed lyrics")),
+    Action.CANCEL: ("✖️", N_("Cancel")),
 }
 
 
@@ -143,8 +143,12 @@ def files_view(job_id: str, locale: object = None) -> discord.ui.View:
     return static_view([button(Action.DELETE, song_id(Action.DELETE, job_id), locale=locale)])
 
 
-def more_view(job_id: str, n: int, ops: frozenset[Operation]) -> discord.ui.View:
-    return static_view([button(a, track_id(a, job_id, n)) for a in offered(ops, MORE_ACTIONS)])
+def more_view(
+    job_id: str, n: int, ops: frozenset[Operation], locale: object = None
+) -> discord.ui.View:
+    """The private menu of a track's conversions, in the member's ``locale``."""
+    actions = offered(ops, MORE_ACTIONS)
+    return static_view([button(a, track_id(a, job_id, n), locale=locale) for a in actions])
 
 
 def reaction_hint(ops: frozenset[Operation], locale: object = None) -> str:

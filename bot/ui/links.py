@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import quote, urlsplit
 
+from bot.i18n import N_
 from bot.media_guard import public_only
 
 MAX_URL = 512  # well under a field's 1,024, leaving room for the words around it
@@ -18,16 +19,19 @@ MAX_URL = 512  # well under a field's 1,024, leaving room for the words around i
 # Everything else (brackets, parentheses, angle brackets, spaces, quotes, markdown
 # marks such as * ` | \\, non-ASCII) is percent-encoded.
 _URL_SAFE = "/:?#&=+;,%@!$-._~"
-# Why a link is not shown, as in "its link is ...".
-MISSING = "missing"
-TOO_LONG = "too long to show"
-NOT_HTTPS = "not https"
-NOT_PLAIN = "not a plain web address"
-NOT_PUBLIC = "not a public address"
+# Why a link is not shown, as in "its link is ...": msgids, translated where shown.
+MISSING = N_("missing")
+TOO_LONG = N_("too long to show")
+NOT_HTTPS = N_("not https")
+NOT_PLAIN = N_("not a plain web address")
+NOT_PUBLIC = N_("not a public address")
 
 
 def vetted(url: str) -> tuple[str | None, str]:
-    """``(url encoded to stay one markdown link target, "")``, or ``(None, why not shown)``."""
+    """``(url encoded to stay one markdown link target, "")``, or ``(None, why not shown)``.
+
+    The reason is a msgid: ``t(locale, why_not)`` says it in a language.
+    """
     url = url.strip()
     if not url:
         return None, MISSING

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.i18n import t
+from bot.i18n import N_, t
 from bot.jobs.models import Job
-from bot.providers.base import Track
+from bot.providers.base import Operation, Track
 from bot.ui.limits import content, fit
 from bot.ui.links import vetted
 from bot.ui.text import HERE_IS, duration, job_marker, quote
@@ -22,6 +22,44 @@ class PostedTrack:
     audio_name: str | None  # attachment filename, None when only linked
     cover_name: str | None
     note: str = ""  # why the audio was re-encoded or linked instead of attached
+
+
+# Where a job came from, as the result's second line says it: whole sentences, as
+# translations need. ``{song}`` is a link to the source's result, or "a deleted song".
+_FROM_SONG: dict[Operation, str] = {
+    Operation.SONG: N_("Remix of {song}"),
+    Operation.EXTEND: N_("Extension of {song}"),
+    Operation.WAV: N_("WAV of {song}"),
+    Operation.STEMS: N_("Stems of {song}"),
+    Operation.VIDEO: N_("Video of {song}"),
+}
+_FROM_TRACK: dict[Operation, str] = {
+    Operation.EXTEND: N_("Extension of track {n} of {song}"),
+    Operation.WAV: N_("WAV of track {n} of {song}"),
+    Operation.STEMS: N_("Stems of track {n} of {song}"),
+    Operation.VIDEO: N_("Video of track {n} of {song}"),
+}
+_MADE_FROM_SONG = N_("Made from {song}")
+_MADE_FROM_TRACK = N_("Made from track {n} of {song}")
+
+
+def lineage(job: Job, locale: object = None) -> str | None:
+    """What ``job`` came from ("Extension of track 2 of [this song](…)"), or None.
+
+    A remix is of the whole song, whichever track it started from.
+    """
+    if job.parent_job_id is None:
+        return None
+    song = (
+        t(locale, "[this song]({link})", link=job.parent_link)
+        if job.parent_link
+        else t(locale, "a deleted song")
+    )
+    operation = job.request.operation
+    if operation is Operation.SONG or job.parent_track is None:
+        return t(locale, _FROM_SONG.get(operation, _MADE_FROM_SONG), song=song)
+    msgid = _FROM_TRACK.get(operation, _MADE_FROM_TRACK)
+    return t(locale, msgid, n=job.parent_track, song=song)
 
 
 def result_marker(job_id: str, n: int) -> str:
@@ -38,13 +76,9 @@ def result_content(job: Job, hint: str = "", locale: object = None) -> str:
         lines = [t(locale, "{mention} your song is ready! 🎶", mention=mention)]
     else:
         lines = [t(locale, HERE_IS[job.request.operation], mention=mention)]
-    if job.lineage is not None:
-        target = (
-            t(locale, "[this song]({link})", link=job.parent_link)
-            if job.parent_link
-            else t(locale, "a deleted song")
-        )
-        lines.append(f"↪️ {job.lineage} {target}")
+    source = lineage(job, locale)
+    if source is not None:
+        lines.append(f"↪️ {source}")
     if hint:
         lines.append(f"-# {hint}")
     return content("\n".join(lines))
@@ -53,7 +87,8 @@ def result_content(job: Job, hint: str = "", locale: object = None) -> str:
 def bare_result_content(job: Job, locale: object = None) -> str:
     """The result's text when Discord refused its embeds: who, what, and the job's marker."""
     marker = result_marker(job.id, 1)
-    return content(f"{result_content(job, locale=locale)}\n**{song_title(job)}**\n-# {marker}")
+    title = song_title(job, locale)
+    return content(f"{result_content(job, locale=locale)}\n**{title}**\n-# {marker}")
 
 
 def has_bare_marker(text: str, job_id: str) -> bool:
@@ -61,10 +96,10 @@ def has_bare_marker(text: str, job_id: str) -> bool:
     return text.endswith(f"\n-# {result_marker(job_id, 1)}")
 
 
-def song_title(job: Job) -> str:
-    """The song's name as members know it, safe to show."""
+def song_title(job: Job, locale: object = None) -> str:
+    """The song's name as members know it, safe to show ("Untitled" in ``locale``'s words)."""
     title = job.tracks[0].title if job.tracks else job.request.title
-    return quote(title or job.request.prompt[:40] or "Untitled", 80)
+    return quote(title or job.request.prompt[:40] or t(locale, "Untitled"), 80)
 
 
 def result_embeds(
@@ -98,7 +133,7 @@ def _audio(posted: PostedTrack, locale: object) -> str:
     track = posted.track
     url, why_not = vetted(track.audio_url or track.stream_url)
     if url is None:
-        return t(locale, "Its link is {why_not}.", why_not=why_not)
+        return t(locale, "Its link is {why_not}.", why_not=t(locale, why_not))
     link = t(locale, "[Download the MP3]({url})", url=url)
     if track.expires_at is None:
         return link

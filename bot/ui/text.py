@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.i18n import t
+from bot.i18n import N_, t
 from bot.jobs.models import Stage
 from bot.providers.base import FailureReason, Operation
 
@@ -12,15 +12,15 @@ from bot.providers.base import FailureReason, Operation
 # translations, and the functions after them look them up for a locale.
 
 STAGE_LABELS: dict[Stage, str] = {
-    Stage.WAITING: "⏳ Sending your request to the music service",
-    Stage.QUEUED: "📥 Queued at the music service",
-    Stage.RUNNING: "✍️ Writing and composing",
-    Stage.PARTIAL: "🎧 First track ready, finishing the second",
-    Stage.DELIVERING: "📤 Uploading your songs",
-    Stage.DONE: "✅ Done",
-    Stage.FAILED: "❌ Failed",
-    Stage.CANCELLED: "🚫 Cancelled",
-    Stage.UNDELIVERED: "⚠️ Made, but it could not be posted here",
+    Stage.WAITING: N_("⏳ Sending your request to the music service"),
+    Stage.QUEUED: N_("📥 Queued at the music service"),
+    Stage.RUNNING: N_("✍️ Writing and composing"),
+    Stage.PARTIAL: N_("🎧 First track ready, finishing the second"),
+    Stage.DELIVERING: N_("📤 Uploading your songs"),
+    Stage.DONE: N_("✅ Done"),
+    Stage.FAILED: N_("❌ Failed"),
+    Stage.CANCELLED: N_("🚫 Cancelled"),
+    Stage.UNDELIVERED: N_("⚠️ Made, but it could not be posted here"),
 }
 
 # Position on the progress bar, out of STAGE_STEPS.
@@ -38,25 +38,27 @@ STAGE_STEP: dict[Stage, int] = {
 STAGE_STEPS = 6
 
 FAILURE_TEXT: dict[FailureReason, str] = {
-    FailureReason.CONTENT_POLICY: (
+    FailureReason.CONTENT_POLICY: N_(
         "The music service refused this request under its content policy. Try rewording it "
         "(no real artists' names or copyrighted lyrics)."
     ),
-    FailureReason.INVALID_INPUT: "The music service rejected the request as invalid.",
-    FailureReason.INSUFFICIENT_CREDITS: (
+    FailureReason.INVALID_INPUT: N_("The music service rejected the request as invalid."),
+    FailureReason.INSUFFICIENT_CREDITS: N_(
         "The bot's music account is out of credits. Ask a server admin to top it up."
     ),
-    FailureReason.RATE_LIMITED: (
+    FailureReason.RATE_LIMITED: N_(
         "The music service is too busy right now. Try again in a few minutes."
     ),
-    FailureReason.PROVIDER_ERROR: "The music service is unavailable right now. Try again later.",
-    FailureReason.TIMEOUT: "The song did not finish in time. Try again later.",
-    FailureReason.LINE_TIMEOUT: (
+    FailureReason.PROVIDER_ERROR: N_(
+        "The music service is unavailable right now. Try again later."
+    ),
+    FailureReason.TIMEOUT: N_("The song did not finish in time. Try again later."),
+    FailureReason.LINE_TIMEOUT: N_(
         "The music service was too busy: this song waited too long in line and was never "
         "started, so nothing was charged. Try again later."
     ),
-    FailureReason.CANCELLED: "The job was cancelled.",
-    FailureReason.UNKNOWN: "The music service could not make this song.",
+    FailureReason.CANCELLED: N_("The job was cancelled."),
+    FailureReason.UNKNOWN: N_("The music service could not make this song."),
 }
 
 
@@ -88,36 +90,36 @@ def job_marker(job_id: str) -> str:
 
 # What a job makes, as members say it ("asked for a song", "here is the WAV").
 NOUNS: dict[Operation, str] = {
-    Operation.SONG: "song",
-    Operation.EXTEND: "song",
-    Operation.COVER: "song",
-    Operation.WAV: "WAV",
-    Operation.STEMS: "stems",
-    Operation.VIDEO: "video",
+    Operation.SONG: N_("song"),
+    Operation.EXTEND: N_("song"),
+    Operation.COVER: N_("song"),
+    Operation.WAV: N_("WAV"),
+    Operation.STEMS: N_("stems"),
+    Operation.VIDEO: N_("video"),
 }
 
 # The progress message's first line, per operation: whole sentences, as
 # translations need (a noun's gender changes the words around it).
 ASKED_FOR: dict[Operation, str] = {
-    Operation.SONG: "{mention} asked for a song",
-    Operation.EXTEND: "{mention} asked for a song",
-    Operation.COVER: "{mention} asked for a song",
-    Operation.WAV: "{mention} asked for a WAV",
-    Operation.STEMS: "{mention} asked for a stems",
-    Operation.VIDEO: "{mention} asked for a video",
+    Operation.SONG: N_("{mention} asked for a song"),
+    Operation.EXTEND: N_("{mention} asked for a song"),
+    Operation.COVER: N_("{mention} asked for a song"),
+    Operation.WAV: N_("{mention} asked for a WAV"),
+    Operation.STEMS: N_("{mention} asked for a stems"),
+    Operation.VIDEO: N_("{mention} asked for a video"),
 }
 
 # A job made from a song, as its progress message is titled.
 MADE_FROM: dict[Operation, str] = {
-    Operation.COVER: "song of {name}",
-    Operation.WAV: "WAV of {name}",
-    Operation.STEMS: "stems of {name}",
-    Operation.VIDEO: "video of {name}",
+    Operation.COVER: N_("song of {name}"),
+    Operation.WAV: N_("WAV of {name}"),
+    Operation.STEMS: N_("stems of {name}"),
+    Operation.VIDEO: N_("video of {name}"),
 }
 
 # The result's first line for a job that makes files, not tracks.
 HERE_IS: dict[Operation, str] = {
-    Operation.WAV: "{mention} here is the WAV you asked for.",
-    Operation.STEMS: "{mention} here is the stems you asked for.",
-    Operation.VIDEO: "{mention} here is the video you asked for.",
+    Operation.WAV: N_("{mention} here is the WAV you asked for."),
+    Operation.STEMS: N_("{mention} here is the stems you asked for."),
+    Operation.VIDEO: N_("{mention} here is the video you asked for."),
 }
