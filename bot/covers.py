@@ -21,22 +21,27 @@ async def check_upload(upload: discord.Attachment, settings: ActionSettings) -> 
     """The upload's length in seconds; ``InputError`` when it is not a usable song."""
     if not upload.filename.lower().endswith(AUDIO_SUFFIXES):
         kinds = ", ".join(AUDIO_SUFFIXES)
-        raise InputError(f"`{upload.filename}` is not an audio file I can read ({kinds}).")
+        raise InputError(
+            "`{name}` is not an audio file I can read ({kinds}).", name=upload.filename, kinds=kinds
+        )
     size_mb = upload.size / 1024 / 1024
     if size_mb > settings.cover_max_mb:
+        size, limit = f"{size_mb:.1f}", f"{settings.cover_max_mb:g}"
         raise InputError(
-            f"The file is {size_mb:.1f} MB; covers take at most {settings.cover_max_mb:g} MB."
+            "The file is {size} MB; covers take at most {limit} MB.", size=size, limit=limit
         )
     with tempfile.TemporaryDirectory(prefix="cover-") as tmp:
         path = Path(tmp) / f"upload{Path(upload.filename).suffix.lower()}"
         await upload.save(path)
         seconds = await asyncio.to_thread(audio_length, path)
     if seconds is None:
-        raise InputError(f"I could not read `{upload.filename}` as audio.")
+        raise InputError("I could not read `{name}` as audio.", name=upload.filename)
     if seconds > settings.cover_max_minutes * 60:
+        minutes, limit = f"{seconds / 60:.1f}", f"{settings.cover_max_minutes:g}"
         raise InputError(
-            f"The song is {seconds / 60:.1f} minutes long; covers take at most "
-            f"{settings.cover_max_minutes:g} minutes."
+            "The song is {minutes} minutes long; covers take at most {limit} minutes.",
+            minutes=minutes,
+            limit=limit,
         )
     return seconds
 

@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.app import MusicBot
 from bot.covers import check_upload
 from bot.errors import InputError
+from bot.i18n import t
 from bot.providers.base import GenerateRequest, Operation
 from bot.tree import answer_errors
 from bot.ui.forms import ComposeOptions, compose_form, send_form, submitted_values
@@ -33,7 +34,8 @@ class UseDraftButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DR
     """ "Use draft n" under /lyrics' answer: opens /compose's form with the draft filled in."""
 
     def __init__(self, n: int) -> None:
-        super().__init__(discord.ui.Button(label=f"Use draft {n}", custom_id=f"draft:compose:{n}"))
+        label = t(None, "Use draft {n}", n=n)  # never sent: the message's own button is shown
+        super().__init__(discord.ui.Button(label=label, custom_id=f"draft:compose:{n}"))
         self.n = n
 
     @classmethod
@@ -127,16 +129,20 @@ class ComposeCog(commands.Cog, name="Compose"):
     ) -> None:
         spec = self.bot.jobs.offered_models().get(options.model)
         if spec is None:
-            raise InputError(f"Model `{options.model}` is not available here.")
+            raise InputError("Model `{model}` is not available here.", model=options.model)
         tuning = self.bot.jobs.offers(Operation.TUNING)
         if options.tuned and not tuning:
             raise InputError("Vocal gender and weights are not available with this bot's services.")
         if len(values.get("lyrics", "")) > spec.lyrics_limit:
+            length, limit = f"{len(values['lyrics']):,}", f"{spec.lyrics_limit:,}"
             raise InputError(
-                f"The lyrics are {len(values['lyrics']):,} characters; "
-                f"{spec.label.split(':')[0]} takes at most {spec.lyrics_limit:,}."
+                "The lyrics are {length} characters; {model} takes at most {limit}.",
+                length=length,
+                model=spec.label.split(":")[0],
+                limit=limit,
             )
-        await send_form(interaction, compose_form(options, spec, tuning=tuning, values=values))
+        form = compose_form(options, spec, tuning=tuning, values=values, locale=interaction.locale)
+        await send_form(interaction, form)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: Interaction) -> None:
@@ -166,8 +172,11 @@ class ComposeCog(commands.Cog, name="Compose"):
             drafts = await self.bot.jobs.write_lyrics(theme)
             if not drafts:
                 raise InputError("The music service wrote nothing for this theme. Try another.")
-            intro = "Here are your lyrics. Use one to open the song form with it filled in."
-            for embed, view in draft_messages(drafts):
+            locale = interaction.locale
+            intro = t(
+                locale, "Here are your lyrics. Use one to open the song form with it filled in."
+            )
+            for embed, view in draft_messages(drafts, locale):
                 await interaction.followup.send(intro, embed=embed, view=view, ephemeral=True)
                 intro = ""
 
@@ -222,8 +231,9 @@ class ComposeCog(commands.Cog, name="Compose"):
                 upload_url=audio.url,
             )
             job = await enqueue(self.bot.jobs, interaction, request)
-            what = f"a cover of `{quote(audio.filename, 80)}`"
-            await interaction.followup.send(queued(what, job), ephemeral=True)
+            locale = interaction.locale
+            what = t(locale, "a cover of `{name}`", name=quote(audio.filename, 80))
+            await interaction.followup.send(queued(what, job, locale), ephemeral=True)
 
         return cover
 

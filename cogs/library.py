@@ -14,16 +14,28 @@ from discord.ext import commands
 
 from bot.app import MusicBot
 from bot.errors import InputError
+from bot.i18n import N_, t
 from bot.jobs.models import Job, Stage
+from bot.providers.base import Operation
 from bot.ui.actions import files_view, result_view
 from bot.ui.limits import chunks, fit
 from bot.ui.results import PostedTrack, files_embed, result_embeds, song_title
-from bot.ui.text import NOUNS, STAGE_LABELS, quote
+from bot.ui.text import quote, stage_label
 from cogs.common import check_channel
 
 log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction[Any]
+
+# A /history line: what the job made, then its title (the nouns of bot.ui.text, as msgids).
+HISTORY_NOUNS: dict[Operation, str] = {
+    Operation.SONG: N_("song"),
+    Operation.EXTEND: N_("song"),
+    Operation.COVER: N_("song"),
+    Operation.WAV: N_("WAV"),
+    Operation.STEMS: N_("stems"),
+    Operation.VIDEO: N_("video"),
+}
 
 
 class LibraryCog(commands.Cog, name="Library"):
@@ -34,6 +46,7 @@ class LibraryCog(commands.Cog, name="Library"):
     @app_commands.guild_only()
     async def history(self, interaction: Interaction) -> None:
         assert interaction.guild_id is not None
+        locale = interaction.locale  # a private answer: the member's language
         limit = self.bot.settings.actions.history_size
         jobs = await self.bot.store.recent(interaction.guild_id, interaction.user.id, limit)
         if not jobs:
@@ -41,10 +54,10 @@ class LibraryCog(commands.Cog, name="Library"):
         # Long titles pass one description's 4,096 characters: the list goes on in more embeds.
         embeds = [
             discord.Embed(description=text, colour=discord.Colour.blurple())
-            for text in chunks(_history_line(job) for job in jobs)
+            for text in chunks(_history_line(job, locale) for job in jobs)
         ]
-        embeds[0].title = "Your recent songs"
-        embeds[-1].set_footer(text="Post one again with /song <id>.")
+        embeds[0].title = t(locale, "Your recent songs")
+        embeds[-1].set_footer(text=t(locale, "Post one again with /song <id>."))
         await interaction.response.send_message(embeds=fit(embeds), ephemeral=True)
 
     @app_commands.command(name="song", description="Post one of the bot's songs again, by id.")
@@ -54,7 +67,7 @@ class LibraryCog(commands.Cog, name="Library"):
         guild_id, channel_id = check_channel(interaction)
         job = await self.bot.store.get(id.strip().lower())
         if job is None or job.guild_id != guild_id:
-            raise InputError(f"There is no song `{quote(id, 40)}` on this server.")
+            raise InputError("There is no song `{id}` on this server.", id=quote(id, 40))
         if job.deleted_at is not None:
             raise InputError("That song was deleted.")
         if job.stage is Stage.FAILED:
@@ -69,16 +82,26 @@ class LibraryCog(commands.Cog, name="Library"):
                 "to its channel), so there are no files to post again."
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        message_id = await self._repost(job, channel_id, interaction.user.id)
+        # The post is public: the server's language.
+        public = interaction.guild_locale
+        message_id = await self._repost(job, channel_id, interaction.user.id, public)
         await self.bot.store.add_repost(message_id, channel_id, job.id)
         link = f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
-        await interaction.followup.send(f"Posted again: {link}", ephemeral=True)
+        answer = t(interaction.locale, "Posted again: {link}", link=link)
+        await interaction.followup.send(answer, ephemeral=True)
 
-    async def _repost(self, job: Job, channel_id: int, user_id: int) -> int:
+    async def _repost(self, job: Job, channel_id: int, user_id: int, locale: object) -> int:
         """Upload a surviving post's files again under fresh embeds and working buttons."""
         source = await self._surviving_post(job)
         channel = self.bot.get_partial_messageable(channel_id, guild_id=job.guild_id)
-        content = f"<@{user_id}> posted **{song_title(job)}** again (job `{job.id}`)."
+        mention, title = f"<@{user_id}>", song_title(job)
+        content = t(
+            locale,
+            "{mention} posted **{title}** again (job `{job}`).",
+            mention=mention,
+            title=title,
+            job=job.id,
+        )
         with tempfile.TemporaryDirectory(prefix=f"repost-{job.id}-") as tmp:
             files = []
             for n, attachment in enumerate(source.attachments):
@@ -88,10 +111,10 @@ class LibraryCog(commands.Cog, name="Library"):
             names = {a.filename for a in source.attachments}
             if job.request.operation.makes_tracks:
                 ops = self.bot.jobs.operations_of(job)
-                embeds = result_embeds(job, _posted(job, names))
-                view = result_view(job.id, len(job.tracks), ops)
+                embeds = result_embeds(job, _posted(job, names), locale)
+                view = result_view(job.id, len(job.tracks), ops, locale)
             else:
-                embeds, view = [files_embed(job, [])], files_view(job.id)
+                embeds, view = [files_embed(job, [], locale)], files_view(job.id, locale)
             message = await channel.send(content, embeds=embeds, files=files, view=view)
         return message.id
 
@@ -120,19 +143,21 @@ def _posted(job: Job, names: set[str]) -> list[PostedTrack]:
     return posted
 
 
-def _history_line(job: Job) -> str:
-    what = NOUNS[job.request.operation]
+def _history_line(job: Job, locale: object = None) -> str:
+    what = t(locale, HISTORY_NOUNS[job.request.operation])
     when = f"<t:{int(job.created_at)}:R>"
     if job.deleted_at is not None:
-        state = "deleted"
+        state = t(locale, "deleted")
     elif job.result_link is not None:
-        state = f"[open]({job.result_link})"
-    elif job.stage in (Stage.FAILED, Stage.CANCELLED):
-        state = job.stage.value  # "failed", "cancelled"
+        state = t(locale, "[open]({link})", link=job.result_link)
+    elif job.stage is Stage.FAILED:
+        state = t(locale, "failed")
+    elif job.stage is Stage.CANCELLED:
+        state = t(locale, "cancelled")
     elif job.closed_at is not None:
-        state = "could not be posted"
+        state = t(locale, "could not be posted")
     else:
-        state = STAGE_LABELS[job.stage]
+        state = stage_label(job.stage, locale)
     return f"`{job.id}` · {when} · {what} **{song_title(job)}** · {state}"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.errors import InputError
+from bot.i18n import N_
 from bot.providers.base import GenerateRequest, Operation
 from bot.providers.catalog import ModelSpec
 
@@ -19,8 +20,15 @@ def check_generate(request: GenerateRequest, offered: Mapping[str, ModelSpec]) -
     """
     spec = offered.get(request.model)
     if spec is None:
-        names = ", ".join(offered) or "none"
-        raise InputError(f"Model `{request.model}` is not available here. Choose one of: {names}.")
+        model = request.model
+        if not offered:
+            raise InputError("Model `{model}` is not available here.", model=model)
+        names = ", ".join(offered)
+        raise InputError(
+            "Model `{model}` is not available here. Choose one of: {names}.",
+            model=model,
+            names=names,
+        )
     _limit("title", request.title, spec.title_limit, spec)
     if request.custom:
         _check_custom(request, spec)
@@ -37,7 +45,11 @@ def check_theme(theme: str) -> str:
     if not theme:
         raise InputError("`theme` is empty: say what the lyrics should be about.")
     if len(theme) > THEME_LIMIT:
-        raise InputError(f"`theme` is {len(theme)} characters; at most {THEME_LIMIT} fit.")
+        raise InputError(
+            "`theme` is {length} characters; at most {limit} fit.",
+            length=len(theme),
+            limit=THEME_LIMIT,
+        )
     return theme
 
 
@@ -49,8 +61,10 @@ def _check_description(request: GenerateRequest, spec: ModelSpec) -> None:
     combined = len(request.vendor_prompt())
     if combined > spec.prompt_limit:
         raise InputError(
-            f"`prompt` and `style` together are {combined} characters; a description "
-            f"holds at most {spec.prompt_limit}. Shorten one of them."
+            "`prompt` and `style` together are {length} characters; a description "
+            "holds at most {limit}. Shorten one of them.",
+            length=combined,
+            limit=spec.prompt_limit,
         )
 
 
@@ -77,16 +91,37 @@ def _check_extend(request: GenerateRequest) -> None:
         return
     if source.duration is not None and not 0 < at < source.duration:
         raise InputError(
-            f"`continue at` must be between 0 and {int(source.duration)} seconds "
-            "(the track's length)."
+            "`continue at` must be between 0 and {length} seconds (the track's length).",
+            length=int(source.duration),
         )
     if at <= 0:
         raise InputError("`continue at` must be a number of seconds above 0.")
 
 
+# One message per field, so a translation names the field as its language's form and
+# command options do.
+TOO_LONG: dict[str, str] = {
+    "title": N_(
+        "`title` is {length} characters; {model} allows at most {limit}. Nothing was submitted."
+    ),
+    "prompt": N_(
+        "`prompt` is {length} characters; {model} allows at most {limit}. Nothing was submitted."
+    ),
+    "style": N_(
+        "`style` is {length} characters; {model} allows at most {limit}. Nothing was submitted."
+    ),
+    "lyrics": N_(
+        "`lyrics` is {length} characters; {model} allows at most {limit}. Nothing was submitted."
+    ),
+    "negative tags": N_(
+        "`negative tags` is {length} characters; {model} allows at most {limit}. "
+        "Nothing was submitted."
+    ),
+}
+
+
 def _limit(field: str, value: str, limit: int, spec: ModelSpec) -> None:
     if len(value) > limit:
-        raise InputError(
-            f"`{field}` is {len(value):,} characters; {spec.label.split(':')[0]} allows at most "
-            f"{limit:,}. Nothing was submitted."
-        )
+        length, most = f"{len(value):,}", f"{limit:,}"
+        model = spec.label.split(":")[0]
+        raise InputError(TOO_LONG[field], length=length, model=model, limit=most)

@@ -16,6 +16,7 @@ from typing import Any
 import discord
 
 from bot.errors import InputError
+from bot.i18n import N_, t
 from bot.providers.base import GenerateRequest, VocalGender
 from bot.providers.catalog import ModelSpec
 
@@ -120,67 +121,83 @@ def compose_form(
     spec: ModelSpec,
     *,
     tuning: bool,
-    title: str = "Write your song",
+    title: str = N_("Write your song"),
     custom_id: str | None = None,
     values: Mapping[str, str] | None = None,
+    locale: object = None,
 ) -> discord.ui.Modal:
     """Title, style, lyrics (in two fields when the model takes more than one holds)
     and, where a provider supports them, negative tags; pre-filled from ``values``.
+
+    ``title`` is a msgid (the caller marks it with ``N_``); ``locale`` is the member's.
     """
     values = values or {}
-    form = discord.ui.Modal(title=title[:TITLE_LIMIT], custom_id=custom_id or options.custom_id())
-    form.add_item(_field("title", "Title", values, max_length=spec.title_limit))
-    form.add_item(
-        _field("style", "Style: genre, mood, instruments", values, max_length=spec.style_limit)
-    )
+    heading = t(locale, title)[:TITLE_LIMIT]
+    form = discord.ui.Modal(title=heading, custom_id=custom_id or options.custom_id())
+    form.add_item(_field("title", t(locale, "Title"), values, max_length=spec.title_limit))
+    style = t(locale, "Style: genre, mood, instruments")
+    form.add_item(_field("style", style, values, max_length=spec.style_limit))
     if not options.instrumental:
         first, more = split_lyrics(values.get("lyrics", ""))
         lyrics = {"lyrics": first, "lyrics_more": more}
+        limit = f"{spec.lyrics_limit:,}"
+        label = t(locale, "Lyrics (up to {limit} characters)", limit=limit)
         form.add_item(
-            _field("lyrics", f"Lyrics (up to {spec.lyrics_limit:,} characters)", lyrics,
-                   long=True, max_length=min(spec.lyrics_limit, TEXT_FIELD_LIMIT))
+            _field("lyrics", label, lyrics, long=True,
+                   max_length=min(spec.lyrics_limit, TEXT_FIELD_LIMIT))
         )  # fmt: skip
         if spec.lyrics_limit > TEXT_FIELD_LIMIT:
             form.add_item(
-                _field("lyrics_more", "Lyrics, continued", lyrics, long=True, required=False)
+                _field("lyrics_more", t(locale, "Lyrics, continued"), lyrics, long=True,
+                       required=False)
             )  # fmt: skip
     if tuning:
         form.add_item(
-            _field("negative_tags", "Styles to avoid (optional)", values, required=False,
-                   max_length=spec.style_limit)
+            _field("negative_tags", t(locale, "Styles to avoid (optional)"), values,
+                   required=False, max_length=spec.style_limit)
         )  # fmt: skip
     return form
 
 
 def description_form(
-    custom_id: str, spec: ModelSpec, values: Mapping[str, str]
+    custom_id: str, spec: ModelSpec, values: Mapping[str, str], locale: object = None
 ) -> discord.ui.Modal:
     """Edit a description-mode song before remixing it: prompt, style, title."""
-    form = discord.ui.Modal(title="Edit and remix", custom_id=custom_id)
-    form.add_item(_field("prompt", "Description", values, long=True, max_length=spec.prompt_limit))
-    form.add_item(_field("style", "Style", values, required=False, max_length=spec.prompt_limit))
-    form.add_item(_field("title", "Title", values, required=False, max_length=spec.title_limit))
+    form = discord.ui.Modal(title=t(locale, "Edit and remix")[:TITLE_LIMIT], custom_id=custom_id)
+    form.add_item(_field("prompt", t(locale, "Description"), values, long=True,
+                         max_length=spec.prompt_limit))  # fmt: skip
+    form.add_item(_field("style", t(locale, "Style"), values, required=False,
+                         max_length=spec.prompt_limit))  # fmt: skip
+    form.add_item(_field("title", t(locale, "Title"), values, required=False,
+                         max_length=spec.title_limit))  # fmt: skip
     return form
 
 
-def extend_form(job_id: str, n: int, spec: ModelSpec, duration: float | None) -> discord.ui.Modal:
+def extend_form(
+    job_id: str, n: int, spec: ModelSpec, duration: float | None, locale: object = None
+) -> discord.ui.Modal:
     """Where to continue track ``n`` from, and optionally new words, style and title."""
-    form = discord.ui.Modal(title=f"Extend track {n}", custom_id=f"extend:{job_id}:{n}")
-    length = f" (the track is {int(duration)} s long)" if duration else ""
+    heading = t(locale, "Extend track {n}", n=n)[:TITLE_LIMIT]
+    form = discord.ui.Modal(title=heading, custom_id=f"extend:{job_id}:{n}")
+    if duration:
+        hint = t(locale, "e.g. 60 (the track is {seconds} s long)", seconds=int(duration))
+    else:
+        hint = t(locale, "e.g. 60")
     form.add_item(
         discord.ui.TextInput(
-            label="Continue at second (blank: from the end)",
+            label=t(locale, "Continue at second (blank: from the end)")[:45],
             custom_id="continue_at",
             required=False,
             max_length=7,
-            placeholder=f"e.g. 60{length}",
+            placeholder=hint[:100],
         )
     )
-    form.add_item(_field("lyrics", "New lyrics (optional)", {}, long=True, required=False,
+    form.add_item(_field("lyrics", t(locale, "New lyrics (optional)"), {}, long=True,
+                         required=False,
                          max_length=min(spec.lyrics_limit, TEXT_FIELD_LIMIT)))  # fmt: skip
-    form.add_item(_field("style", "New style (optional)", {}, required=False,
+    form.add_item(_field("style", t(locale, "New style (optional)"), {}, required=False,
                          max_length=spec.style_limit))  # fmt: skip
-    form.add_item(_field("title", "New title (optional)", {}, required=False,
+    form.add_item(_field("title", t(locale, "New title (optional)"), {}, required=False,
                          max_length=spec.title_limit))  # fmt: skip
     return form
 
@@ -238,5 +255,7 @@ def seconds(text: str) -> float | None:
     try:
         value = float(secs) + (int(minutes) * 60 if minutes else 0)
     except ValueError:
-        raise InputError(f"`{text}` is not a time: write seconds (95) or m:ss (1:35).") from None
+        raise InputError(
+            "`{text}` is not a time: write seconds (95) or m:ss (1:35).", text=text
+        ) from None
     return value

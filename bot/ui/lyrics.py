@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.i18n import t
 from bot.providers.base import LyricsDraft, TimedWord
 from bot.ui.actions import page_id, static_view
 from bot.ui.limits import fit, pack
@@ -28,33 +29,42 @@ def pages(text: str, size: int = PAGE_SIZE) -> list[str]:
 
 
 def lyrics_page(
-    job_id: str, n: int, title: str, lyrics: str, page: int
+    job_id: str, n: int, title: str, lyrics: str, page: int, locale: object = None
 ) -> tuple[discord.Embed, discord.ui.View | None]:
-    """Page ``page`` (0-based) of track ``n``'s lyrics, with buttons to turn pages."""
-    all_pages = pages(lyrics) if lyrics.strip() else ["This track has no lyrics."]
+    """Page ``page`` (0-based) of track ``n``'s lyrics, with buttons to turn pages.
+
+    ``locale``: the member's (the page is a private answer).
+    """
+    all_pages = pages(lyrics) if lyrics.strip() else [t(locale, "This track has no lyrics.")]
     page = max(0, min(page, len(all_pages) - 1))
-    embed = _lyrics_embed(title, all_pages[page])
+    embed = _lyrics_embed(title, all_pages[page], locale)
     if len(all_pages) == 1:
         return embed, None
-    embed.set_footer(text=f"page {page + 1} of {len(all_pages)}")
+    footer = t(locale, "page {page} of {pages}", page=page + 1, pages=len(all_pages))
+    embed.set_footer(text=footer)
     back = discord.ui.Button[discord.ui.View](
-        label="Previous", custom_id=page_id(job_id, n, page - 1), disabled=page == 0
+        label=t(locale, "Previous"), custom_id=page_id(job_id, n, page - 1), disabled=page == 0
     )
     forward = discord.ui.Button[discord.ui.View](
-        label="Next", custom_id=page_id(job_id, n, page + 1), disabled=page == len(all_pages) - 1
+        label=t(locale, "Next"),
+        custom_id=page_id(job_id, n, page + 1),
+        disabled=page == len(all_pages) - 1,
     )
     return embed, static_view([back, forward])
 
 
-def lyrics_pages_messages(title: str, lyrics: str) -> list[list[discord.Embed]]:
+def lyrics_pages_messages(
+    title: str, lyrics: str, locale: object = None
+) -> list[list[discord.Embed]]:
     """Every page at once (a reaction has no private reply), in as few messages as fit."""
-    text = lyrics if lyrics.strip() else "This track has no lyrics."
-    return pack(_lyrics_embed(title, page) for page in pages(text))
+    text = lyrics if lyrics.strip() else t(locale, "This track has no lyrics.")
+    return pack(_lyrics_embed(title, page, locale) for page in pages(text))
 
 
-def _lyrics_embed(title: str, text: str) -> discord.Embed:
+def _lyrics_embed(title: str, text: str, locale: object) -> discord.Embed:
+    heading = t(locale, "{title}: lyrics", title=title or t(locale, "Untitled"))
     embed = discord.Embed(
-        title=quote(f"{title or 'Untitled'}: lyrics", 200),
+        title=quote(heading, 200),
         description=quote(text, 4000),
         colour=discord.Colour.blurple(),
     )
@@ -78,17 +88,20 @@ def timed_lines(words: list[TimedWord]) -> str:
     return "\n".join(lines)
 
 
-def timed_embed(title: str, words: list[TimedWord]) -> discord.Embed:
-    text = timed_lines(words) or "The music service found no sung words in this track."
+def timed_embed(title: str, words: list[TimedWord], locale: object = None) -> discord.Embed:
+    text = timed_lines(words) or t(locale, "The music service found no sung words in this track.")
+    heading = t(locale, "{title}: timed lyrics", title=title or t(locale, "Untitled"))
     embed = discord.Embed(
-        title=quote(f"{title or 'Untitled'}: timed lyrics", 200),
+        title=quote(heading, 200),
         description=text if len(text) <= 4000 else text[:3990] + "\n…",
         colour=discord.Colour.blurple(),
     )
     return fit([embed])[0]
 
 
-def draft_messages(drafts: list[LyricsDraft]) -> list[tuple[discord.Embed, discord.ui.View]]:
+def draft_messages(
+    drafts: list[LyricsDraft], locale: object = None
+) -> list[tuple[discord.Embed, discord.ui.View]]:
     """Each written draft in a message of its own, with a button that opens /compose's form.
 
     One message each: two long drafts together pass Discord's 6,000 characters
@@ -98,12 +111,12 @@ def draft_messages(drafts: list[LyricsDraft]) -> list[tuple[discord.Embed, disco
     for i, draft in enumerate(drafts[:2], start=1):
         embed = discord.Embed(
             # Not escaped: the button reads these back as the form's pre-filled text.
-            title=(draft.title or f"Draft {i}")[:256],
+            title=(draft.title or t(locale, "Draft {n}", n=i))[:256],
             description=draft.text[:4000],
             colour=discord.Colour.blurple(),
         )
         use = discord.ui.Button[discord.ui.View](
-            label=f"Use draft {i}", emoji="✍️", custom_id=f"draft:compose:{i}"
+            label=t(locale, "Use draft {n}", n=i), emoji="✍️", custom_id=f"draft:compose:{i}"
         )
         messages.append((fit([embed])[0], static_view([use])))
     return messages
