@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Literal
 
 from bot.errors import InputError
+from bot.i18n import N_
 from bot.providers.base import GenerateRequest
 
 Kind = Literal["word", "artist"]
@@ -24,13 +25,24 @@ _DEFAULT_FILES: dict[Kind, str] = {"word": "blocked_terms.txt", "artist": "artis
 # Digits and signs members put for letters. Matched as a second reading of the
 # text only, so a plain "80s" still reads as "80s".
 _LEET = str.maketrans("013457@$", "oieastas")
-# What a field is called in a refusal, in the order they are checked.
+# What a field is called in a refusal (and the audit log), in the order they are checked.
 _FIELDS = {
     "prompt": "prompt",
     "style": "style",
     "title": "title",
     "lyrics": "lyrics",
     "negative_tags": "negative style tags",
+}
+# The member's refusal per field: whole sentences, as translations need (a field's
+# gender changes the words around it).
+REFUSALS: dict[str, str] = {
+    "prompt": N_("The prompt contains a word or name this server does not allow."),
+    "style": N_("The style contains a word or name this server does not allow."),
+    "title": N_("The title contains a word or name this server does not allow."),
+    "lyrics": N_("The lyrics contains a word or name this server does not allow."),
+    "negative style tags": N_(
+        "The negative style tags contains a word or name this server does not allow."
+    ),
 }
 
 
@@ -98,7 +110,7 @@ class Blocked(InputError):
     ``term`` is for the moderators' audit log."""
 
     def __init__(self, field: str, term: str) -> None:
-        super().__init__(f"The {field} contains a word or name this server does not allow.")
+        super().__init__(REFUSALS[field])
         self.field = field
         self.term = term
 

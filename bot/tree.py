@@ -10,6 +10,7 @@ from discord import app_commands
 
 from bot.errors import BotError, InputError, ProviderError, StorageError
 from bot.i18n import t
+from bot.permissions import permission_name
 from bot.ui.text import failure_text
 
 log = logging.getLogger(__name__)
@@ -21,11 +22,24 @@ class BotTree(app_commands.CommandTree[discord.Client]):
     ) -> None:
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         if isinstance(cause, app_commands.CheckFailure):
-            message = str(cause) or t(interaction.locale, "You cannot use this command here.")
+            message = _refusal(cause, interaction.locale)
         else:
             name = interaction.command.name if interaction.command else "?"
             message = _explain(cause, f"command /{name}", interaction.locale)
         await reply_privately(interaction, message)
+
+
+def _refusal(check: app_commands.CheckFailure, locale: object) -> str:
+    """Why a command's check refused the member, in their language (discord.py's own
+    texts are English)."""
+    if isinstance(check, app_commands.MissingPermissions):
+        names = ", ".join(permission_name(name, locale) for name in check.missing_permissions)
+        return t(
+            locale, "You need these permissions for this command: {permissions}.", permissions=names
+        )
+    if isinstance(check, app_commands.NoPrivateMessage):
+        return t(locale, "This command works only in a server.")
+    return t(locale, "You cannot use this command here.")
 
 
 async def answer_errors(

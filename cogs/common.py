@@ -9,10 +9,10 @@ from discord import app_commands
 
 from bot.errors import InputError
 from bot.guild_rules import GuildRules, member_quota
-from bot.i18n import t
+from bot.i18n import N_, t
 from bot.jobs.models import Job
 from bot.jobs.service import JobService
-from bot.permissions import SONG_CHANNEL
+from bot.permissions import SONG_CHANNEL, permission_name
 from bot.providers.base import GenerateRequest, Operation
 from bot.ui.text import quote
 
@@ -20,6 +20,15 @@ from bot.ui.text import quote
 COSTLY = frozenset(
     {Operation.EXTEND, Operation.COVER, Operation.WAV, Operation.STEMS, Operation.VIDEO}
 )
+# The refusal of each costly operation to a member without a costly role: whole
+# sentences, as translations need (each noun has its gender there).
+COSTLY_REFUSALS: dict[Operation, str] = {
+    Operation.EXTEND: N_("An extend here needs one of these roles: {roles}."),
+    Operation.COVER: N_("A cover here needs one of these roles: {roles}."),
+    Operation.WAV: N_("A WAV here needs one of these roles: {roles}."),
+    Operation.STEMS: N_("Stems here need one of these roles: {roles}."),
+    Operation.VIDEO: N_("A video here needs one of these roles: {roles}."),
+}
 
 
 def model_choices(jobs: JobService) -> list[app_commands.Choice[str]]:
@@ -30,14 +39,10 @@ def model_choices(jobs: JobService) -> list[app_commands.Choice[str]]:
 
 def check_channel(interaction: discord.Interaction[Any]) -> tuple[int, int]:
     """The guild and channel ids, once the bot may post there; else an ``InputError``."""
-    missing = missing_permissions(interaction.app_permissions)
+    missing = missing_permissions(interaction.app_permissions, interaction.locale)
     if missing:
         raise InputError(
-            t(
-                interaction.locale,
-                "I need these permissions in this channel first: {missing}.",
-                missing=missing,
-            )
+            "I need these permissions in this channel first: {missing}.", missing=missing
         )
     # Commands are guild_only(), so both are set.
     assert interaction.guild_id is not None
@@ -45,10 +50,11 @@ def check_channel(interaction: discord.Interaction[Any]) -> tuple[int, int]:
     return interaction.guild_id, interaction.channel_id
 
 
-def missing_permissions(have: discord.Permissions) -> str:
-    """The permissions a song channel needs that ``have`` lacks, named; empty if none."""
+def missing_permissions(have: discord.Permissions, locale: object = None) -> str:
+    """The permissions a song channel needs that ``have`` lacks, named in the language of
+    ``locale`` (the member's: this names them in a refusal); empty if none."""
     lacking = [name for name, needed in SONG_CHANNEL if needed and not getattr(have, name)]
-    return ", ".join(name.replace("_", " ").title() for name in lacking)
+    return ", ".join(permission_name(name, locale) for name in lacking)
 
 
 async def check_song(interaction: discord.Interaction[Any], operation: Operation) -> GuildRules:
@@ -62,28 +68,18 @@ async def check_song(interaction: discord.Interaction[Any], operation: Operation
     rules: GuildRules = await interaction.client.rules.of(interaction.guild_id)
     if rules.song_channels and interaction.channel_id not in rules.song_channels:
         channel = f"<#{min(rules.song_channels)}>"
-        raise InputError(t(interaction.locale, "Songs are made in {channel}.", channel=channel))
+        raise InputError("Songs are made in {channel}.", channel=channel)
     check_channel(interaction)
     if interaction.permissions.manage_guild:
         return rules
     roles = role_ids(interaction)
     if rules.generate_roles and not roles & rules.generate_roles:
         raise InputError(
-            t(
-                interaction.locale,
-                "Making songs here needs one of these roles: {roles}.",
-                roles=_roles(rules.generate_roles),
-            )
+            "Making songs here needs one of these roles: {roles}.",
+            roles=_roles(rules.generate_roles),
         )
     if operation in COSTLY and rules.costly_roles and not roles & rules.costly_roles:
-        raise InputError(
-            t(
-                interaction.locale,
-                "A {operation} here needs one of these roles: {roles}.",
-                operation=operation.value,
-                roles=_roles(rules.costly_roles),
-            )
-        )
+        raise InputError(COSTLY_REFUSALS[operation], roles=_roles(rules.costly_roles))
     return rules
 
 

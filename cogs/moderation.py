@@ -16,12 +16,22 @@ from discord.ext import commands
 
 from bot.app import MusicBot
 from bot.errors import InputError
+from bot.i18n import N_, t, tc, tn
 from bot.moderation import Kind, default_terms, normalise
 from bot.ui.limits import chunks, fit
 from bot.ui.text import quote
 
 Interaction = discord.Interaction[Any]
 _TERM_LIMIT = 100
+# The answer to /blocklist add, per (newly added, kind): whole sentences, as translations need.
+_ADDED: dict[tuple[bool, Kind], str] = {
+    (True, "word"): N_("Blocked word {term} in every prompt, style, title and lyrics."),
+    (True, "artist"): N_("Blocked artist {term} in every prompt, style, title and lyrics."),
+    (False, "word"): N_("Already blocked: word {term} in every prompt, style, title and lyrics."),
+    (False, "artist"): N_(
+        "Already blocked: artist {term} in every prompt, style, title and lyrics."
+    ),
+}
 
 
 def _term(text: str) -> str:
@@ -58,11 +68,8 @@ class ModerationCog(commands.Cog, name="Moderation"):
         assert interaction.guild_id is not None
         normalised = _term(term)
         added = await self.bot.store.block_term(interaction.guild_id, normalised, kind)
-        verb = "Blocked" if added else "Already blocked:"
-        await interaction.response.send_message(
-            f"{verb} {kind} {_shown(normalised)} in every prompt, style, title and lyrics.",
-            ephemeral=True,
-        )
+        said = t(interaction.locale, _ADDED[added, kind], term=_shown(normalised))
+        await interaction.response.send_message(said, ephemeral=True)
 
     @blocklist.command(name="remove", description="Unblock a term this server added.")
     @app_commands.describe(term="The word, phrase or name")
@@ -72,12 +79,13 @@ class ModerationCog(commands.Cog, name="Moderation"):
     ) -> None:
         assert interaction.guild_id is not None
         normalised = _term(term)
+        shown, locale = _shown(normalised), interaction.locale
         if await self.bot.store.unblock_term(interaction.guild_id, normalised):
-            text = f"Unblocked {_shown(normalised)}."
-        elif normalised in {t for t, _ in default_terms()}:
-            text = f"{_shown(normalised)} is on the default list that ships with the bot."
+            text = t(locale, "Unblocked {term}.", term=shown)
+        elif normalised in {listed for listed, _ in default_terms()}:
+            text = t(locale, "{term} is on the default list that ships with the bot.", term=shown)
         else:
-            text = f"{_shown(normalised)} is not on this server's list."
+            text = t(locale, "{term} is not on this server's list.", term=shown)
         await interaction.response.send_message(text, ephemeral=True)
 
     @blocklist.command(name="list", description="The terms this server blocks.")
@@ -85,13 +93,24 @@ class ModerationCog(commands.Cog, name="Moderation"):
     async def show(self, interaction: Interaction) -> None:
         assert interaction.guild_id is not None
         own = await self.bot.store.blocked_terms(interaction.guild_id)
-        lines = [f"{kind}: {_shown(term)}" for term, kind in own] or ["(none added here)"]
-        embeds = [
-            discord.Embed(title="Blocked on this server", description=chunk)
-            for chunk in chunks(lines)
+        locale = interaction.locale
+        lines = [f"{_kind(locale, kind)}: {_shown(term)}" for term, kind in own] or [
+            t(locale, "(none added here)")
         ]
-        note = f"Plus {len(default_terms())} terms from the default list that ships with the bot."
+        title = t(locale, "Blocked on this server")
+        embeds = [discord.Embed(title=title, description=chunk) for chunk in chunks(lines)]
+        note = tn(
+            locale,
+            "Plus {n} term from the default list that ships with the bot.",
+            "Plus {n} terms from the default list that ships with the bot.",
+            len(default_terms()),
+        )
         await interaction.response.send_message(note, embeds=fit(embeds), ephemeral=True)
+
+
+def _kind(locale: object, kind: str) -> str:
+    """``word`` or ``artist`` as the admin picks it, in their language."""
+    return tc(locale, "choice name", kind) or kind
 
 
 async def setup(bot: commands.Bot) -> None:
