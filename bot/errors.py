@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 
-from bot.i18n import t
+from bot.i18n import N_, t
 
 
 class FailureReason(enum.StrEnum):
@@ -41,7 +41,7 @@ class FailureReason(enum.StrEnum):
 class BotError(Exception):
     """Base of every error the bot raises on purpose."""
 
-    user_message = "Something went wrong on my side."
+    user_message = N_("Something went wrong on my side.")
 
     def text(self, locale: object) -> str:
         """What the member is told, in the language of ``locale``."""
@@ -66,7 +66,7 @@ class StorageError(BotError):
     """The database refused. Its message is for the admin (it names the database and
     the problem); members are told only that nothing could be saved."""
 
-    user_message = "The bot cannot save right now, try again later."
+    user_message = N_("The bot cannot save right now, try again later.")
 
 
 class StorageFull(StorageError):

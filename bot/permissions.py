@@ -97,22 +97,3 @@ def check_allowed(
         raise InputError(_OWNER_ONLY[action], requester=requester)
     if action in _REMIXES and remix_by == "requester":
         raise InputError(_REMIXES[action], requester=requester)
-
-
-def refusal(
-    action: Action,
-    job: Job,
-    user_id: int,
-    *,
-    manage_messages: bool,
-    remix_by: Literal["everyone", "requester"],
-) -> str | None:
-    """Why ``user_id`` may not do ``action`` to ``job``, in English; None if they may.
-
-    Kept for callers not yet moved to ``check_allowed``, whose error speaks the
-    member's language."""
-    try:
-        check_allowed(action, job, user_id, manage_messages=manage_messages, remix_by=remix_by)
-    except InputError as error:
-        return error.user_message
-    return None

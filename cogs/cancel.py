@@ -18,7 +18,7 @@ from bot.errors import InputError
 from bot.i18n import N_, t
 from bot.jobs.models import Job, Stage
 from bot.jobs.service import Cancelled
-from bot.permissions import refusal
+from bot.permissions import check_allowed
 from bot.tree import answer_errors
 from bot.ui.actions import CANCEL_TEMPLATE, Action, button, cancel_id
 from bot.ui.results import song_title
@@ -67,15 +67,13 @@ class CancelCog(commands.Cog, name="Cancel"):
         job = await self.bot.store.get(job_id)
         if job is None or job.guild_id != interaction.guild_id:
             raise InputError("I no longer know this song.")
-        reason = refusal(
+        check_allowed(
             Action.CANCEL,
             job,
             interaction.user.id,
             manage_messages=interaction.permissions.manage_messages,
             remix_by=(await self.bot.rules.of(job.guild_id)).remix_by,
         )
-        if reason is not None:
-            raise InputError(reason)
         cancelled = await self.bot.jobs.cancel(job)
         if cancelled is None:
             raise await self._too_late(job)

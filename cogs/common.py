@@ -134,4 +134,5 @@ def queued(what: str, job: Job, locale: object = None) -> str:
 
 
 def titled(title: str, locale: object = None) -> str:
-    return f"**{quote(title or t(locale, 'your song'), 80)}**"
+    shown = title or t(locale, "your song")
+    return f"**{quote(shown, 80)}**"

@@ -14,28 +14,17 @@ from discord.ext import commands
 
 from bot.app import MusicBot
 from bot.errors import InputError
-from bot.i18n import N_, t
+from bot.i18n import t
 from bot.jobs.models import Job, Stage
-from bot.providers.base import Operation
 from bot.ui.actions import files_view, result_view
 from bot.ui.limits import chunks, fit
 from bot.ui.results import PostedTrack, files_embed, result_embeds, song_title
-from bot.ui.text import quote, stage_label
+from bot.ui.text import NOUNS, quote, stage_label
 from cogs.common import check_channel
 
 log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction[Any]
-
-# A /history line: what the job made, then its title (the nouns of bot.ui.text, as msgids).
-HISTORY_NOUNS: dict[Operation, str] = {
-    Operation.SONG: N_("song"),
-    Operation.EXTEND: N_("song"),
-    Operation.COVER: N_("song"),
-    Operation.WAV: N_("WAV"),
-    Operation.STEMS: N_("stems"),
-    Operation.VIDEO: N_("video"),
-}
 
 
 class LibraryCog(commands.Cog, name="Library"):
@@ -144,7 +133,7 @@ def _posted(job: Job, names: set[str]) -> list[PostedTrack]:
 
 
 def _history_line(job: Job, locale: object = None) -> str:
-    what = t(locale, HISTORY_NOUNS[job.request.operation])
+    what = t(locale, NOUNS[job.request.operation])
     when = f"<t:{int(job.created_at)}:R>"
     if job.deleted_at is not None:
         state = t(locale, "deleted")

@@ -20,7 +20,7 @@ from bot.errors import InputError
 from bot.i18n import N_, t
 from bot.jobs import followups
 from bot.jobs.models import Job
-from bot.permissions import refusal
+from bot.permissions import check_allowed
 from bot.providers.base import Operation
 from bot.providers.catalog import MODELS
 from bot.tree import answer_errors
@@ -176,9 +176,9 @@ class SongsCog(commands.Cog, name="Songs"):
         locale = interaction.locale
         if action is Action.EXTEND:
             spec = MODELS[job.request.model]
-            await send_form(interaction, extend_form(job.id, n, spec, track.duration))
+            await send_form(interaction, extend_form(job.id, n, spec, track.duration, locale))
         elif action is Action.LYRICS:
-            embed, view = lyrics_page(job.id, n, track.title, track.lyrics, 0)
+            embed, view = lyrics_page(job.id, n, track.title, track.lyrics, 0, locale)
             await interaction.response.send_message(embed=embed, ephemeral=True, **_view(view))
         elif action is Action.MORE:
             ops = self.bot.jobs.operations_of(job)
@@ -190,7 +190,8 @@ class SongsCog(commands.Cog, name="Songs"):
         elif action is Action.TIMED:
             await interaction.response.defer(ephemeral=True, thinking=True)
             words = await self.bot.jobs.timed_lyrics(job, followups.track_ref(job, n))
-            await interaction.followup.send(embed=timed_embed(track.title, words), ephemeral=True)
+            embed = timed_embed(track.title, words, locale)
+            await interaction.followup.send(embed=embed, ephemeral=True)
         else:
             operation = _CONVERSIONS[action]
             new_job = await enqueue(
@@ -205,7 +206,9 @@ class SongsCog(commands.Cog, name="Songs"):
     async def turn_page(self, interaction: Interaction, item: LyricsPageButton) -> None:
         job = await self._job(item.job_id)
         track = followups.track_of(job, item.n)
-        embed, view = lyrics_page(job.id, item.n, track.title, track.lyrics, item.page)
+        embed, view = lyrics_page(
+            job.id, item.n, track.title, track.lyrics, item.page, interaction.locale
+        )
         await interaction.response.edit_message(embed=embed, **_view(view))
 
     def _edit_form(self, job: Job, locale: object) -> discord.ui.Modal:
@@ -222,11 +225,11 @@ class SongsCog(commands.Cog, name="Songs"):
             }
             tuning = self.bot.jobs.offers(Operation.TUNING)
             return compose_form(
-                options, spec, tuning=tuning, title=t(locale, "Edit and remix"),
-                custom_id=custom_id, values=values,
+                options, spec, tuning=tuning, title=N_("Edit and remix"),
+                custom_id=custom_id, values=values, locale=locale,
             )  # fmt: skip
         values = {"prompt": request.prompt, "style": request.style, "title": request.title}
-        return description_form(custom_id, spec, values)
+        return description_form(custom_id, spec, values, locale)
 
     # -- forms --------------------------------------------------------------------
 
@@ -316,7 +319,7 @@ class SongsCog(commands.Cog, name="Songs"):
             locale = member.guild.preferred_locale
             for n, track in enumerate(job.tracks, start=1):
                 title = t(locale, "{title} (track {n})", title=track.title, n=n)
-                for embeds in lyrics_pages_messages(title, track.lyrics):
+                for embeds in lyrics_pages_messages(title, track.lyrics, locale):
                     await _tell(member, "", embeds=embeds)
             return
         if action is Action.DELETE:
@@ -353,12 +356,8 @@ class SongsCog(commands.Cog, name="Songs"):
         await self._allow(action, job, interaction.user.id, interaction.permissions.manage_messages)
 
     async def _allow(self, action: Action, job: Job, user_id: int, manage_messages: bool) -> None:
-        rules = await self.bot.rules.of(job.guild_id)
-        reason = refusal(
-            action, job, user_id, manage_messages=manage_messages, remix_by=rules.remix_by
-        )
-        if reason is not None:
-            raise InputError(reason)
+        remix_by = (await self.bot.rules.of(job.guild_id)).remix_by
+        check_allowed(action, job, user_id, manage_messages=manage_messages, remix_by=remix_by)
 
     async def _delete(self, job: Job, channel_id: int, message_id: int | None) -> None:
         """Delete the message acted on; deleting the original result retires the song."""

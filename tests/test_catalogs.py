@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import string
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.pofile import read_po
+from discord import app_commands
+from pydantic import SecretStr
 
+from bot.app import EXTENSIONS, MusicBot
+from bot.config import DiscordSettings, Settings
 from bot.i18n import ENGLISH, catalog_path, languages, t, tn
+from bot.jobs.store import JobStore
+from bot.providers.registry import build_providers
 
 
 def _read(path: Path) -> Catalog:
@@ -100,6 +107,40 @@ def test_the_code_scan_sees_lookups_marks_and_refusals(tmp_path: Path) -> None:
         }
     finally:
         ROOT = saved
+
+
+async def command_texts(tmp_path: Path) -> set[tuple[str | None, str]]:
+    """Every name and description of the slash commands the bot registers with the
+    sandbox (which offers every operation), as the translator is asked for them."""
+    found: set[tuple[str | None, str]] = set()
+
+    def walk(command: app_commands.Command[Any, ..., Any] | app_commands.Group) -> None:
+        found.update({("command name", command.name), (None, command.description)})
+        if isinstance(command, app_commands.Group):
+            for sub in command.commands:
+                walk(sub)
+            return
+        for option in command.parameters:
+            found.update({("option name", option.name), (None, option.description)})
+            found.update(("choice name", choice.name) for choice in option.choices)
+
+    settings = Settings(discord=DiscordSettings(token=SecretStr("not used")))
+    store = await JobStore.open(tmp_path / "bot.sqlite3")
+    bot = MusicBot(settings, store, build_providers(settings.providers, settings.media))
+    try:
+        for extension in EXTENSIONS:
+            await bot.load_extension(extension)
+        for command in bot.tree.get_commands():
+            assert not isinstance(command, app_commands.ContextMenu)  # the bot has none
+            walk(command)
+    finally:
+        await store.close()
+    return found
+
+
+async def test_every_message_in_the_catalog_is_used(tmp_path: Path) -> None:
+    english = _keys(_read(catalog_path(ENGLISH)))
+    assert english - messages_in_code("bot", "cogs") - await command_texts(tmp_path) == set()
 
 
 @pytest.mark.parametrize("lang", [lang for lang in languages() if lang != ENGLISH])

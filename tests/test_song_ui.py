@@ -10,7 +10,7 @@ from bot.errors import InputError
 from bot.jobs import followups
 from bot.jobs.models import Job
 from bot.jobs.validation import check_generate
-from bot.permissions import refusal
+from bot.permissions import check_allowed
 from bot.providers.base import GenerateRequest, Operation, TimedWord, Track
 from bot.providers.catalog import MODELS
 from bot.ui.actions import Action, reaction_hint, result_view
@@ -86,7 +86,11 @@ def test_permissions() -> None:
     def why(
         action: Action, user: int, *, manage: bool = False, s: ActionSettings = open_settings
     ) -> str | None:
-        return refusal(action, job, user, manage_messages=manage, remix_by=s.remix_by)
+        try:
+            check_allowed(action, job, user, manage_messages=manage, remix_by=s.remix_by)
+        except InputError as refused:
+            return refused.user_message
+        return None
 
     assert why(Action.EXTEND, 7) is None
     assert why(Action.DELETE, 8) is not None

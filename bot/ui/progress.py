@@ -61,7 +61,8 @@ def progress_embed(
     if job.stage is Stage.FAILED and job.failure is not None:
         status = f"{status}: {failure_text(job.failure, locale)}"
     elif job.stage is Stage.DONE and result_url:
-        status = f"{status}: {t(locale, '[jump to your songs]({url})', url=result_url)}"
+        jump = t(locale, "[jump to your songs]({url})", url=result_url)
+        status = f"{status}: {jump}"
     elif job.stage is Stage.WAITING and place is not None:
         status = f"⏳ {place.in_words(locale)}"
     if job.stage not in _ENDED_BADLY:

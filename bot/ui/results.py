@@ -138,7 +138,8 @@ def _audio(posted: PostedTrack, locale: object) -> str:
     if track.expires_at is None:
         return link
     when = f"<t:{int(track.expires_at.timestamp())}:R>"
-    return f"{link} {t(locale, '(link expires {when})', when=when)}"
+    expires = t(locale, "(link expires {when})", when=when)
+    return f"{link} {expires}"
 
 
 def safe_filename(title: str, n: int, suffix: str) -> str:
