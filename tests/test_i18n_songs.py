@@ -22,24 +22,16 @@ from bot.ui.links import vetted
 from bot.ui.results import PostedTrack, lineage, result_content, result_embeds, song_title
 from bot.ui.text import ASKED_FOR, FAILURE_TEXT, HERE_IS, MADE_FROM, NOUNS, STAGE_LABELS
 from bot.uploads import prepare_files, prepare_tracks
+from tests.factories import shown_job
 
 SPANISH = "es-ES"
 LINK = "https://discord.com/channels/1/2/500"
 
 
 def _job(operation: Operation = Operation.SONG, **changes: Any) -> Job:
-    job = Job(
-        id="0123456789abcdef",
-        guild_id=1,
-        channel_id=2,
-        user_id=7,
-        provider="kie",
-        request=GenerateRequest(prompt="", model="v5", operation=operation),
-        created_at=100.0,
-        deadline_at=200.0,
-        tracks=[Track(vendor_task_id="t", vendor_track_id="a", title="Faro", lyrics="la")],
-    )
-    return job.model_copy(update=changes)
+    tracks = changes.pop("tracks", [Track(vendor_task_id="t", vendor_track_id="a", title="Faro")])
+    request = GenerateRequest(prompt="", model="v5", operation=operation)
+    return shown_job(request, tracks, **changes)
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from bot.config import BudgetSettings, DiscordSettings, QuotaSettings, Settings
 from bot.errors import InputError
 from bot.guild_rules import GuildRules, RoleQuota
 from bot.jobs.costs import BudgetWatch, budget_refusal, next_month_start
-from bot.jobs.models import Job, Stage
+from bot.jobs.models import Stage
 from bot.jobs.quotas import DAY, WEEK, Admission, Usage
 from bot.jobs.service import Cancelled
 from bot.jobs.store import JobStore
@@ -22,6 +22,7 @@ from bot.ui.help import HelpPage, MemberRights, help_embeds
 from bot.ui.usage import ServerSpending, Window, member_embed, server_embeds
 from cogs.cancel import _TOO_LATE, _confirmation
 from cogs.help import _over_config, _servers_own, localized
+from tests.factories import shown_job
 from tests.test_costs import make_service, paid_job
 
 NOW = 1_700_000_000.0
@@ -176,16 +177,8 @@ def test_help_tells_a_spanish_admin_where_each_rule_comes_from() -> None:
 
 
 def test_cancel_answers_in_spanish() -> None:
-    job = Job(
-        id="j1",
-        guild_id=1,
-        channel_id=2,
-        user_id=3,
-        provider="kie",
-        request=GenerateRequest(prompt="p", model="v5", title="Lluvia"),
-        created_at=NOW,
-        deadline_at=NOW + 600,
-    )
+    request = GenerateRequest(prompt="p", model="v5", title="Lluvia")
+    job = shown_job(request, created_at=NOW, deadline_at=NOW + 600)
     assert _confirmation(Cancelled(job, False, False), ES).startswith(
         "**Lluvia** cancelada. Aún no había llegado al servicio de música"
     )
