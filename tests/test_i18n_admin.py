@@ -21,7 +21,7 @@ from bot.i18n import t
 from bot.jobs.models import JobState
 from bot.jobs.store import JobStore
 from bot.moderation import Blocked, Blocklist, check_request
-from bot.permissions import check_allowed, refusal
+from bot.permissions import check_allowed
 from bot.providers.base import GenerateRequest
 from bot.tree import _refusal
 from bot.ui.actions import Action
@@ -135,11 +135,13 @@ def test_channel_and_song_refusals_in_spanish() -> None:
         "Solo <@7>, quien pidió esta canción, o un miembro que pueda gestionar mensajes "
         "puede cancelarla."
     )
-    assert refusal(Action.STEMS, job, 99, manage_messages=False, remix_by="requester") == (
+    with pytest.raises(InputError) as caught:
+        check_allowed(Action.STEMS, job, 99, manage_messages=False, remix_by="requester")
+    assert caught.value.user_message == (
         "On this server only <@7>, who asked for this song, or a member who can manage "
         "messages can make its stems."
     )
-    assert refusal(Action.STEMS, job, 7, manage_messages=False, remix_by="requester") is None
+    check_allowed(Action.STEMS, job, 7, manage_messages=False, remix_by="requester")
     missing = app_commands.MissingPermissions(["manage_guild"])
     assert (
         _refusal(missing, "es-ES")
