@@ -118,6 +118,10 @@ class MusicBot(commands.Bot):
             except (discord.Forbidden, discord.NotFound) as exc:
                 raise StartupError(self._not_in_guild(guild_id, exc)) from exc
             log.info("synced %d command(s) to guild %s", len(synced), guild_id)
+        # Commands a global sync registered earlier would stay, and members would see
+        # each one twice: with guild_ids, the bot's global list is emptied.
+        self.tree.clear_commands(guild=None)
+        await self.tree.sync()
 
     async def on_message(self, message: discord.Message) -> None:
         """The bot has slash commands only: "@Bot help" gets a pointer to /help, not an error.

@@ -32,13 +32,8 @@ def _songs(fake: FakeDiscord) -> list[FakeMessage]:
     ]
 
 
-def _all_synced(fake: FakeDiscord) -> list[dict[str, Any]]:
-    world = fake.world
-    return [*world.global_commands, *world.guild_commands.get(world.guild_id, [])]
-
-
 def _synced(fake: FakeDiscord, name: str) -> dict[str, Any]:
-    return next(c for c in _all_synced(fake) if c["name"] == name)
+    return next(c for c in fake.commands if c["name"] == name)
 
 
 # Names Spanish writes as English does: the translator leaves them to the default.
@@ -73,9 +68,7 @@ async def test_spanish_member_gets_spanish_commands_answers_and_songs(
     assert command["description_localizations"]["es-ES"].startswith("Crea dos canciones")
     options = {o["name"]: o for o in command["options"]}
     assert options["title"]["name_localizations"]["es-ES"] == "título"
-    untranslated = [
-        path for c in _all_synced(discord_fake) for path in _untranslated(c, (c["name"],))
-    ]
+    untranslated = [path for c in discord_fake.commands for path in _untranslated(c, (c["name"],))]
     assert untranslated == []
 
     interaction = await generate(discord_fake, member, prompt="un vals lento", title="Vals")

@@ -76,7 +76,6 @@ def store_commands(world: World, sent: list[Json], guild_id: int | None) -> list
         world.guild_commands[guild_id] = stored
     else:
         world.global_commands = stored
-    world.commands = stored
     world.command_syncs += 1
     world.changed()
     return stored

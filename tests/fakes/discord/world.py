@@ -58,7 +58,6 @@ class World:
         self.attachments_by_id: dict[int, FakeAttachment] = {}
         self.global_commands: list[Json] = []
         self.guild_commands: dict[int, list[Json]] = {}
-        self.commands: list[Json] = []
         self.command_syncs = 0
         self.rest_calls: list[RestCall] = []
         self.unknown_routes: list[RestCall] = []
@@ -236,8 +235,14 @@ class World:
     def channel_messages(self, channel_id: int) -> list[FakeMessage]:
         return [m for m in self.messages if m.channel_id == channel_id and not m.deleted]
 
+    @property
+    def commands(self) -> list[Json]:
+        """What members of the server are offered: its own commands, then the global
+        ones (Discord lists a name twice when both hold it)."""
+        return [*self.guild_commands.get(self.guild_id, []), *self.global_commands]
+
     def find_command(self, name: str) -> Json | None:
-        for command in [*self.guild_commands.get(self.guild_id, []), *self.global_commands]:
+        for command in self.commands:
             if command["name"] == name and command.get("type", 1) == 1:
                 return command
         return None
