@@ -24,6 +24,10 @@ _NEW_DISCORD_CREDENTIAL = (
     "copy the bot's token from the Developer Portal (your application > Bot > Reset Token)"
     " into DISCORD_TOKEN"
 )
+_CHECK_API_BASE = (
+    "check the network, and [discord] api_base if you set it (Discord's is"
+    " https://discord.com/api/v10); if Discord is down, try later"
+)
 _COMMAND_SCOPES = ("bot", "applications.commands")
 
 
@@ -70,36 +74,31 @@ def invite_link(application_id: int, guild_id: int | None = None) -> str:
 
 
 async def check_discord(settings: DiscordSettings, database: Path) -> list[Check]:
+    """Rows for the token, the application and each server; the rows so far when Discord fails."""
     api = DiscordApi(settings)
+    checks: list[Check] = []
     try:
-        return await _checks(api, settings, database)
+        await _checks(api, settings, database, checks)
     except httpx.TransportError as exc:
         host = urlsplit(settings.api_base).netloc
-        return [
-            Check.fail(
-                "Discord",
-                f"no answer from {host} ({type(exc).__name__})",
-                "check the network, and [discord] api_base if you set it",
-            )
-        ]
-    finally:
-        await api.aclose()
-
-
-async def _checks(api: DiscordApi, settings: DiscordSettings, database: Path) -> list[Check]:
-    try:
-        me = await api.get("/users/@me")
+        problem = f"no answer from {host} ({type(exc).__name__})"
+        checks.append(Check.fail("Discord", problem, _CHECK_API_BASE))
     except DiscordRefused as exc:
         if exc.status == 401:
-            return [
-                Check.fail(
-                    "Discord token",
-                    f"Discord rejected DISCORD_TOKEN ({exc})",
-                    _NEW_DISCORD_CREDENTIAL,
-                )
-            ]
-        return [Check.fail("Discord token", f"Discord answered {exc}", "try again later")]
-    checks = [Check.ok("Discord token", f"accepted: the bot is {me['username']} ({me['id']})")]
+            problem = f"Discord rejected DISCORD_TOKEN ({exc})"
+            checks.append(Check.fail("Discord token", problem, _NEW_DISCORD_CREDENTIAL))
+        else:
+            checks.append(Check.fail("Discord", f"Discord answered {exc}", _CHECK_API_BASE))
+    finally:
+        await api.aclose()
+    return checks
+
+
+async def _checks(
+    api: DiscordApi, settings: DiscordSettings, database: Path, checks: list[Check]
+) -> None:
+    me = await api.get("/users/@me")
+    checks.append(Check.ok("Discord token", f"accepted: the bot is {me['username']} ({me['id']})"))
     app = await api.get("/applications/@me")
     app_id = int(app["id"])
     checks.append(_application(app))
@@ -120,7 +119,6 @@ async def _checks(api: DiscordApi, settings: DiscordSettings, database: Path) ->
                     f"invite the bot again with {invite_link(app_id, guild_id)}",
                 )
             )
-    return checks
 
 
 def _application(app: Mapping[str, Any]) -> Check:

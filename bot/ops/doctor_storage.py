@@ -114,4 +114,7 @@ def song_channels(path: Path, guild_id: int) -> frozenset[int]:
         return frozenset()  # no such table yet: nothing was set
     finally:
         db.close()
-    return frozenset(int(i) for i in json.loads(row[0])) if row else frozenset()
+    try:
+        return frozenset(int(i) for i in json.loads(row[0])) if row else frozenset()
+    except (ValueError, TypeError):
+        return frozenset()  # unreadable: taken as none set
