@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Callable
 
 from bot import run
+from bot.ops import doctor
 
 Command = Callable[[argparse.Namespace], int]  # a subcommand: its parsed arguments -> exit code
 
@@ -18,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("run", help="run the bot until stopped (the default)").set_defaults(
         handler=_run
+    )
+    commands.add_parser("doctor", help="check the setup and print what to fix").set_defaults(
+        handler=doctor.main
     )
     args = parser.parse_args(argv)
     handler: Command = getattr(args, "handler", _run)

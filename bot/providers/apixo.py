@@ -123,6 +123,7 @@ _STATES = {
 class ApixoProvider(VendorProvider):
     vendor = "APIXO"
     operations = frozenset({Operation.SONG, Operation.CUSTOM, Operation.TUNING})
+    probe_path = f"{STATUS_PATH}?taskId=doctor-probe"  # APIXO has no balance call
 
     def __init__(
         self,

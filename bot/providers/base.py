@@ -230,6 +230,15 @@ class CallbackEvent:
     event_id: str | None  # the vendor's unique event id, for refusing replays
 
 
+@dataclass(frozen=True)
+class AccountStatus:
+    """What a vendor says about the account its key opens (``Provider.account``)."""
+
+    key_accepted: bool | None  # None: the vendor offers no call to check the key with
+    balance: float | None = None  # its credits, where the vendor reports them
+    note: str = ""  # anything else the admin should read, e.g. "no key needed"
+
+
 class CallbackRejected(Exception):
     """A callback failed its signature, freshness or shape check; nothing may change."""
 
@@ -334,6 +343,15 @@ class Provider(abc.ABC):
         Raises ``ProviderError`` when the vendor refuses to say.
         """
         return None
+
+    async def account(self) -> AccountStatus:
+        """Whether the vendor accepts the key, with the balance where it reports one.
+
+        One cheap call that makes nothing and costs nothing (``suno-bot doctor``).
+        This default, for a vendor with no such call, says it cannot tell. Raises
+        ``ProviderError`` when the vendor cannot be reached or answers something else.
+        """
+        return AccountStatus(key_accepted=None)
 
     async def aclose(self) -> None:
         """Release connections. Providers without any need not override this."""

@@ -172,6 +172,7 @@ class _ApiError:
 class EvolinkProvider(VendorProvider):
     vendor = "Evolink"
     operations = frozenset({Operation.SONG, Operation.CUSTOM, Operation.TUNING})
+    probe_path = f"{TASK_PATH}task-unified-doctor-probe"  # Evolink has no balance call
 
     def __init__(
         self,

@@ -26,6 +26,7 @@ import httpx
 from bot.config import KieSettings
 from bot.errors import MalformedResponse, ProviderError
 from bot.providers.base import (
+    AccountStatus,
     CallbackEvent,
     FailureReason,
     GenerateRequest,
@@ -56,7 +57,7 @@ from bot.providers.kie_results import (
     timed_words,
 )
 from bot.providers.parsing import all_audio, as_code, as_text, json_body, json_object
-from bot.providers.vendor import VendorProvider
+from bot.providers.vendor import KEY_REFUSED, VendorProvider
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +216,15 @@ class KieProvider(VendorProvider):
         if isinstance(data, bool) or not isinstance(data, int | float):
             raise MalformedResponse("credit answer's data is not a number")
         return float(data)
+
+    async def account(self) -> AccountStatus:
+        """The credit balance, which only a working key may read."""
+        try:
+            return AccountStatus(key_accepted=True, balance=await self.balance())
+        except ProviderError as exc:
+            if exc.code in KEY_REFUSED:
+                return AccountStatus(key_accepted=False)
+            raise
 
     def read_callback(self, headers: Mapping[str, str], body: bytes, now: float) -> CallbackEvent:
         """The task a callback names, once its shape and (if configured) signature hold.

@@ -143,6 +143,7 @@ _SAFE_KEY = re.compile(rf"[A-Za-z0-9._:-]{{1,{MAX_IDEMPOTENCY_KEY}}}")
 
 class KunavoProvider(VendorProvider):
     vendor = "kunavo"
+    probe_path = f"{JOBS_PATH}/msc_doctor_probe"  # Kunavo has no balance call
     # The seed documents customMode, style and title, but no negative tags,
     # vocal gender or weights: tuned requests are refused before any request.
     operations = frozenset({Operation.SONG, Operation.CUSTOM})

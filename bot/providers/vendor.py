@@ -18,6 +18,7 @@ from bot.config import HttpProviderSettings
 from bot.errors import ProviderError
 from bot.media_guard import GuardedTransport, public_only
 from bot.providers.base import (
+    AccountStatus,
     FailureReason,
     GenerateRequest,
     PollPolicy,
@@ -30,12 +31,17 @@ from bot.providers.http import RetryPolicy, Transient, VendorHttp
 log = logging.getLogger(__name__)
 
 DETAIL_LIMIT = 300  # vendor text kept in logs and exceptions
+# What vendors answer a request whose key they refuse (as the HTTP status or the body's code).
+KEY_REFUSED = frozenset({"401", "403"})
 
 
 class VendorProvider(Provider):
     """A vendor account reached over HTTPS with a Bearer key."""
 
     vendor = "vendor"  # the dialect's name in log lines, e.g. "kie"
+    # A GET that needs the key and changes nothing (the status of a task that does not
+    # exist), for ``account`` where the vendor has no balance call; "": none.
+    probe_path = ""
 
     def accepts_callbacks(self, url: str) -> bool:
         return True
@@ -83,6 +89,13 @@ class VendorProvider(Provider):
     @abc.abstractmethod
     def _classify(self, response: httpx.Response) -> Transient | None:
         """Why an answer deserves another attempt (``VendorHttp``'s hook), or None."""
+
+    async def account(self) -> AccountStatus:
+        """The key checked by ``probe_path``: any answer but a refused key means it works."""
+        if not self.probe_path:
+            return await super().account()
+        response = await self._http.request("GET", self.probe_path)
+        return AccountStatus(key_accepted=not refuses_key(response))
 
     async def download(self, url: str, dest: Path, max_bytes: int) -> int:
         return await media.download(self._media, url, dest, max_bytes)
@@ -138,3 +151,14 @@ class VendorProvider(Provider):
         else:
             log.warning("%s: %s refused (%s): %s", self.name, self.vendor, where, detail)
         return ProviderError(reason, code, detail)
+
+
+def refuses_key(response: httpx.Response) -> bool:
+    """Whether the answer says the key is wrong: by its HTTP status or its body's ``code``."""
+    if str(response.status_code) in KEY_REFUSED:
+        return True
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and str(body.get("code")) in KEY_REFUSED

@@ -8,6 +8,8 @@ from typing import Any
 from .models import FakeAttachment, FakeChannel, FakeMember, FakeMessage, FakeRole, FakeUser, Json
 from .world import World
 
+GUILD_NAME = "Fake Guild"
+
 
 def user_payload(user: FakeUser) -> Json:
     return {
@@ -107,7 +109,7 @@ def guild_payload(world: World, *, full: bool, all_members: bool = True) -> Json
     """
     payload: Json = {
         "id": str(world.guild_id),
-        "name": "Fake Guild",
+        "name": GUILD_NAME,
         "icon": None,
         "splash": None,
         "discovery_splash": None,

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from .models import Json
 from .payloads import (
+    GUILD_NAME,
     application_payload,
     bot_user_payload,
     channel_payload,
@@ -24,6 +25,21 @@ from .world import World
 
 async def get_me(ctx: Ctx) -> web.StreamResponse:
     return json_response(bot_user_payload(ctx.world))
+
+
+async def get_my_guilds(ctx: Ctx) -> web.StreamResponse:
+    """The servers the bot is in, as Discord's partial guilds (the fake's one guild)."""
+    world = ctx.world
+    guild = {
+        "id": str(world.guild_id),
+        "name": GUILD_NAME,
+        "icon": None,
+        "banner": None,
+        "owner": False,
+        "permissions": str(world.member_permissions(world.bot_user_id)),
+        "features": [],
+    }
+    return json_response([guild])
 
 
 async def get_user(ctx: Ctx) -> web.StreamResponse:
@@ -152,6 +168,7 @@ def meta_routes() -> list[Route]:
     guild_commands = "/applications/{application_id}/guilds/{guild_id}/commands"
     return [
         Route("GET", "/users/@me", get_me),
+        Route("GET", "/users/@me/guilds", get_my_guilds),
         Route("GET", "/users/{user_id}", get_user),
         Route("GET", "/oauth2/applications/@me", get_application),
         Route("GET", "/applications/@me", get_application),
