@@ -17,12 +17,19 @@ from bot.i18n import N_, t
 from bot.jobs.models import Job
 from bot.ui.actions import Action
 
-# What the bot needs in a channel to post progress and results with its own token.
+# What the bot needs in a channel to post progress and results with its own token
+# (its invite link asks for these: 117760).
 SONG_CHANNEL = discord.Permissions(
-    send_messages=True, embed_links=True, attach_files=True, read_message_history=True
+    view_channel=True,
+    send_messages=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
 )
-# Permissions as Discord's apps name them, for a member told which ones are missing.
+# Permissions as Discord's apps name them, for a member told which ones are missing
+# (by discord.py's names: ``read_messages`` is View Channel).
 PERMISSION_NAMES: dict[str, str] = {
+    "read_messages": N_("View Channel"),
     "send_messages": N_("Send Messages"),
     "embed_links": N_("Embed Links"),
     "attach_files": N_("Attach Files"),

@@ -122,11 +122,12 @@ async def test_settings_refusals_and_answers_in_spanish(book: GuildRulesBook) ->
 
 
 def test_channel_and_song_refusals_in_spanish() -> None:
-    assert missing_permissions(discord.Permissions(send_messages=True), "es-ES") == (
+    sees = discord.Permissions(view_channel=True, send_messages=True)
+    assert missing_permissions(sees, "es-ES") == (
         "Insertar enlaces, Adjuntar archivos, Leer el historial de mensajes"
     )
     assert missing_permissions(discord.Permissions(embed_links=True)) == (
-        "Send Messages, Attach Files, Read Message History"
+        "View Channel, Send Messages, Attach Files, Read Message History"
     )
     job = shown_job()
     with pytest.raises(InputError) as caught:

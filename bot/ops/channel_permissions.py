@@ -19,9 +19,6 @@ import discord
 
 from bot.permissions import PERMISSION_NAMES, SONG_CHANNEL
 
-# What the bot needs in a song channel: see it, and post progress and results there.
-NEEDED = discord.Permissions(SONG_CHANNEL.value | discord.Permissions(view_channel=True).value)
-_NAMES = {"read_messages": "View Channel", **PERMISSION_NAMES}  # discord.py's name for it
 # A member in timeout keeps only these (discord.py's Permissions._timeout_mask).
 _TIMEOUT_KEEPS = discord.Permissions(view_channel=True, read_message_history=True)
 _ROLE, _MEMBER = 0, 1  # an overwrite's type
@@ -83,4 +80,8 @@ def permissions_in(guild: Guild, channel: Json) -> discord.Permissions:
 
 def missing(have: discord.Permissions) -> list[str]:
     """The needed permissions ``have`` lacks, as Discord's apps name them."""
-    return [_NAMES[name] for name, needed in NEEDED if needed and not getattr(have, name)]
+    return [
+        PERMISSION_NAMES[name]
+        for name, needed in SONG_CHANNEL
+        if needed and not getattr(have, name)
+    ]

@@ -16,9 +16,9 @@ import discord
 import httpx
 
 from bot.config import DiscordSettings
-from bot.ops.channel_permissions import NEEDED
 from bot.ops.checks import TIMEOUT_SECONDS, Check
 from bot.ops.doctor_servers import check_server
+from bot.permissions import SONG_CHANNEL
 
 _NEW_DISCORD_CREDENTIAL = (
     "copy the bot's token from the Developer Portal (your application > Bot > Reset Token)"
@@ -69,7 +69,7 @@ def invite_link(application_id: int, guild_id: int | None = None) -> str:
     """The link that adds the bot with the permissions it needs and its slash commands."""
     guild = discord.Object(guild_id) if guild_id else discord.utils.MISSING
     return discord.utils.oauth_url(
-        application_id, permissions=NEEDED, guild=guild, scopes=_COMMAND_SCOPES
+        application_id, permissions=SONG_CHANNEL, guild=guild, scopes=_COMMAND_SCOPES
     )
 
 
