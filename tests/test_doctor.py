@@ -21,7 +21,7 @@ from bot import cli
 from bot.jobs.migrations import MIGRATIONS
 from bot.jobs.store import JobStore
 from tests.e2e.botproc import TOKEN, VENDOR_ENV, bot_config, vendor_provider
-from tests.e2e.test_settings import bot_not_admin
+from tests.e2e.helpers import bot_not_admin
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.evolink import EvolinkEmulator
 from tests.fakes.kie import KieEmulator

@@ -69,7 +69,9 @@ class JobStore:
             sqlite3.connect(path).close()
             db = await aiosqlite.connect(path)
         except (OSError, sqlite3.Error) as exc:
-            raise StorageError(f"Cannot open the database {path}: {_problem(path, exc)}.") from exc
+            raise StorageError(
+                f"Cannot open the database {path}: {database_problem(path, exc)}."
+            ) from exc
         try:
             db.row_factory = aiosqlite.Row
             await db.execute("PRAGMA journal_mode=WAL")
@@ -82,7 +84,9 @@ class JobStore:
             await store._migrate()
         except sqlite3.Error as exc:
             await db.close()
-            raise StorageError(f"Cannot open the database {path}: {_problem(path, exc)}.") from exc
+            raise StorageError(
+                f"Cannot open the database {path}: {database_problem(path, exc)}."
+            ) from exc
         return store
 
     @contextlib.asynccontextmanager
@@ -600,7 +604,11 @@ def _marks(values: Collection[Any]) -> str:
     return ", ".join("?" for _ in values)
 
 
-def _problem(path: Path, error: OSError | sqlite3.Error) -> str:
+def _cannot_open(path: Path, error: OSError | sqlite3.Error) -> StorageError:
+    return StorageError(f"Cannot open the database {path}: {database_problem(path, error)}.")
+
+
+def database_problem(path: Path, error: OSError | sqlite3.Error) -> str:
     """What is wrong with the database at ``path``, in an admin's words."""
     if isinstance(error, OSError):
         if isinstance(error, FileExistsError | NotADirectoryError):

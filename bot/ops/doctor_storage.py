@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.config import StorageSettings
 from bot.jobs.migrations import MIGRATIONS
-from bot.jobs.store import _problem  # the store's own words for a database fault
+from bot.jobs.store import database_problem  # the store's own words for a fault
 from bot.ops.checks import TIMEOUT_SECONDS, Check
 
 # Below this much free space the database (and the downloads on the same disk) may run out.
@@ -41,7 +41,7 @@ def check_database(settings: StorageSettings) -> list[Check]:
 def _fault(path: Path, error: OSError | sqlite3.Error) -> Check:
     return Check.fail(
         "database",
-        f"cannot use {path}: {_problem(path, error)}",
+        f"cannot use {path}: {database_problem(path, error)}",
         "make [storage] database name a file the bot's user may create and write,"
         " in a folder it may write (SQLite adds files next to it)",
     )

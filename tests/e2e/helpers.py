@@ -12,6 +12,7 @@ MANAGE_MESSAGES = 1 << 13
 MODERATOR = VIEW_CHANNEL | SEND_MESSAGES | MANAGE_MESSAGES
 # A server admin: /settings, /blocklist, the server's /usage.
 MANAGE_GUILD = 1 << 5
+ADMINISTRATOR = 1 << 3
 
 
 def bot_messages(fake: FakeDiscord) -> list[FakeMessage]:
@@ -123,3 +124,10 @@ async def settings(
     await interaction.wait_response(timeout=10)
     assert interaction.ephemeral
     return interaction
+
+
+def bot_not_admin(fake: FakeDiscord) -> None:
+    """Like most bots, an overwrite can deny it things (Administrator would ignore them)."""
+    for role in fake.world.roles.values():
+        if role.managed:
+            role.permissions &= ~ADMINISTRATOR

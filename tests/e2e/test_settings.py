@@ -8,8 +8,10 @@ from tests.e2e.botproc import kie_provider
 from tests.e2e.conftest import Launcher
 from tests.e2e.helpers import (
     MANAGE_GUILD,
+    SEND_MESSAGES,
     answered,
     bot_messages,
+    bot_not_admin,
     generate,
     private_text,
     response_text,
@@ -20,16 +22,6 @@ from tests.e2e.helpers import (
 from tests.e2e.test_costs import shown, usage
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.kie import KieEmulator
-
-SEND_MESSAGES = 1 << 11
-ADMINISTRATOR = 1 << 3
-
-
-def bot_not_admin(fake: FakeDiscord) -> None:
-    """Like most bots, an overwrite can deny it things (Administrator would ignore them)."""
-    for role in fake.world.roles.values():
-        if role.managed:
-            role.permissions &= ~ADMINISTRATOR
 
 
 async def test_settings_is_for_manage_server_and_show_says_where_each_value_comes_from(
