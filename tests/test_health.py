@@ -13,7 +13,7 @@ import pytest_asyncio
 from prometheus_client import CollectorRegistry
 
 from bot.config import HealthSettings, load_settings
-from bot.errors import ConfigError, FailureReason
+from bot.errors import ConfigError, FailureReason, StartupError
 from bot.jobs.models import Job
 from bot.jobs.pacing import Pacing
 from bot.jobs.store import JobStore
@@ -73,6 +73,7 @@ async def test_census_counts_jobs_by_state_line_and_spending(store: JobStore) ->
     assert value("jobs", state="running") == 1
     assert value("jobs", state="done") == 1
     assert value("jobs", state="undelivered") == 1
+    assert value("jobs", state="cancelled") == 0  # every state is shown, for alerts to see
     assert value("jobs_waiting", provider="kie") == 1
     assert value("jobs_waiting", provider="apixo") == 0
     assert value("jobs_waiting", provider="evolink") == 0  # configured, never used: still shown
@@ -111,6 +112,21 @@ async def test_metrics_serve_the_registry_in_prometheus_text(
     assert status == 200
     assert 'suno_bot_jobs{state="waiting"} 1.0' in body
     assert 'suno_bot_vendor_errors_total{provider="kie",reason="timeout"}' in body
+
+
+async def test_a_taken_port_stops_the_start_with_the_setting_to_change(
+    server: HealthServer, store: JobStore
+) -> None:
+    assert server.port is not None
+    taken = HealthServer(
+        HealthSettings(enabled=True, listen_port=server.port),
+        discord.Client(intents=discord.Intents.none()),
+        store,
+        ["kie"],
+        Pacing({}),
+    )
+    with pytest.raises(StartupError, match=r"\[health\] listen_port"):
+        await taken.start()
 
 
 def test_status_classes_keep_429_apart() -> None:

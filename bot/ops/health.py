@@ -50,7 +50,7 @@ class HealthServer:
         self._providers = list(providers)
         self._pacing = pacing
         self._census = metrics.JobCensusCollector(self._providers)
-        self._probing = asyncio.Lock()  # checks that come at once share the database's answer
+        self._probing = asyncio.Lock()  # one write probe at a time, however many checks come
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 

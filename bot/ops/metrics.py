@@ -13,14 +13,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from types import SimpleNamespace
 
 import aiohttp
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from bot.errors import FailureReason
+from bot.jobs.models import Stage
 from bot.jobs.store import CensusRow
 from bot.ops import provider_status
 
+# A "_created" timestamp beside each counter doubles the output and tells an admin nothing.
+disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped upstream
 REGISTRY = CollectorRegistry()
 _PREFIX = "suno_bot_"
 _CREDITS_DOC = "Vendor credits jobs cost (refunds deducted)."
@@ -59,7 +62,8 @@ _CALLBACKS = Counter(
 )
 _DISCORD_REQUESTS = Counter(
     _PREFIX + "discord_requests",
-    "Requests to Discord's REST API by method and answer: 2xx, 4xx, 429, 5xx or error.",
+    "Requests to Discord (REST calls, and Gateway connections: 1xx) by method and answer:"
+    " 2xx, 4xx, 429, 5xx, or error (no answer).",
     ["method", "status"],
     registry=REGISTRY,
 )
@@ -140,14 +144,14 @@ class JobCensusCollector(Collector):
     """
 
     def __init__(self, providers: Sequence[str]) -> None:
-        self._providers = list(providers)  # shown at 0 before any job, so alerts can see them
+        self._providers = list(providers)  # shown at 0 before any job, as every state is
         self._rows: list[CensusRow] = []
 
     def use(self, rows: Iterable[CensusRow]) -> None:
         self._rows = list(rows)
 
     def collect(self) -> Iterator[Metric]:
-        by_state: dict[str, int] = {}
+        by_state = dict.fromkeys((stage.value for stage in Stage), 0)  # 0s, for alerts to see
         waiting = dict.fromkeys(self._providers, 0)
         usd = dict.fromkeys(self._providers, 0.0)
         credits = dict.fromkeys(self._providers, 0.0)
