@@ -20,6 +20,8 @@ from bot.jobs.pacing import Pacing
 from bot.jobs.runner import JobRunner
 from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
+from bot.ops import metrics
+from bot.ops.health import HealthServer
 from bot.permissions import SONG_CHANNEL
 from bot.providers.base import Provider
 from bot.translator import CatalogTranslator
@@ -52,6 +54,8 @@ class MusicBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=BotTree,
             help_command=None,
+            # Counts every request to Discord, and its 429s, for /metrics.
+            http_trace=metrics.discord_trace(),
         )
         self.settings = settings
         self.store = store
@@ -59,6 +63,7 @@ class MusicBot(commands.Bot):
         self.rules = GuildRulesBook(store, settings)
         self.audit = AuditLog(self, self.rules)
         callbacks = settings.callbacks
+        pacing = Pacing.from_entries(settings.providers)
         self.runner = JobRunner(
             store,
             self.providers,
@@ -73,7 +78,7 @@ class MusicBot(commands.Bot):
             callback_stall=callbacks.stall_minutes * 60 if callbacks.enabled else None,
             media=settings.media,
             adopt_wait=callbacks.adopt_wait_minutes * 60 if callbacks.enabled else None,
-            pacing=Pacing.from_entries(settings.providers),
+            pacing=pacing,
         )
         self.jobs = JobService(
             store,
@@ -87,6 +92,9 @@ class MusicBot(commands.Bot):
         self.receiver = CallbackReceiver(
             callbacks, store, {p.name: p for p in self.providers}, self.runner.wake
         )
+        self.health = HealthServer(
+            settings.health, self, store, [p.name for p in self.providers], pacing
+        )
 
     async def _budget_of(self, guild_id: int) -> float:
         return (await self.rules.of(guild_id)).monthly_usd
@@ -99,6 +107,8 @@ class MusicBot(commands.Bot):
         await self._sync_commands()
         if self.settings.callbacks.enabled:
             await self.receiver.start()
+        if self.settings.health.enabled:
+            await self.health.start()
         # REST works before the Gateway is up, so open jobs resume at once.
         await self.runner.resume_all()
 
@@ -160,6 +170,7 @@ class MusicBot(commands.Bot):
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
 
     async def close(self) -> None:
+        await self.health.stop()
         await self.receiver.stop()
         await self.runner.stop()
         await super().close()

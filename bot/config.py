@@ -169,6 +169,15 @@ class CallbackSettings(_Section):
         return self
 
 
+class HealthSettings(_Section):
+    """The health and metrics endpoint (/healthz, /metrics) for supervisors and Prometheus."""
+
+    enabled: bool = False
+    # Loopback: only this machine asks. In a container, 0.0.0.0 (BOT_HEALTH_PORT sets it).
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(8081, ge=0, le=65535)
+
+
 class _ProviderBase(_Section):
     name: str = Field(min_length=1, max_length=40)
     priority: int = 0  # lower goes first
@@ -322,6 +331,7 @@ class Settings(_Section):
     actions: ActionSettings = ActionSettings()
     media: MediaSettings = MediaSettings()
     callbacks: CallbackSettings = CallbackSettings()
+    health: HealthSettings = HealthSettings()
     providers: list[ProviderSettings] = Field(default_factory=_sandbox_only, min_length=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -357,6 +367,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         )
     raw["discord"]["token"] = token
 
+    _health_from_env(raw, env)
     entries = raw.get("providers", [])
     for i, entry in enumerate(entries if isinstance(entries, list) else []):
         if isinstance(entry, dict) and entry.get("kind") != "sandbox":
@@ -368,6 +379,17 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         raise ConfigError(str(path), explain(exc.errors()[0], raw, _SCHEMA)) from None
     _check_offers(settings, path)
     return settings
+
+
+def _health_from_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
+    """``BOT_HEALTH_PORT`` (the image sets it) turns the endpoint on for every interface,
+    unless the config has a ``[health]`` table of its own, which wins."""
+    port = env.get("BOT_HEALTH_PORT", "").strip()
+    if not port or "health" in raw:
+        return
+    if not port.isdigit() or int(port) > 65535:
+        raise ConfigError("BOT_HEALTH_PORT", f"{port!r} is not a port number (0-65535)")
+    raw["health"] = {"enabled": True, "listen_host": "0.0.0.0", "listen_port": int(port)}  # noqa: S104
 
 
 def _check_offers(settings: Settings, path: Path) -> None:

@@ -22,6 +22,7 @@ from bot.config import CallbackSettings
 from bot.errors import StorageFull
 from bot.jobs.models import Job
 from bot.jobs.store import JobStore
+from bot.ops import metrics
 from bot.providers.base import CallbackMalformed, CallbackRejected, Provider
 from bot.webhook_transport import ConnectionGuard
 
@@ -87,6 +88,11 @@ class CallbackReceiver:
             await self._listener.wait_closed()
 
     async def _handle(self, request: web.Request) -> web.Response:
+        response = await self._answer(request)
+        metrics.callback_answered(response.status)
+        return response
+
+    async def _answer(self, request: web.Request) -> web.Response:
         try:
             body = await self._read_capped(request)
         except TimeoutError:

@@ -15,6 +15,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from bot.ops.metrics import REGISTRY
 from tests.fakes.kunavo import KunavoEmulator
 from tests.full_disk import fill_up, free_up
 from tests.webhook_harness import (
@@ -26,6 +27,11 @@ from tests.webhook_harness import (
     running_receiver,
     signed,
 )
+
+
+def counted_callbacks(outcome: str) -> float:
+    """The /metrics counter of callbacks answered so far (in this process)."""
+    return REGISTRY.get_sample_value("suno_bot_callbacks_total", {"outcome": outcome}) or 0.0
 
 
 @pytest_asyncio.fixture
@@ -43,9 +49,11 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 async def test_genuine_signed_callback_wakes_the_job(
     harness: Harness, client: httpx.AsyncClient
 ) -> None:
+    accepted = counted_callbacks("accepted")
     answer = await client.post(harness.url, content=kie_body(), headers=signed())
     assert answer.status_code == 200
     assert harness.woken == ["job1"]
+    assert counted_callbacks("accepted") == accepted + 1
 
 
 async def test_forgeries_change_nothing(harness: Harness, client: httpx.AsyncClient) -> None:
@@ -61,11 +69,12 @@ async def test_forgeries_change_nothing(harness: Harness, client: httpx.AsyncCli
         (f"{base}/nojob/{harness.job.callback_token}", kie_body(), signed()),  # unknown job
         (harness.url, b"x" * 5000, signed()),  # over max_body_kb
     ]
-    statuses = []
+    statuses, refused = [], counted_callbacks("refused")
     for url, body, headers in attempts:
         answer = await client.post(url, content=body, headers=headers)
         statuses.append(answer.status_code)
     assert statuses == [401, 401, 401, 401, 400, 401, 404, 404, 413]
+    assert counted_callbacks("refused") == refused + len(attempts)
     assert harness.woken == []
     assert await harness.store.get("job1") == harness.job
 

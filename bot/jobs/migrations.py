@@ -115,4 +115,11 @@ MIGRATIONS: Sequence[str] = (
         PRIMARY KEY (guild_id, key)
     );
     """,
+    # The health check's write probe (bot.ops.health): one row, rewritten at each check.
+    """
+    CREATE TABLE heartbeat (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        at REAL NOT NULL
+    );
+    """,
 )

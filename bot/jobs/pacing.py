@@ -136,6 +136,10 @@ class ProviderPace:
         self._paused_until = max(self._paused_until, self._clock() + wait)
         return self._paused_until
 
+    def paused_for(self) -> float:
+        """Seconds left of the pause after the vendor's last 429 (0: not paused)."""
+        return max(0.0, self._paused_until - self._clock())
+
     def _default_pause(self) -> float:
         return self.rate.period if self.rate is not None else DEFAULT_PAUSE
 

@@ -13,7 +13,7 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Collection, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiosqlite
 
@@ -38,6 +38,25 @@ _IN_LINE = (
 # Jobs that use quota: all but failed ones and ones cancelled before a submit
 # left for a vendor (a vendor may charge for a task cancelled after that).
 _COUNTED = "state != 'failed' AND (state != 'cancelled' OR submit_started_at IS NOT NULL)"
+
+# A job's state as members see it (``Job.stage``, but for the streaming nuance).
+_STAGE = (
+    "CASE WHEN state IN ('failed', 'cancelled') THEN state"
+    " WHEN state = 'succeeded' THEN CASE WHEN result_message_id IS NOT NULL THEN 'done'"
+    " WHEN closed_at IS NULL THEN 'delivering' ELSE 'undelivered' END"
+    " WHEN vendor_task_id IS NULL THEN 'waiting' ELSE state END"
+)
+
+
+class CensusRow(NamedTuple):
+    """Jobs of one state at one provider, and what they cost (for bot.ops.metrics)."""
+
+    state: str
+    provider: str
+    in_line: bool
+    jobs: int
+    usd: float
+    credits: float
 
 
 class JobCancelled(Exception):
@@ -467,6 +486,25 @@ class JobStore:
             ) as cur:
                 rows = await cur.fetchall()
             return await self._with_tracks(rows)
+
+    async def census(self) -> list[CensusRow]:
+        """Every job counted by state and provider, with their costs: one scan, for metrics."""
+        rows = await self._rows(
+            f"SELECT {_STAGE}, provider, closed_at IS NULL AND {_IN_LINE},"  # noqa: S608
+            " COUNT(*), TOTAL(cost_usd), TOTAL(cost_credits) FROM jobs GROUP BY 1, 2, 3",
+            (),
+        )
+        return [CensusRow(s, p, bool(i), int(n), float(u), float(c)) for s, p, i, n, u, c in rows]
+
+    async def probe_write(self, at: float) -> None:
+        """Commit one small write, as a job's step would: raises what that write would meet
+        (``StorageFull``, or sqlite3's error for a lock held elsewhere or a read-only file)."""
+        async with self._writing(immediate=True):
+            await self._db.execute(
+                "INSERT INTO heartbeat (id, at) VALUES (1, ?)"
+                " ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+                (at,),
+            )
 
     async def recent_runs(self, provider: str, limit: int = 50) -> list[Run]:
         """The latest ``limit`` jobs submitted to ``provider``, for its measured pace.

@@ -207,6 +207,14 @@ class FakeDiscord:
         """A client has identified (or resumed) on a connection that is still open."""
         await self.wait_for(lambda: self.gateway.ready, timeout)
 
+    async def take_gateway_down(self) -> None:
+        """An outage: open connections drop (resumably, code 4000) and new ones are refused."""
+        self.gateway.refusing = True
+        await self.gateway.close_all(code=4000)
+
+    def bring_gateway_back(self) -> None:
+        self.gateway.refusing = False
+
     async def request_reconnect(self) -> None:
         """Send op 7 RECONNECT, which makes discord.py reconnect and RESUME."""
         await self.gateway.send_op(7)

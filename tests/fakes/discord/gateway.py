@@ -69,6 +69,8 @@ class GatewayServer:
         self.received: list[Json] = []  # every frame a client sent, for assertions
         self.identify_count = 0
         self.resume_count = 0
+        # Down, as during a Discord outage: connections are refused before the handshake.
+        self.refusing = False
 
     @property
     def connected(self) -> bool:
@@ -104,7 +106,9 @@ class GatewayServer:
         for conn in list(self.connections):
             await conn.ws.close(code=code)
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if self.refusing:
+            return web.Response(status=503, text="gateway unavailable")
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         conn = Connection(ws)
