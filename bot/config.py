@@ -356,6 +356,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             str(path), "`token` in [discord]: do not put the token in a file; use DISCORD_TOKEN"
         )
     raw["discord"]["token"] = token
+    _default_database(raw, env)
 
     entries = raw.get("providers", [])
     for i, entry in enumerate(entries if isinstance(entries, list) else []):
@@ -368,6 +369,20 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         raise ConfigError(str(path), explain(exc.errors()[0], raw, _SCHEMA)) from None
     _check_offers(settings, path)
     return settings
+
+
+def _default_database(raw: dict[str, Any], env: Mapping[str, str]) -> None:
+    """``BOT_DATABASE`` is the database path when the file sets no ``[storage] database``.
+
+    The image sets it to /data/bot.sqlite3, so the database lands on the volume with
+    or without a config file; a path in the file still wins.
+    """
+    database = env.get("BOT_DATABASE", "").strip()
+    if not database:
+        return
+    storage = raw.setdefault("storage", {})
+    if isinstance(storage, dict):  # anything else: validation says what is wrong
+        storage.setdefault("database", database)
 
 
 def _check_offers(settings: Settings, path: Path) -> None:
