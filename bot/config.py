@@ -366,8 +366,9 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             str(path), "`token` in [discord]: do not put the token in a file; use DISCORD_TOKEN"
         )
     raw["discord"]["token"] = token
-
+    _default_database(raw, env)
     _health_from_env(raw, env)
+
     entries = raw.get("providers", [])
     for i, entry in enumerate(entries if isinstance(entries, list) else []):
         if isinstance(entry, dict) and entry.get("kind") != "sandbox":
@@ -390,6 +391,20 @@ def _health_from_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
     if not port.isdigit() or int(port) > 65535:
         raise ConfigError("BOT_HEALTH_PORT", f"{port!r} is not a port number (0-65535)")
     raw["health"] = {"enabled": True, "listen_host": "0.0.0.0", "listen_port": int(port)}  # noqa: S104
+
+
+def _default_database(raw: dict[str, Any], env: Mapping[str, str]) -> None:
+    """``BOT_DATABASE`` is the database path when the file sets no ``[storage] database``.
+
+    The image sets it to /data/bot.sqlite3, so the database lands on the volume with
+    or without a config file; a path in the file still wins.
+    """
+    database = env.get("BOT_DATABASE", "").strip()
+    if not database:
+        return
+    storage = raw.setdefault("storage", {})
+    if isinstance(storage, dict):  # anything else: validation says what is wrong
+        storage.setdefault("database", database)
 
 
 def _check_offers(settings: Settings, path: Path) -> None:
