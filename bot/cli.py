@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Callable
 
 from bot import run
+from bot.ops import backup
 
 Command = Callable[[argparse.Namespace], int]  # a subcommand: its parsed arguments -> exit code
 
@@ -19,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("run", help="run the bot until stopped (the default)").set_defaults(
         handler=_run
     )
+    backup.add_command(commands)
     args = parser.parse_args(argv)
     handler: Command = getattr(args, "handler", _run)
     return handler(args)

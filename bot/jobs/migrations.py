@@ -115,4 +115,8 @@ MIGRATIONS: Sequence[str] = (
         PRIMARY KEY (guild_id, key)
     );
     """,
+    # When ``storage.retention_days`` purged a finished job's details (JobStore.purge_details).
+    """
+    ALTER TABLE jobs ADD COLUMN purged_at REAL;
+    """,
 )
