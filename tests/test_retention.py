@@ -59,7 +59,7 @@ def job(job_id: str, closed_days_ago: float | None, **fields: object) -> Job:
                 vendor_track_id=f"track-{n}",
                 title=f"Keeper {n}",
                 tags="sea-shanty-style",
-                lyrics="verse-of-rain",
+                lyrics="verse-of-rain " * 500,  # on pages of its own
                 audio_url=f"https://cdn.example/{n}.mp3",
                 stream_url=f"https://cdn.example/{n}.stream",
                 image_url=f"https://cdn.example/{n}.png",
@@ -161,3 +161,9 @@ async def test_old_finished_jobs_lose_their_details_but_not_history_song_or_cost
     assert [word for word in PRIVATE if word in text] == []
     assert "cb-token" not in text
     assert events == ["event-recent"]
+    # Nor in the file itself (freed pages are overwritten), but for the recent job's.
+    recent_words = ("cb-token-recent", "verse-of-rain")
+    raw = path.read_bytes()
+    assert b"cb-token-old" not in raw
+    assert raw.count(b"Zebediah") == 2  # the recent and the unfinished job's prompts
+    assert all(word.encode() in raw for word in recent_words)

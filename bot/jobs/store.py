@@ -93,6 +93,10 @@ class JobStore:
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("PRAGMA busy_timeout=5000")
+            # Deleted and replaced text is overwritten in the file, not left in free
+            # pages: a purge (storage.retention_days) really removes it. Debian's
+            # SQLite does so by default; other builds do not.
+            await db.execute("PRAGMA secure_delete=ON")
             if max_pages:
                 await db.execute(f"PRAGMA max_page_count={int(max_pages)}")
             store = cls(db)
