@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 from pathlib import Path
 
 from bot.jobs.models import Job
 from bot.jobs.quotas import DAY
-from bot.jobs.retention import purge_old
+from bot.jobs.retention import keep_purging, purge_old
 from bot.jobs.store import JobStore
 from bot.providers.base import FailureReason, GenerateRequest, JobState, OutputFile, Track
 from bot.ui.results import lineage, song_title
@@ -167,3 +169,30 @@ async def test_old_finished_jobs_lose_their_details_but_not_history_song_or_cost
     assert b"cb-token-old" not in raw
     assert raw.count(b"Zebediah") == 2  # the recent and the unfinished job's prompts
     assert all(word.encode() in raw for word in recent_words)
+
+
+class WatchedStore(JobStore):
+    """A store that tells when a purge ran."""
+
+    purged: asyncio.Event
+
+    async def purge_details(self, closed_before: float, at: float) -> int:
+        count = await super().purge_details(closed_before, at)
+        self.purged.set()
+        return count
+
+
+async def test_the_daily_purge_runs_at_start(tmp_path: Path) -> None:
+    store = await WatchedStore.open(tmp_path / "bot.sqlite3")
+    assert isinstance(store, WatchedStore)
+    store.purged = asyncio.Event()
+    await store.add(job("old", closed_days_ago=40))
+    task = asyncio.create_task(keep_purging(store, 30, clock=lambda: NOW))
+    await store.purged.wait()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    purged = await store.get("old")
+    assert purged is not None
+    assert purged.purged_at == NOW
+    await store.close()
