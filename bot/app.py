@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from bot.guild_rules import GuildRulesBook
 from bot.i18n import t
 from bot.jobs.costs import BudgetWatch
 from bot.jobs.pacing import Pacing
+from bot.jobs.retention import keep_purging
 from bot.jobs.runner import JobRunner
 from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
@@ -95,6 +97,7 @@ class MusicBot(commands.Bot):
         self.health = HealthServer(
             settings.health, self, store, [p.name for p in self.providers], pacing
         )
+        self._retention: asyncio.Task[None] | None = None  # storage.retention_days' daily purge
 
     async def _budget_of(self, guild_id: int) -> float:
         return (await self.rules.of(guild_id)).monthly_usd
@@ -111,6 +114,9 @@ class MusicBot(commands.Bot):
             await self.health.start()
         # REST works before the Gateway is up, so open jobs resume at once.
         await self.runner.resume_all()
+        if self.settings.storage.retention_days:
+            days = self.settings.storage.retention_days
+            self._retention = asyncio.create_task(keep_purging(self.store, days), name="retention")
 
     async def _sync_commands(self) -> None:
         discord_settings = self.settings.discord
@@ -172,6 +178,8 @@ class MusicBot(commands.Bot):
     async def close(self) -> None:
         await self.health.stop()
         await self.receiver.stop()
+        if self._retention is not None:
+            self._retention.cancel()
         await self.runner.stop()
         await super().close()
 

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 
 from bot import run
-from bot.ops import doctor
+from bot.ops import backup, doctor
 
 Command = Callable[[argparse.Namespace], int]  # a subcommand: its parsed arguments -> exit code
 
@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("doctor", help="check the setup and print what to fix").set_defaults(
         handler=doctor.main
     )
+    backup.add_command(commands)
     args = parser.parse_args(argv)
     handler: Command = getattr(args, "handler", _run)
     return handler(args)

@@ -57,6 +57,9 @@ class StorageSettings(_Section):
     # For tests only: caps the database at this many pages (SQLite's max_page_count) so
     # a test can fill it as a full disk would. 0, the default, sets no cap.
     test_max_pages: int = Field(0, ge=0)
+    # Finished jobs' details (prompts, lyrics, styles, vendor URLs) are purged this many
+    # days after they closed (JobStore.purge_details); 0 keeps everything.
+    retention_days: int = Field(0, ge=0)
 
 
 class JobSettings(_Section):
@@ -334,6 +337,7 @@ class Settings(_Section):
     health: HealthSettings = HealthSettings()
     providers: list[ProviderSettings] = Field(default_factory=_sandbox_only, min_length=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["human", "json"] = "human"  # json: one object a line (bot.log_json)
 
     @field_validator("providers")
     @classmethod

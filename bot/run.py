@@ -11,7 +11,7 @@ import sys
 import aiohttp
 import discord
 
-from bot import logs
+from bot import log_json, logs
 from bot.app import MusicBot
 from bot.config import Settings, load_settings
 from bot.endpoints import apply_endpoints
@@ -84,5 +84,7 @@ def _setup_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if settings.log_format == "json":
+        log_json.use_json(logging.getLogger())
     # No secret, URL token or member's prompt in the log, at any level.
     logs.install(settings)

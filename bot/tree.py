@@ -10,6 +10,7 @@ from discord import app_commands
 
 from bot.errors import BotError, InputError, ProviderError, StorageError
 from bot.i18n import t
+from bot.log_json import bind
 from bot.permissions import permission_name
 from bot.ui.text import failure_text
 
@@ -17,6 +18,11 @@ log = logging.getLogger(__name__)
 
 
 class BotTree(app_commands.CommandTree[discord.Client]):
+    async def interaction_check(self, interaction: discord.Interaction[discord.Client]) -> bool:
+        # Runs first in the task that runs the command: its log lines name the member.
+        bind_interaction(interaction)
+        return True
+
     async def on_error(
         self, interaction: discord.Interaction[discord.Client], error: app_commands.AppCommandError
     ) -> None:
@@ -27,6 +33,11 @@ class BotTree(app_commands.CommandTree[discord.Client]):
             name = interaction.command.name if interaction.command else "?"
             message = _explain(cause, f"command /{name}", interaction.locale)
         await reply_privately(interaction, message)
+
+
+def bind_interaction(interaction: discord.Interaction[discord.Client]) -> None:
+    """Name the server and member in this task's log lines (log_format = "json")."""
+    bind(guild_id=interaction.guild_id, member_id=interaction.user.id)
 
 
 def _refusal(check: app_commands.CheckFailure, locale: object) -> str:
@@ -49,6 +60,7 @@ async def answer_errors(
 
     ``what`` names the handler in the admin log.
     """
+    bind_interaction(interaction)
     try:
         await handler
     except Exception as exc:  # every failure gets a private answer, then the log

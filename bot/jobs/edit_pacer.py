@@ -18,6 +18,8 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
+from bot.log_json import unbound
+
 log = logging.getLogger(__name__)
 
 Send = Callable[[], Awaitable[None]]  # counted in the budget whether or not it edits
@@ -53,7 +55,8 @@ class EditPacer:
         """Send ``send`` when the channel and the message allow; it replaces a pending one."""
         self._pending.setdefault(channel, {})[key] = send
         if channel not in self._workers:
-            self._workers[channel] = asyncio.create_task(self._drain(channel))
+            # Shared by every job in the channel: it names none of them in the log.
+            self._workers[channel] = asyncio.create_task(self._drain(channel), context=unbound())
 
     def has_room(self, channel: int) -> bool:
         """Whether an edit in ``channel`` now would neither exceed its budget nor jump its queue."""

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from bot.jobs.estimates import LinePlace, Run, pace
 from bot.jobs.models import Job
+from bot.log_json import unbound
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,9 @@ class LineBoard:
         """``provider``'s line changed (a job joined or left it): refresh it soon, once."""
         self._dirty.add(provider)
         if self._refresher is None:
-            self._refresher = asyncio.create_task(self._refresh_dirty(), name="line-board")
+            self._refresher = asyncio.create_task(
+                self._refresh_dirty(), name="line-board", context=unbound()
+            )
 
     async def stop(self) -> None:
         if self._refresher is not None:

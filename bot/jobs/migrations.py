@@ -122,4 +122,8 @@ MIGRATIONS: Sequence[str] = (
         at REAL NOT NULL
     );
     """,
+    # When ``storage.retention_days`` purged a finished job's details (JobStore.purge_details).
+    """
+    ALTER TABLE jobs ADD COLUMN purged_at REAL;
+    """,
 )

@@ -84,6 +84,8 @@ class Job(BaseModel):
     parent_link: str | None = None  # the parent's result message, for members to jump to
     files: list[OutputFile] = []  # what a WAV, stems or video job made
     deleted_at: float | None = None  # its result was deleted by a member
+    # When its prompt, lyrics, style and vendor URLs were purged (storage.retention_days).
+    purged_at: float | None = None
     tracks: list[Track] = []
 
     @property

@@ -26,6 +26,7 @@ from bot.jobs.space import SpaceWaitingStore
 from bot.jobs.steps import JobSteps
 from bot.jobs.store import JobCancelled, JobStore
 from bot.jobs.submit_gate import SubmitGate
+from bot.log_json import bind, unbound
 from bot.providers.base import Provider
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ class JobRunner:
 
     def _ensure_loop(self) -> None:
         if self._loop is None or self._loop.done():
-            self._loop = asyncio.create_task(self._run(), name="job-scheduler")
+            self._loop = asyncio.create_task(self._run(), name="job-scheduler", context=unbound())
 
     async def _run(self) -> None:
         while True:
@@ -206,6 +207,8 @@ class JobRunner:
         return self._working.keys() | self._broken
 
     async def _step(self, job: Job) -> None:
+        # This task's log lines name the job (log_format = "json").
+        bind(job_id=job.id, guild_id=job.guild_id, member_id=job.user_id, provider=job.provider)
         line = job.provider if job.vendor_task_id is None else None  # the line it may leave
         try:
             due = await self._steps.run(job)

@@ -17,6 +17,7 @@ from bot.jobs.quotas import Admission, Usage
 from bot.jobs.runner import JobRunner
 from bot.jobs.store import JobStore
 from bot.jobs.validation import check_generate, check_theme
+from bot.log_json import bind
 from bot.moderation import Blocklist, check_request, default_terms
 from bot.providers.base import (
     GenerateRequest,
@@ -140,6 +141,7 @@ class JobService:
                 self._audit.refused(request, guild_id, user_id, exc)
             raise
         self._runner.start(job)
+        bind(job_id=job.id, provider=job.provider)  # the rest of the interaction's log lines
         if self._audit is not None:
             self._audit.accepted(job)
         return job

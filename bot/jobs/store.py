@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Collection, Iterable
 from pathlib import Path
@@ -22,7 +23,10 @@ from bot.jobs.estimates import Run
 from bot.jobs.migrations import MIGRATIONS
 from bot.jobs.models import Job
 from bot.jobs.quotas import DAY, WEEK, Usage, Used
+from bot.ops.backup import BackupError, backup, default_target
 from bot.providers.base import GenerateRequest, JobState, Operation, Track
+
+log = logging.getLogger(__name__)
 
 # One column per Job field; tracks live in their own table.
 _JOB_COLUMNS = [name for name in Job.model_fields if name != "tracks"]
@@ -59,6 +63,19 @@ class CensusRow(NamedTuple):
     credits: float
 
 
+# ``purge_details``: a request without the member's words, but the title /history shows.
+_PURGED_REQUEST = (
+    "request = json_set(request, '$.title', CASE WHEN json_extract(request, '$.title') != ''"
+    " THEN json_extract(request, '$.title') ELSE substr(json_extract(request, '$.prompt'), 1, 40)"
+    " END,"
+    " '$.prompt', '', '$.lyrics', '', '$.style', '', '$.negative_tags', '', '$.upload_url', '')"
+)
+# ... and made files without their (expiring) vendor URLs, labels kept.
+_PURGED_FILES = (
+    "files = (SELECT json_group_array(json_set(value, '$.url', '')) FROM json_each(files))"
+)
+
+
 class JobCancelled(Exception):
     """A member cancelled the job while a step held an older copy of it: nothing was written."""
 
@@ -88,23 +105,28 @@ class JobStore:
             sqlite3.connect(path).close()
             db = await aiosqlite.connect(path)
         except (OSError, sqlite3.Error) as exc:
-            raise StorageError(
-                f"Cannot open the database {path}: {database_problem(path, exc)}."
-            ) from exc
+            raise _cannot_open(path, exc) from exc
         try:
             db.row_factory = aiosqlite.Row
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("PRAGMA busy_timeout=5000")
+            # Deleted and replaced text is overwritten in the file, not left in free
+            # pages: a purge (storage.retention_days) really removes it. Debian's
+            # SQLite does so by default; other builds do not.
+            await db.execute("PRAGMA secure_delete=ON")
             if max_pages:
                 await db.execute(f"PRAGMA max_page_count={int(max_pages)}")
             store = cls(db)
-            await store._migrate()
+            await store._migrate(path)
         except sqlite3.Error as exc:
             await db.close()
+            raise _cannot_open(path, exc) from exc
+        except BackupError as exc:
+            await db.close()
             raise StorageError(
-                f"Cannot open the database {path}: {database_problem(path, exc)}."
+                f"The database {path} needs an upgrade, and a backup comes first: {exc}"
             ) from exc
         return store
 
@@ -153,10 +175,19 @@ class JobStore:
     async def close(self) -> None:
         await self._db.close()
 
-    async def _migrate(self) -> None:
-        async with self._db.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        done = int(row[0]) if row else 0
+    async def _migrate(self, path: Path) -> None:
+        done = await self.schema_version()
+        if 0 < done < len(MIGRATIONS):
+            # An older bot's data (a new, empty database has nothing to lose): a
+            # copy first, so that a failed or regretted upgrade can be undone.
+            target = default_target(path, f"bot-before-v{len(MIGRATIONS)}")
+            await asyncio.to_thread(backup, path, target)
+            log.info(
+                "database schema v%d is older than v%d: backed up to %s before upgrading",
+                done,
+                len(MIGRATIONS),
+                target,
+            )
         for number, script in enumerate(MIGRATIONS[done:], start=done + 1):
             # executescript commits first, so each migration and its version bump land together.
             await self._db.executescript(
@@ -330,6 +361,37 @@ class JobStore:
                     "INSERT OR REPLACE INTO guild_settings (guild_id, key, value) VALUES (?, ?, ?)",
                     (guild_id, key, value),
                 )
+
+    async def purge_details(self, closed_before: float, at: float) -> int:
+        """Purge the details of jobs closed before ``closed_before``; return how many.
+
+        Gone: the member's prompt, lyrics, style, negative tags and uploaded
+        audio's URL; each track's lyrics, style tags and (expiring) vendor URLs;
+        the made files' URLs; the vendor's failure message; the callback token
+        and the job's callback events. Kept: what /history shows (the title, the
+        first 40 characters of the prompt when there is no title, as /history
+        shows it), what /song re-posts from (the result message, its re-posts,
+        track titles, durations, models and vendor ids), lineage and every count
+        and cost (/usage, quotas, budget). One transaction: a job is never half purged.
+        """
+        old = "SELECT id FROM jobs WHERE closed_at < ? AND purged_at IS NULL"
+        async with self._writing():
+            await self._db.execute(
+                "UPDATE tracks SET data = json_set(data, '$.lyrics', '', '$.tags', '',"  # noqa: S608
+                " '$.audio_url', '', '$.stream_url', '', '$.image_url', '', '$.expires_at', NULL)"
+                f" WHERE job_id IN ({old})",
+                (closed_before,),
+            )
+            await self._db.execute(
+                f"DELETE FROM callback_events WHERE job_id IN ({old})",  # noqa: S608
+                (closed_before,),
+            )
+            cursor = await self._db.execute(
+                f"UPDATE jobs SET {_PURGED_REQUEST}, {_PURGED_FILES}, failure_detail = '',"  # noqa: S608
+                f" callback_token = NULL, purged_at = ? WHERE id IN ({old})",
+                (at, closed_before),
+            )
+        return cursor.rowcount
 
     async def update(self, job: Job, *fields: str, durable: bool = False) -> None:
         """Persist the named fields of ``job`` (its in-memory copy is the source).
