@@ -49,7 +49,7 @@ class HelpCog(commands.Cog, name="Help"):
         locale = interaction.locale  # a private answer: the member's language
         rules = await self.bot.rules.of(guild_id)
         manager = interaction.permissions.manage_guild
-        members, admins = offered_commands(self.bot.tree)
+        members, admins = offered_commands(self.bot.tree, guild_id)
         held = role_ids(interaction)
         windows, _ = await member_windows(self.bot, guild_id, user.id, held, time.time())
         sources = self.bot.rules.sources(guild_id)
@@ -73,15 +73,19 @@ class HelpCog(commands.Cog, name="Help"):
 
 
 def offered_commands(
-    tree: app_commands.CommandTree[Any],
+    tree: app_commands.CommandTree[Any], guild_id: int
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The slash commands on ``tree``: (everyone's, those for server managers only).
+    """The slash commands ``tree`` offers in a server: (everyone's, those for server
+    managers only). With ``guild_ids`` they are the server's own, else the global ones.
 
     A command Discord shows only to members with Manage Server is a manager's.
     """
     everyone: list[tuple[str, str]] = []
     managers: list[tuple[str, str]] = []
-    for command in tree.get_commands(type=discord.AppCommandType.chat_input):
+    slash = discord.AppCommandType.chat_input
+    here = {c.name: c for c in tree.get_commands(type=slash)}
+    here.update({c.name: c for c in tree.get_commands(guild=discord.Object(guild_id), type=slash)})
+    for command in here.values():
         assert isinstance(command, app_commands.Command | app_commands.Group)
         needs = command.default_permissions
         listed = managers if needs is not None and needs.manage_guild else everyone

@@ -109,6 +109,11 @@ def test_commands_for_server_managers_are_listed_apart() -> None:
 
     for command in (generate, settings, remix):
         tree.add_command(command)
-    everyone, managers = offered_commands(tree)
+    everyone, managers = offered_commands(tree, 1)
     assert everyone == [("generate", "Make two songs from a description.")]
     assert managers == [("settings", "This server's rules.")]
+    # With guild_ids the commands live in each server (the global list is emptied).
+    tree.copy_global_to(guild=discord.Object(1))
+    tree.clear_commands(guild=None)
+    assert offered_commands(tree, 1) == (everyone, managers)
+    assert offered_commands(tree, 2) == ([], [])
