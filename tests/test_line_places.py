@@ -152,3 +152,17 @@ def test_members_see_their_place_in_their_language() -> None:
     assert (
         LinePlace(7, 170).in_words("en-US") == LinePlace(7, 170).text == "#7 in line · about 3 min"
     )
+
+
+async def test_an_edit_slow_to_reach_discord_holds_its_place_in_the_budget_until_it_lands() -> None:
+    clock = FakeClock()
+    pacer = EditPacer(message_gap=0, clock=clock, sleep=clock.sleep)
+    # Discord counts an edit when it arrives, at the latest when its answer comes back.
+    first = await pacer.turn(1, "job0")
+    clock.now += 2  # a slow network: the answer comes two seconds later
+    landed_at = clock.now
+    pacer.landed(first)
+    for n in range(1, 5):
+        pacer.landed(await pacer.turn(1, f"job{n}"))
+    await pacer.turn(1, "job5")  # the sixth: only once the first is five seconds gone
+    assert clock.now - landed_at >= 5

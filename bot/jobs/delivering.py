@@ -161,8 +161,11 @@ class Delivery:
             await self._send_progress(job)  # a post: not in the channel's edit budget
             self._pacer.posted(job.id)  # the message's first paced edit waits its gap
         else:
-            await self._pacer.turn(job.channel_id, job.id)  # within the channel's edit budget
-            await self._send_progress(job)
+            edit = await self._pacer.turn(job.channel_id, job.id)  # within the edit budget
+            try:
+                await self._send_progress(job)
+            finally:
+                self._pacer.landed(edit)
 
     async def _send_progress(self, job: Job) -> None:
         place = self._board.place(job) if job.stage is Stage.WAITING else None
