@@ -64,8 +64,8 @@ async def test_full_disk_refuses_new_songs_and_resumes_running_ones_when_space_r
         raise AssertionError("the full database never refused a song")
     assert private_text(interaction) == SAVE_REFUSED
     assert accepted >= 1
-    await discord_fake.wait_for(lambda: len(kie.submits) == accepted, timeout=20)
-    # Running jobs reach a step they cannot save: they wait there, not give up.
+    # Running jobs reach a step they cannot save (a slow machine's first one may be
+    # the submit itself): they wait there, not give up.
     await discord_fake.wait_for(lambda: STOPPED in bot.log or WAITING in bot.log, timeout=30)
     assert STOPPED not in bot.log
 
