@@ -22,11 +22,13 @@ from PIL import Image
 from pydantic import SecretStr
 
 from bot import media
-from bot.config import KieSettings, MediaSettings, load_settings
+from bot.config import load_settings
 from bot.errors import MediaError
 from bot.media_guard import AddressPolicy, GuardedTransport, also_private, public_only
+from bot.media_settings import MediaSettings
 from bot.media_types import sniff
 from bot.providers.registry import build_providers
+from bot.providers.settings import KieSettings
 from tests.fakes.vendor.media import cover_png, sine_mp3, sine_wav, stub_mp4
 
 TOKEN = "sig-0123456789abcdef"  # a signed-URL token: never in an error or a log line

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ApixoSettings, JobSettings, KieSettings, SandboxSettings, load_settings
+from bot.config import JobSettings, load_settings
 from bot.errors import ConfigError
 from bot.jobs.pacing import IN_FLIGHT_RECHECK, Pacing, ProviderPace, SubmitRate
+from bot.providers.settings import ApixoSettings, KieSettings, SandboxSettings
 from tests.providers.helpers import FakeClock
 
 

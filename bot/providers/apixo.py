@@ -25,7 +25,6 @@ from typing import Any
 
 import httpx
 
-from bot.config import ApixoSettings
 from bot.errors import MalformedResponse, ProviderError
 from bot.providers.base import (
     CallbackEvent,
@@ -53,6 +52,7 @@ from bot.providers.parsing import (
     json_object,
     tuning_fields,
 )
+from bot.providers.settings import ApixoSettings
 from bot.providers.vendor import VendorProvider
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,6 @@ from typing import Any
 
 import httpx
 
-from bot.config import EvolinkSettings
 from bot.errors import MalformedResponse, ProviderError
 from bot.providers.base import (
     CallbackEvent,
@@ -55,6 +54,7 @@ from bot.providers.parsing import (
     tuning_fields,
     webhook_allowed,
 )
+from bot.providers.settings import EvolinkSettings
 from bot.providers.vendor import VendorProvider
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,6 @@ from typing import Any, NamedTuple
 
 import httpx
 
-from bot.config import KieSettings
 from bot.errors import MalformedResponse, ProviderError
 from bot.providers.base import (
     AccountStatus,
@@ -57,6 +56,7 @@ from bot.providers.kie_results import (
     timed_words,
 )
 from bot.providers.parsing import all_audio, as_code, as_text, json_body, json_object
+from bot.providers.settings import KieSettings
 from bot.providers.vendor import KEY_REFUSED, VendorProvider
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,6 @@ from urllib.parse import quote
 
 import httpx
 
-from bot.config import KunavoSettings
 from bot.errors import MalformedResponse, ProviderError
 from bot.providers.base import (
     CallbackEvent,
@@ -56,6 +55,7 @@ from bot.providers.parsing import (
     json_object,
     webhook_allowed,
 )
+from bot.providers.settings import KunavoSettings
 from bot.providers.signing import hmac_sha256, require_fresh, require_match
 from bot.providers.vendor import VendorProvider
 

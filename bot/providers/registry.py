@@ -8,16 +8,8 @@ from collections.abc import Sequence
 
 import httpx
 
-from bot.config import (
-    ApixoSettings,
-    EvolinkSettings,
-    KieSettings,
-    KunavoSettings,
-    MediaSettings,
-    ProviderSettings,
-    SandboxSettings,
-)
 from bot.media_guard import GuardedTransport, policy_for
+from bot.media_settings import MediaSettings
 from bot.providers.apixo import APIXO_MODELS, ApixoProvider
 from bot.providers.base import Provider
 from bot.providers.catalog import MODELS
@@ -25,8 +17,18 @@ from bot.providers.evolink import EVOLINK_MODELS, EvolinkProvider
 from bot.providers.kie import KIE_MODELS, KieProvider
 from bot.providers.kunavo import KUNAVO_MODELS, KunavoProvider
 from bot.providers.sandbox import SandboxProvider
+from bot.providers.settings import (
+    ApixoSettings,
+    EvolinkSettings,
+    KieSettings,
+    KunavoSettings,
+    SandboxSettings,
+)
 
 log = logging.getLogger(__name__)
+
+# Every kind of entry ``[[providers]]`` may hold; ``bot.config`` tells them apart by ``kind``.
+ProviderSettings = SandboxSettings | KieSettings | ApixoSettings | EvolinkSettings | KunavoSettings
 
 # Catalog keys each kind can run at all, before an entry's ``models`` narrows them.
 _KIND_MODELS: dict[str, Sequence[str]] = {

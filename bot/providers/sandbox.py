@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.config import SandboxSettings
 from bot.errors import MediaError, ProviderError
 from bot.providers import sandbox_media as media
 from bot.providers.base import (
@@ -51,6 +50,7 @@ from bot.providers.sandbox_ids import (
     track_id,
 )
 from bot.providers.sandbox_text import timed_words, track_lyrics, track_title, write_drafts
+from bot.providers.settings import SandboxSettings
 
 # Polling faster than this gains nothing, and stage_seconds may be 0 in tests.
 _MIN_POLL_SECONDS = 0.05

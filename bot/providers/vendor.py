@@ -14,7 +14,6 @@ from pathlib import Path
 import httpx
 
 from bot import media
-from bot.config import HttpProviderSettings
 from bot.errors import ProviderError
 from bot.media_guard import GuardedTransport, public_only
 from bot.providers.base import (
@@ -27,6 +26,7 @@ from bot.providers.base import (
 )
 from bot.providers.errors_table import ErrorTable
 from bot.providers.http import RetryPolicy, Transient, VendorHttp
+from bot.providers.settings import HttpProviderSettings
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
-from bot.config import ApixoSettings
 from bot.errors import MalformedResponse, MediaError, ProviderError, TransientProviderError
 from bot.providers.apixo import DEFAULT_POLL, ApixoProvider
 from bot.providers.base import (
@@ -27,6 +26,7 @@ from bot.providers.base import (
     JobState,
     TaskStatus,
 )
+from bot.providers.settings import ApixoSettings
 from tests.fakes.apixo import FAILURES, ApixoEmulator
 from tests.providers.helpers import (
     APIXO,

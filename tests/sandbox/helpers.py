@@ -8,7 +8,6 @@ from typing import Any
 
 import miniaudio
 
-from bot.config import SandboxSettings
 from bot.providers.base import (
     GenerateRequest,
     JobState,
@@ -18,6 +17,7 @@ from bot.providers.base import (
     TrackRef,
 )
 from bot.providers.sandbox import SandboxProvider
+from bot.providers.settings import SandboxSettings
 
 STAGE = 0.05
 TRACK_SECONDS = 2.0
