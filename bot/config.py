@@ -12,7 +12,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -30,14 +30,8 @@ from bot.media_settings import MediaSettings
 from bot.providers.catalog import MODELS
 from bot.providers.registry import ProviderSettings as AnyProviderSettings
 from bot.providers.registry import vendor_models
-from bot.providers.settings import (
-    ApixoSettings,
-    EvolinkSettings,
-    HttpProviderSettings,
-    KieSettings,
-    KunavoSettings,
-    SandboxSettings,
-)
+from bot.providers.sandbox import SandboxSettings
+from bot.providers.settings import HttpProviderSettings, ProviderSettingsBase
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 
@@ -180,12 +174,13 @@ class HealthSettings(_Section):
     listen_port: int = Field(8081, ge=0, le=65535)
 
 
+# The providers' own settings classes, one per kind (the registry lists them).
 ProviderSettings = Annotated[AnyProviderSettings, Field(discriminator="kind")]
+_KINDS: dict[str, type[ProviderSettingsBase]] = {
+    get_args(cls.model_fields["kind"].annotation)[0]: cls for cls in get_args(AnyProviderSettings)
+}
 _VENDOR_KINDS: dict[str, type[HttpProviderSettings]] = {
-    "kie": KieSettings,
-    "apixo": ApixoSettings,
-    "evolink": EvolinkSettings,
-    "kunavo": KunavoSettings,
+    kind: cls for kind, cls in _KINDS.items() if issubclass(cls, HttpProviderSettings)
 }
 
 
@@ -217,7 +212,7 @@ class Settings(_Section):
         return providers
 
 
-_SCHEMA = Schema(Settings, {"sandbox": SandboxSettings, **_VENDOR_KINDS})
+_SCHEMA = Schema(Settings, _KINDS)
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:

@@ -13,15 +13,9 @@ import miniaudio
 import pytest
 from PIL import Image
 
-from bot.artwork import render_cover
-from bot.audio import (
-    Segment,
-    fit_mp3,
-    mp3_duration,
-    render_medley,
-    render_wav,
-    wav_size,
-)
+from bot.audio import fit_mp3, mp3_duration
+from bot.providers.sandbox.artwork import render_cover
+from bot.providers.sandbox.synth import Segment, render_medley, render_wav, wav_size
 
 LONG_SECONDS = 120.0
 

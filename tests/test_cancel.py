@@ -16,8 +16,7 @@ from bot.jobs.runner import JobRunner
 from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
 from bot.providers.base import GenerateRequest, JobState, Operation, TaskStatus
-from bot.providers.sandbox import SandboxProvider
-from bot.providers.settings import SandboxSettings
+from bot.providers.sandbox import SandboxProvider, SandboxSettings
 from bot.ui.actions import CANCEL_TEMPLATE
 from bot.ui.progress import progress_view
 from tests.test_scheduler import STAGE, STALL, RecordingNotifier, new_job, until

@@ -27,8 +27,8 @@ from bot.errors import MediaError
 from bot.media_guard import AddressPolicy, GuardedTransport, also_private, public_only
 from bot.media_settings import MediaSettings
 from bot.media_types import sniff
+from bot.providers.kie import KieSettings
 from bot.providers.registry import build_providers
-from bot.providers.settings import KieSettings
 from tests.fakes.vendor.media import cover_png, sine_mp3, sine_wav, stub_mp4
 
 TOKEN = "sig-0123456789abcdef"  # a signed-URL token: never in an error or a log line

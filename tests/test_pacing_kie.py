@@ -17,8 +17,8 @@ from bot.jobs.runner import JobRunner
 from bot.jobs.store import JobStore
 from bot.media_settings import MediaSettings
 from bot.providers.base import Provider
+from bot.providers.kie import KieSettings
 from bot.providers.registry import build_providers
-from bot.providers.settings import KieSettings
 from tests.fakes.kie import GENERATE, KieEmulator
 from tests.test_scheduler import RecordingNotifier, all_closed, new_job
 

@@ -15,8 +15,7 @@ from bot.jobs.notifier import FetchedFile, TrackFiles
 from bot.jobs.runner import JobRunner
 from bot.jobs.store import JobStore
 from bot.providers.base import GenerateRequest
-from bot.providers.sandbox import SandboxProvider
-from bot.providers.settings import SandboxSettings
+from bot.providers.sandbox import SandboxProvider, SandboxSettings
 
 STAGE = 0.05
 # Long enough that a job waiting on callbacks is not polled during a test unless woken.

@@ -1,12 +1,13 @@
-"""Each provider's settings: one entry of ``[[providers]]`` in ``config.toml``.
+"""What the settings of every ``[[providers]]`` entry share, and of every HTTP vendor's.
 
-``bot.config`` composes them into ``Settings``; the adapters read them. Nothing
-here knows of the configuration file or of Discord.
+Each vendor's package holds its own settings class (``bot.providers.kie.settings``...);
+``bot.config`` composes them into ``Settings``. Nothing here knows of the
+configuration file or of Discord.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -77,13 +78,6 @@ class ProviderSettingsBase(BaseModel):
         )
 
 
-class SandboxSettings(ProviderSettingsBase):
-    kind: Literal["sandbox"]
-    price_per_task_usd: float | None = Field(0, ge=0)  # made on this machine: free
-    stage_seconds: float = Field(2.0, ge=0)
-    track_seconds: float = Field(12.0, gt=0, le=600)
-
-
 class HttpProviderSettings(ProviderSettingsBase):
     base_url: str
     # Name of the environment variable that holds the key; the key itself never sits in a file.
@@ -97,52 +91,3 @@ class HttpProviderSettings(ProviderSettingsBase):
     # Variable holding the secret that signs this vendor's callbacks (empty: unsigned).
     webhook_secret_env: str = ""
     webhook_secret: SecretStr = Field(SecretStr(""), exclude=True)
-
-
-class KieSettings(HttpProviderSettings):
-    kind: Literal["kie"]
-    base_url: str = "https://api.kie.ai"
-    api_key_env: str = "KIE_API_KEY"
-    # kie.ai: 20 new tasks per 10 s per account (the excess is refused); 100+ at once.
-    submit_rate: str = "20/10s"
-    max_in_flight: int | None = Field(100, ge=1)
-    # kie.ai requires a callback URL on every create call. Until the webhook
-    # receiver exists this is a harmless placeholder the vendor cannot reach.
-    callback_url: str = "https://example.invalid/suno-callback"
-
-
-class ApixoSettings(HttpProviderSettings):
-    kind: Literal["apixo"]
-    base_url: str = "https://api.apixo.ai"
-    api_key_env: str = "APIXO_API_KEY"
-    price_per_task_usd: float | None = Field(0.12, ge=0)  # published: about $0.12 a task
-    # APIXO: 10,000 requests per minute, 1,000 tasks at once.
-    submit_rate: str = "10000/60s"
-    max_in_flight: int | None = Field(1000, ge=1)
-    # APIXO's routing field: "auto" lets the vendor choose between its cheaper
-    # "value" route and the "official" one.
-    routing: Literal["auto", "value", "official"] = "auto"
-
-
-class EvolinkSettings(HttpProviderSettings):
-    kind: Literal["evolink"]
-    base_url: str = "https://api.evolink.ai"
-    api_key_env: str = "EVOLINK_API_KEY"
-    # Published: about $0.111 a song, 8 credits.
-    price_per_task_usd: float | None = Field(0.111, ge=0)
-    credits_per_task: float | None = Field(8, ge=0)
-    # Evolink publishes no limits: a guess as careful as kie.ai's.
-    submit_rate: str = "20/10s"
-    max_in_flight: int | None = Field(100, ge=1)
-    # Newer Evolink docs name models "suno-v5-beta"; set this for such an account.
-    beta_models: bool = False
-
-
-class KunavoSettings(HttpProviderSettings):
-    kind: Literal["kunavo"]
-    base_url: str = "https://api.kunavo.com"
-    api_key_env: str = "KUNAVO_API_KEY"
-    # Kunavo publishes no limits: a careful guess.
-    submit_rate: str = "10/10s"
-    max_in_flight: int | None = Field(50, ge=1)
-    webhook_secret_env: str = "KUNAVO_WEBHOOK_SECRET"  # noqa: S105 - a variable's name

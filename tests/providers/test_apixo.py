@@ -17,7 +17,8 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from bot.errors import MalformedResponse, MediaError, ProviderError, TransientProviderError
-from bot.providers.apixo import DEFAULT_POLL, ApixoProvider
+from bot.providers.apixo import ApixoProvider, ApixoSettings
+from bot.providers.apixo.adapter import DEFAULT_POLL
 from bot.providers.base import (
     CallbackEvent,
     CallbackRejected,
@@ -26,7 +27,6 @@ from bot.providers.base import (
     JobState,
     TaskStatus,
 )
-from bot.providers.settings import ApixoSettings
 from tests.fakes.apixo import FAILURES, ApixoEmulator
 from tests.providers.helpers import (
     APIXO,

@@ -18,8 +18,7 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from bot.providers.base import CallbackRejected, FailureReason, GenerateRequest, JobState
-from bot.providers.kie import KieProvider
-from bot.providers.settings import KieSettings
+from bot.providers.kie import KieProvider, KieSettings
 from tests.fakes.kie import KieEmulator, webhook_signature
 from tests.providers.helpers import KIE, FakeClock, Receiver, provider_fixtures
 

@@ -16,8 +16,7 @@ from bot.providers.base import (
     Track,
     TrackRef,
 )
-from bot.providers.sandbox import SandboxProvider
-from bot.providers.settings import SandboxSettings
+from bot.providers.sandbox import SandboxProvider, SandboxSettings
 
 STAGE = 0.05
 TRACK_SECONDS = 2.0

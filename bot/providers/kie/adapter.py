@@ -39,8 +39,8 @@ from bot.providers.base import (
 )
 from bot.providers.errors_table import ErrorTable
 from bot.providers.http import Transient
-from bot.providers.kie_callbacks import callback_task_id, require_signature
-from bot.providers.kie_requests import (
+from bot.providers.kie.callbacks import callback_task_id, require_signature
+from bot.providers.kie.requests import (
     CREDIT_PATH,
     FILE_RECORD_PATHS,
     LYRICS_PATH,
@@ -49,14 +49,14 @@ from bot.providers.kie_requests import (
     TIMED_LYRICS_PATH,
     create_call,
 )
-from bot.providers.kie_results import (
+from bot.providers.kie.results import (
     lyrics_drafts,
     output_files,
     song_tracks,
     timed_words,
 )
+from bot.providers.kie.settings import KieSettings
 from bot.providers.parsing import all_audio, as_code, as_text, json_body, json_object
-from bot.providers.settings import KieSettings
 from bot.providers.vendor import KEY_REFUSED, VendorProvider
 
 log = logging.getLogger(__name__)

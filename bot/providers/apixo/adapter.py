@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from bot.errors import MalformedResponse, ProviderError
+from bot.providers.apixo.settings import ApixoSettings
 from bot.providers.base import (
     CallbackEvent,
     CallbackRejected,
@@ -52,7 +53,6 @@ from bot.providers.parsing import (
     json_object,
     tuning_fields,
 )
-from bot.providers.settings import ApixoSettings
 from bot.providers.vendor import VendorProvider
 
 log = logging.getLogger(__name__)

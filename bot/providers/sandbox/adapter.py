@@ -22,7 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.errors import MediaError, ProviderError
-from bot.providers import sandbox_media as media
 from bot.providers.base import (
     AccountStatus,
     FailureReason,
@@ -39,7 +38,8 @@ from bot.providers.base import (
     unsupported,
 )
 from bot.providers.catalog import MODELS
-from bot.providers.sandbox_ids import (
+from bot.providers.sandbox import media
+from bot.providers.sandbox.ids import (
     TRACKS,
     SandboxTask,
     SourceTune,
@@ -49,8 +49,8 @@ from bot.providers.sandbox_ids import (
     parse_track,
     track_id,
 )
-from bot.providers.sandbox_text import timed_words, track_lyrics, track_title, write_drafts
-from bot.providers.settings import SandboxSettings
+from bot.providers.sandbox.settings import SandboxSettings
+from bot.providers.sandbox.text import timed_words, track_lyrics, track_title, write_drafts
 
 # Polling faster than this gains nothing, and stage_seconds may be 0 in tests.
 _MIN_POLL_SECONDS = 0.05

@@ -40,6 +40,7 @@ from bot.providers.base import (
     Track,
 )
 from bot.providers.errors_table import ErrorTable
+from bot.providers.evolink.settings import EvolinkSettings
 from bot.providers.http import Transient
 from bot.providers.parsing import (
     all_audio,
@@ -54,7 +55,6 @@ from bot.providers.parsing import (
     tuning_fields,
     webhook_allowed,
 )
-from bot.providers.settings import EvolinkSettings
 from bot.providers.vendor import VendorProvider
 
 log = logging.getLogger(__name__)

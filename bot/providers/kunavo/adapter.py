@@ -43,6 +43,7 @@ from bot.providers.base import (
 )
 from bot.providers.errors_table import ErrorTable
 from bot.providers.http import Transient
+from bot.providers.kunavo.settings import KunavoSettings
 from bot.providers.parsing import (
     VISIBLE_ID,
     all_audio,
@@ -55,7 +56,6 @@ from bot.providers.parsing import (
     json_object,
     webhook_allowed,
 )
-from bot.providers.settings import KunavoSettings
 from bot.providers.signing import hmac_sha256, require_fresh, require_match
 from bot.providers.vendor import VendorProvider
 
