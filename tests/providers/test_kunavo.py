@@ -24,7 +24,8 @@ from bot.providers.base import (
     TaskStatus,
 )
 from bot.providers.kunavo import KunavoProvider
-from bot.providers.kunavo.adapter import DEFAULT_POLL, idempotency_key
+from bot.providers.kunavo.adapter import DEFAULT_POLL
+from bot.providers.kunavo.requests import idempotency_key
 from bot.providers.parsing import webhook_allowed
 from tests.fakes.kunavo import FAILURE_CODES, KunavoEmulator
 from tests.providers.helpers import (
