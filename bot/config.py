@@ -26,7 +26,7 @@ from pydantic import (
 
 from bot.config_errors import Schema, explain, provider_label
 from bot.errors import ConfigError
-from bot.media_settings import MediaSettings
+from bot.media.settings import MediaSettings
 from bot.providers.catalog import MODELS
 from bot.providers.registry import ProviderSettings as AnyProviderSettings
 from bot.providers.registry import vendor_models

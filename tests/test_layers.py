@@ -1,7 +1,8 @@
-"""The layers point one way: nothing under bot/providers imports the config or Discord.
+"""The layers point one way: nothing under bot/providers or bot/media imports the config
+or Discord.
 
-The provider packages sit below the configuration (``bot.config`` composes their
-settings) and below everything that speaks Discord; read from each module's imports.
+The provider and media packages sit below the configuration (``bot.config`` composes
+their settings) and below everything that speaks Discord; read from each module's imports.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PROVIDERS = sorted((ROOT / "bot" / "providers").rglob("*.py"))
+BELOW = sorted((ROOT / "bot" / "providers").rglob("*.py")) + sorted(
+    (ROOT / "bot" / "media").rglob("*.py")
+)
 # Modules the providers must never import, nor anything below them.
 FORBIDDEN = ("bot.config", "discord", "cogs", "bot.delivery", "bot.ui", "bot.uploads", "bot.tree")
 
@@ -33,11 +36,11 @@ def forbidden(name: str) -> bool:
     return any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN)
 
 
-def test_the_providers_are_found() -> None:
-    assert len(PROVIDERS) > 10
+def test_the_modules_are_found() -> None:
+    assert len(BELOW) > 30
 
 
-@pytest.mark.parametrize("path", PROVIDERS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_no_provider_module_imports_config_or_discord(path: Path) -> None:
+@pytest.mark.parametrize("path", BELOW, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_provider_or_media_module_imports_config_or_discord(path: Path) -> None:
     bad = sorted(name for name in imported(path) if forbidden(name))
     assert not bad, f"{path.relative_to(ROOT)} imports {', '.join(bad)}"

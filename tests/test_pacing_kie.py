@@ -15,7 +15,7 @@ from bot.config import JobSettings
 from bot.jobs.pacing import Pacing, ProviderPace, SubmitRate
 from bot.jobs.runner import JobRunner
 from bot.jobs.store import JobStore
-from bot.media_settings import MediaSettings
+from bot.media.settings import MediaSettings
 from bot.providers.base import Provider
 from bot.providers.kie import KieSettings
 from bot.providers.registry import build_providers

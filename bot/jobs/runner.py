@@ -27,7 +27,7 @@ from bot.jobs.steps import JobSteps
 from bot.jobs.store import JobCancelled, JobStore
 from bot.jobs.submit_gate import SubmitGate
 from bot.log_json import bind, unbound
-from bot.media_settings import MediaSettings
+from bot.media.settings import MediaSettings
 from bot.providers.base import Provider
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 import httpx
 
-from bot.media_guard import GuardedTransport, policy_for
-from bot.media_settings import MediaSettings
+from bot.media.guard import GuardedTransport, policy_for
+from bot.media.settings import MediaSettings
 from bot.providers.apixo import ApixoProvider, ApixoSettings
 from bot.providers.apixo.adapter import APIXO_MODELS
 from bot.providers.base import Provider

@@ -6,8 +6,8 @@ same path through one code table (PROVIDERS.md, seed 001). Songs, extensions
 and covers are polled at ``/generate/record-info``; WAV, stems and video at
 their own record-info, whose state field is ``successFlag``. Lyrics are
 written by polling inside ``write_lyrics``; word timings answer at once.
-Paths and request bodies live in ``kie_requests``, reading answers in
-``kie_results``, callback checks in ``kie_callbacks``.
+Paths and request bodies live in ``requests``, reading answers in
+``results``, callback checks in ``callbacks``.
 
 Callbacks, when the receiver is on, only wake a job up: ``read_callback``
 checks them, and the runner confirms with one ``status`` fetch.

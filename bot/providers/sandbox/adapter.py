@@ -7,7 +7,7 @@ the same states as a vendor's (queued, running, partial, succeeded) on a clock
 of ``stage_seconds``; WAV and stems tasks go from running straight to done.
 
 The task id carries everything ``status`` and ``download`` need (see
-``sandbox_ids``): the bot may restart in the middle of a job and resume it with
+``ids``): the bot may restart in the middle of a job and resume it with
 a fresh instance, which has never seen the request. Request details are
 remembered in memory only to make titles and lyrics nicer.
 """

@@ -23,7 +23,7 @@ from functools import lru_cache
 from itertools import accumulate, chain, repeat
 from typing import Literal, TypeVar
 
-from bot.audio import mp3_encoder
+from bot.media.audio import mp3_encoder
 
 _T = TypeVar("_T")
 
