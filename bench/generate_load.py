@@ -24,7 +24,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.providers.kie import DEFAULT_POLL
+from bot.providers.kie.adapter import DEFAULT_POLL
 from tests.e2e.botproc import TOKEN, BotProcess, bot_config, kie_provider
 from tests.fakes.discord import FakeDiscord, FakeMessage
 from tests.fakes.kie import KieEmulator

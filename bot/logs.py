@@ -18,7 +18,8 @@ import logging
 import re
 from collections.abc import Iterable
 
-from bot.config import HttpProviderSettings, Settings
+from bot.config import Settings
+from bot.providers.settings import HttpProviderSettings
 
 REDACTED = "<redacted>"
 # The least level of loggers that write request and response bodies, SQL

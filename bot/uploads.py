@@ -8,9 +8,9 @@ from pathlib import Path
 
 import discord
 
-from bot.audio import fit_mp3
 from bot.i18n import t
 from bot.jobs.notifier import FetchedFile, TrackFiles
+from bot.media.audio import fit_mp3
 from bot.ui.links import vetted
 from bot.ui.results import PostedTrack, safe_filename
 from bot.ui.text import quote

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.config import JobSettings, SandboxSettings
+from bot.config import JobSettings
 from bot.jobs.estimates import LinePlace
 from bot.jobs.models import Job, Stage
 from bot.jobs.quotas import Usage
@@ -16,7 +16,7 @@ from bot.jobs.runner import JobRunner
 from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
 from bot.providers.base import GenerateRequest, JobState, Operation, TaskStatus
-from bot.providers.sandbox import SandboxProvider
+from bot.providers.sandbox import SandboxProvider, SandboxSettings
 from bot.ui.actions import CANCEL_TEMPLATE
 from bot.ui.progress import progress_view
 from tests.test_scheduler import STAGE, STALL, RecordingNotifier, new_job, until

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import KieSettings, QuotaSettings, SandboxSettings, load_settings
+from bot.config import QuotaSettings, load_settings
 from bot.errors import ConfigError
 from bot.jobs.quotas import Admission
+from bot.providers.kie import KieSettings
 from bot.providers.registry import build_providers
+from bot.providers.sandbox import SandboxSettings
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = {"DISCORD_TOKEN": "t0ken"}

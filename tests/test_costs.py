@@ -7,21 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import (
-    ApixoSettings,
-    BudgetSettings,
-    EvolinkSettings,
-    JobSettings,
-    KieSettings,
-    SandboxSettings,
-)
+from bot.config import BudgetSettings, JobSettings
 from bot.errors import InputError
 from bot.jobs.costs import BudgetWatch, charge, month_start, refund
 from bot.jobs.models import Job
 from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
+from bot.providers.apixo import ApixoSettings
 from bot.providers.base import FailureReason, GenerateRequest, JobState, Operation, Price
-from bot.providers.sandbox import SandboxProvider
+from bot.providers.evolink import EvolinkSettings
+from bot.providers.kie import KieSettings
+from bot.providers.sandbox import SandboxProvider, SandboxSettings
 from tests.sandbox.helpers import settings as sandbox_settings
 from tests.test_admission import Clock, RecordingRunner
 

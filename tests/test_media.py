@@ -21,11 +21,13 @@ from aiohttp import web
 from PIL import Image
 from pydantic import SecretStr
 
-from bot import media
-from bot.config import KieSettings, MediaSettings, load_settings
+from bot.config import load_settings
 from bot.errors import MediaError
-from bot.media_guard import AddressPolicy, GuardedTransport, also_private, public_only
-from bot.media_types import sniff
+from bot.media.fetch import download
+from bot.media.guard import AddressPolicy, GuardedTransport, also_private, public_only
+from bot.media.settings import MediaSettings
+from bot.media.types import sniff
+from bot.providers.kie import KieSettings
 from bot.providers.registry import build_providers
 from tests.fakes.vendor.media import cover_png, sine_mp3, sine_wav, stub_mp4
 
@@ -94,7 +96,7 @@ async def fetch(url: str, dest: Path, policy: AddressPolicy = public_only) -> in
     async with httpx.AsyncClient(
         follow_redirects=True, timeout=5, transport=GuardedTransport(policy)
     ) as client:
-        return await media.download(client, url, dest, CAP)
+        return await download(client, url, dest, CAP)
 
 
 # -- which addresses are public ----------------------------------------------------------

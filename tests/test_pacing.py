@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ApixoSettings, JobSettings, KieSettings, SandboxSettings, load_settings
+from bot.config import JobSettings, load_settings
 from bot.errors import ConfigError
 from bot.jobs.pacing import IN_FLIGHT_RECHECK, Pacing, ProviderPace, SubmitRate
+from bot.providers.apixo import ApixoSettings
+from bot.providers.kie import KieSettings
+from bot.providers.sandbox import SandboxSettings
 from tests.providers.helpers import FakeClock
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 
-from bot.config import JobSettings, SandboxSettings
+from bot.config import JobSettings
 from bot.errors import TransientProviderError
 from bot.jobs.models import Job, Stage
 from bot.jobs.pacing import Pacing, ProviderPace, SubmitRate
@@ -13,7 +13,7 @@ from bot.jobs.runner import JobRunner
 from bot.jobs.steps import MIN_POLL_GAP
 from bot.jobs.store import JobStore
 from bot.providers.base import FailureReason, GenerateRequest, Operation, PollPolicy, TaskStatus
-from bot.providers.sandbox import SandboxProvider
+from bot.providers.sandbox import SandboxProvider, SandboxSettings
 from bot.ui.text import FAILURE_TEXT
 from tests.test_scheduler import STAGE, RecordingNotifier, all_closed, new_job, until
 

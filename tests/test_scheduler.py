@@ -8,14 +8,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.config import JobSettings, SandboxSettings
+from bot.config import JobSettings
 from bot.jobs.estimates import LinePlace
 from bot.jobs.models import Job, Stage
 from bot.jobs.notifier import FetchedFile, TrackFiles
 from bot.jobs.runner import JobRunner
 from bot.jobs.store import JobStore
 from bot.providers.base import GenerateRequest
-from bot.providers.sandbox import SandboxProvider
+from bot.providers.sandbox import SandboxProvider, SandboxSettings
 
 STAGE = 0.05
 # Long enough that a job waiting on callbacks is not polled during a test unless woken.

@@ -17,12 +17,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bot.config import CallbackSettings, KieSettings, KunavoSettings
+from bot.config import CallbackSettings
 from bot.jobs.models import Job
 from bot.jobs.store import JobStore
 from bot.providers.base import GenerateRequest, Provider
-from bot.providers.kie import KieProvider
-from bot.providers.kunavo import KunavoProvider
+from bot.providers.kie import KieProvider, KieSettings
+from bot.providers.kunavo import KunavoProvider, KunavoSettings
 from bot.webhooks import CallbackReceiver, callback_url_for
 from tests.fakes.kie import webhook_signature
 

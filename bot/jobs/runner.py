@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from bot.config import JobSettings, MediaSettings
+from bot.config import JobSettings
 from bot.errors import StorageFull
 from bot.jobs.delivering import Delivery
 from bot.jobs.fetching import MediaFetcher
@@ -27,6 +27,7 @@ from bot.jobs.steps import JobSteps
 from bot.jobs.store import JobCancelled, JobStore
 from bot.jobs.submit_gate import SubmitGate
 from bot.log_json import bind, unbound
+from bot.media.settings import MediaSettings
 from bot.providers.base import Provider
 
 log = logging.getLogger(__name__)

@@ -7,11 +7,12 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from bot.config import CallbackSettings, HttpProviderSettings, ProviderSettings, Settings
+from bot.config import CallbackSettings, ProviderSettings, Settings
 from bot.errors import ProviderError
 from bot.ops.checks import TIMEOUT_SECONDS, Check
 from bot.providers.base import AccountStatus, Provider
 from bot.providers.registry import build_providers
+from bot.providers.settings import HttpProviderSettings
 
 # Names that never reach the internet, whatever they resolve to here.
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")

@@ -23,9 +23,9 @@ from typing import Any
 
 import httpx
 
-from bot.config import HttpProviderSettings
 from bot.errors import AnswerLost, ProviderError, TransientProviderError
 from bot.providers.base import FailureReason
+from bot.providers.settings import HttpProviderSettings
 
 log = logging.getLogger(__name__)
 

@@ -8,25 +8,25 @@ from collections.abc import Sequence
 
 import httpx
 
-from bot.config import (
-    ApixoSettings,
-    EvolinkSettings,
-    KieSettings,
-    KunavoSettings,
-    MediaSettings,
-    ProviderSettings,
-    SandboxSettings,
-)
-from bot.media_guard import GuardedTransport, policy_for
-from bot.providers.apixo import APIXO_MODELS, ApixoProvider
+from bot.media.guard import GuardedTransport, policy_for
+from bot.media.settings import MediaSettings
+from bot.providers.apixo import ApixoProvider, ApixoSettings
+from bot.providers.apixo.adapter import APIXO_MODELS
 from bot.providers.base import Provider
 from bot.providers.catalog import MODELS
-from bot.providers.evolink import EVOLINK_MODELS, EvolinkProvider
-from bot.providers.kie import KIE_MODELS, KieProvider
-from bot.providers.kunavo import KUNAVO_MODELS, KunavoProvider
-from bot.providers.sandbox import SandboxProvider
+from bot.providers.evolink import EvolinkProvider, EvolinkSettings
+from bot.providers.evolink.adapter import EVOLINK_MODELS
+from bot.providers.kie import KieProvider, KieSettings
+from bot.providers.kie.adapter import KIE_MODELS
+from bot.providers.kunavo import KunavoProvider, KunavoSettings
+from bot.providers.kunavo.adapter import KUNAVO_MODELS
+from bot.providers.sandbox import SandboxProvider, SandboxSettings
 
 log = logging.getLogger(__name__)
+
+# Every kind of entry ``[[providers]]`` may hold: ``bot.config`` composes its settings
+# from this union (telling them apart by ``kind``), and ``_build`` makes each one's adapter.
+ProviderSettings = SandboxSettings | KieSettings | ApixoSettings | EvolinkSettings | KunavoSettings
 
 # Catalog keys each kind can run at all, before an entry's ``models`` narrows them.
 _KIND_MODELS: dict[str, Sequence[str]] = {

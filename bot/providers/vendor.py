@@ -13,10 +13,9 @@ from pathlib import Path
 
 import httpx
 
-from bot import media
-from bot.config import HttpProviderSettings
 from bot.errors import ProviderError
-from bot.media_guard import GuardedTransport, public_only
+from bot.media import fetch
+from bot.media.guard import GuardedTransport, public_only
 from bot.providers.base import (
     AccountStatus,
     FailureReason,
@@ -27,6 +26,7 @@ from bot.providers.base import (
 )
 from bot.providers.errors_table import ErrorTable
 from bot.providers.http import RetryPolicy, Transient, VendorHttp
+from bot.providers.settings import HttpProviderSettings
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class VendorProvider(Provider):
             transport=transport,
         )
         # Media lives on vendor CDNs: this client never carries the API key, and
-        # by default reaches public addresses only (see bot.media_guard).
+        # by default reaches public addresses only (see bot.media.guard).
         self._media = httpx.AsyncClient(
             timeout=settings.timeout_seconds,
             follow_redirects=True,
@@ -98,7 +98,7 @@ class VendorProvider(Provider):
         return AccountStatus(key_accepted=not refuses_key(response))
 
     async def download(self, url: str, dest: Path, max_bytes: int) -> int:
-        return await media.download(self._media, url, dest, max_bytes)
+        return await fetch.download(self._media, url, dest, max_bytes)
 
     async def aclose(self) -> None:
         try:

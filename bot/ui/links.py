@@ -12,7 +12,7 @@ import ipaddress
 from urllib.parse import quote, urlsplit
 
 from bot.i18n import N_
-from bot.media_guard import public_only
+from bot.media.guard import public_only
 
 MAX_URL = 512  # well under a field's 1,024, leaving room for the words around it
 # Kept as they are: what a URL needs, and ``%`` so an encoded URL is not encoded twice.

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from bot.media_guard import GuardedTransport, also_private
+from bot.media.guard import GuardedTransport, also_private
 from tests.providers.helpers import GENERATION, FakeClock, Receiver, Vendor
 
 

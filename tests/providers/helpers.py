@@ -19,13 +19,12 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.config import ApixoSettings, EvolinkSettings, KieSettings, KunavoSettings
 from bot.errors import ProviderError
-from bot.providers.apixo import ApixoProvider
+from bot.providers.apixo import ApixoProvider, ApixoSettings
 from bot.providers.base import GenerateRequest, JobState
-from bot.providers.evolink import EvolinkProvider
-from bot.providers.kie import KieProvider
-from bot.providers.kunavo import KunavoProvider
+from bot.providers.evolink import EvolinkProvider, EvolinkSettings
+from bot.providers.kie import KieProvider, KieSettings
+from bot.providers.kunavo import KunavoProvider, KunavoSettings
 from tests.fakes.apixo import ApixoEmulator
 from tests.fakes.evolink import EvolinkEmulator
 from tests.fakes.kie import KieEmulator

@@ -16,9 +16,9 @@ import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
-from bot.config import ApixoSettings
 from bot.errors import MalformedResponse, MediaError, ProviderError, TransientProviderError
-from bot.providers.apixo import DEFAULT_POLL, ApixoProvider
+from bot.providers.apixo import ApixoProvider, ApixoSettings
+from bot.providers.apixo.adapter import DEFAULT_POLL
 from bot.providers.base import (
     CallbackEvent,
     CallbackRejected,

@@ -16,7 +16,8 @@ import pytest
 from bot.errors import MalformedResponse, ProviderError, TransientProviderError
 from bot.providers.base import CallbackRejected, FailureReason, GenerateRequest, JobState
 from bot.providers.base import TaskStatus as Status
-from bot.providers.evolink import DEFAULT_POLL, EvolinkProvider, catalog_key
+from bot.providers.evolink import EvolinkProvider
+from bot.providers.evolink.adapter import DEFAULT_POLL, catalog_key
 from tests.fakes.evolink import EvolinkEmulator
 from tests.providers.helpers import (
     EVOLINK,

@@ -21,7 +21,8 @@ from bot.errors import (
 )
 from bot.providers.base import FailureReason, GenerateRequest, JobState, TaskStatus
 from bot.providers.http import RetryPolicy, VendorHttp, parse_retry_after
-from bot.providers.kie import DEFAULT_POLL, KieProvider
+from bot.providers.kie import KieProvider
+from bot.providers.kie.adapter import DEFAULT_POLL
 from tests.fakes.kie import KieEmulator
 from tests.providers.helpers import KIE, FakeClock, polls_until, provider_fixtures
 from tests.providers.helpers import submit_error as vendor_submit_error

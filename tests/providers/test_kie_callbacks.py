@@ -17,9 +17,8 @@ import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
-from bot.config import KieSettings
 from bot.providers.base import CallbackRejected, FailureReason, GenerateRequest, JobState
-from bot.providers.kie import KieProvider
+from bot.providers.kie import KieProvider, KieSettings
 from tests.fakes.kie import KieEmulator, webhook_signature
 from tests.providers.helpers import KIE, FakeClock, Receiver, provider_fixtures
 

@@ -23,7 +23,10 @@ from bot.providers.base import (
     JobState,
     TaskStatus,
 )
-from bot.providers.kunavo import DEFAULT_POLL, KunavoProvider, idempotency_key, webhook_allowed
+from bot.providers.kunavo import KunavoProvider
+from bot.providers.kunavo.adapter import DEFAULT_POLL
+from bot.providers.kunavo.requests import idempotency_key
+from bot.providers.parsing import webhook_allowed
 from tests.fakes.kunavo import FAILURE_CODES, KunavoEmulator
 from tests.providers.helpers import (
     GENERATION,

@@ -8,7 +8,6 @@ from typing import Any
 
 import miniaudio
 
-from bot.config import SandboxSettings
 from bot.providers.base import (
     GenerateRequest,
     JobState,
@@ -17,7 +16,8 @@ from bot.providers.base import (
     Track,
     TrackRef,
 )
-from bot.providers.sandbox import SandboxProvider
+from bot.providers.sandbox import SandboxProvider, SandboxSettings
+from bot.providers.sandbox.synth import Segment, render_medley
 
 STAGE = 0.05
 TRACK_SECONDS = 2.0
@@ -104,3 +104,8 @@ def urls(status: TaskStatus) -> list[str]:
     return [u for t in status.tracks for u in (t.audio_url, t.image_url)] + [
         f.url for f in status.files
     ]
+
+
+def render_melody(seed: bytes, seconds: float, **options: int) -> bytes:
+    """One song alone: a medley of a single segment."""
+    return render_medley([Segment(seed, seconds)], **options)

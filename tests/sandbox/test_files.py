@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.audio import mp3_duration
 from bot.errors import MediaError
-from bot.providers import sandbox_media
+from bot.media.audio import mp3_duration
 from bot.providers.base import Operation
 from bot.providers.sandbox import SandboxProvider
+from bot.providers.sandbox import media as sandbox_media
 from tests.sandbox.helpers import (
     CAP,
     UPLOAD,

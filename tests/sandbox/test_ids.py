@@ -6,7 +6,7 @@ import pytest
 
 from bot.providers.base import FailureReason, JobState, Operation, TrackRef
 from bot.providers.sandbox import SandboxProvider
-from bot.providers.sandbox_ids import (
+from bot.providers.sandbox.ids import (
     SandboxTask,
     SourceTune,
     parse_media_url,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.audio import mp3_duration
 from bot.errors import ProviderError
+from bot.media.audio import mp3_duration
 from bot.providers.base import (
     FailureReason,
     Operation,

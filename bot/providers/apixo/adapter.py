@@ -13,6 +13,8 @@ weights); description mode sends the description alone, as the docs ask.
 
 Callbacks are unsigned and carry a poll answer, so they are only a wake-up:
 ``read_callback`` takes nothing from them but the task id.
+
+Paths and request bodies live in ``requests``, reading answers in ``results``.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
-from bot.config import ApixoSettings
 from bot.errors import MalformedResponse, ProviderError
+from bot.providers.apixo.requests import STATUS_PATH, SUBMIT_PATH, input_fields
+from bot.providers.apixo.results import error_of, song_tracks
+from bot.providers.apixo.settings import ApixoSettings
 from bot.providers.base import (
     CallbackEvent,
     CallbackRejected,
@@ -36,29 +39,13 @@ from bot.providers.base import (
     Operation,
     PollPolicy,
     TaskStatus,
-    Track,
 )
 from bot.providers.errors_table import ErrorTable
 from bot.providers.http import Transient
-from bot.providers.parsing import (
-    CAMEL_TUNING,
-    VISIBLE_ID,
-    all_audio,
-    as_code,
-    as_number,
-    as_text,
-    as_time,
-    custom_fields,
-    json_body,
-    json_object,
-    tuning_fields,
-)
+from bot.providers.parsing import VISIBLE_ID, all_audio, as_code, as_text, json_body, json_object
 from bot.providers.vendor import VendorProvider
 
 log = logging.getLogger(__name__)
-
-SUBMIT_PATH = "/api/v1/generateTask/suno"
-STATUS_PATH = "/api/v1/statusTask/suno"
 
 # Catalog key -> APIXO's ``input.mode``. The docs list no V3_5.
 APIXO_MODELS: dict[str, str] = {
@@ -74,9 +61,6 @@ APIXO_MODELS: dict[str, str] = {
 # 45, 53, 63, 77, 94, 117 and 147 s: 7 polls cover a two-minute song, and a
 # stuck task costs one poll per 30 s at most.
 DEFAULT_POLL = PollPolicy(first_delay=45.0, interval=8.0, backoff=1.3, max_interval=30.0)
-
-# The docs say result URLs live 15 days (one page says 14); counted from createTime.
-URL_LIFETIME = timedelta(days=15)
 
 R = FailureReason
 # Envelope codes, whether sent as the HTTP status or in a 200 body.
@@ -183,7 +167,7 @@ class ApixoProvider(VendorProvider):
             # Without a receiver the bot polls; "async" keeps APIXO from calling anyone.
             "request_type": "callback" if callback_url else "async",
             "provider": self._routing,
-            "input": {"mode": mode, **_input_fields(request)},
+            "input": {"mode": mode, **input_fields(request)},
         }
         if callback_url:
             body["callback_url"] = callback_url
@@ -193,7 +177,7 @@ class ApixoProvider(VendorProvider):
 
     def _classify(self, response: httpx.Response) -> Transient | None:
         """Retry transient codes whether they came as an HTTP status or in a 200 body."""
-        error = _error_of(response, json_body(response))
+        error = error_of(response, json_body(response))
         if error is None or not self._errors.is_transient(error[0]):
             return None
         code, message = error
@@ -202,7 +186,7 @@ class ApixoProvider(VendorProvider):
     def _unwrap(self, response: httpx.Response) -> Any:
         """The envelope's ``data``, or the vendor's refusal as a ``ProviderError``."""
         body = json_body(response)
-        error = _error_of(response, body)
+        error = error_of(response, body)
         if error is not None:
             raise self._refusal(*error)
         body = json_object(response, body)
@@ -229,7 +213,7 @@ class ApixoProvider(VendorProvider):
         if state is JobState.FAILED:
             return self._failure(task_id, raw, data)
         if state is JobState.SUCCEEDED:
-            tracks = _tracks(task_id, data)
+            tracks = song_tracks(task_id, data)
             if not all_audio(tracks):
                 raise MalformedResponse("success without an audio URL for every track")
             return TaskStatus(state=state, tracks=tracks, code=raw)
@@ -239,7 +223,7 @@ class ApixoProvider(VendorProvider):
             state = JobState.RUNNING
         # Undocumented before success, but kept when sent: the tracks' streams play
         # minutes before their MP3s exist.
-        early = _tracks(task_id, data) if data.get("resultJson") else []
+        early = song_tracks(task_id, data) if data.get("resultJson") else []
         return TaskStatus(state=state, tracks=early, code=raw)
 
     def _failure(self, task_id: str, raw: str, data: dict[str, Any]) -> TaskStatus:
@@ -254,94 +238,3 @@ class ApixoProvider(VendorProvider):
             code=f"{raw}:{fail_code}" if fail_code else raw,
             detail=detail,
         )
-
-
-def _input_fields(request: GenerateRequest) -> dict[str, Any]:
-    """``input`` besides ``mode``: custom mode with its tuning, or a description."""
-    if request.custom:
-        return custom_fields(request, "customMode") | tuning_fields(request, CAMEL_TUNING)
-    # Description mode: APIXO wants style, title and the finer controls empty
-    # outside custom mode, so vendor_prompt() has already folded the style into
-    # the prompt and any tuning is left out.
-    return {
-        "prompt": request.vendor_prompt(),
-        "customMode": False,
-        "instrumental": request.instrumental,
-    }
-
-
-def _error_of(response: httpx.Response, body: Any) -> tuple[str, str] | None:
-    """(code, message) when the answer is an error, by body code or by HTTP status; else None."""
-    body_code = None
-    message = ""
-    if isinstance(body, dict):
-        body_code = as_code(body.get("code"))
-        message = _message(body)
-    if body_code is not None and body_code != "200":
-        return body_code, message
-    if response.is_error:
-        return str(response.status_code), message or response.reason_phrase
-    return None
-
-
-def _message(body: dict[str, Any]) -> str:
-    """``message`` (or ``msg``), plus ``data.error`` when it adds something."""
-    message = as_text(body.get("message") if body.get("message") is not None else body.get("msg"))
-    data = body.get("data")
-    error = as_text(data.get("error")) if isinstance(data, dict) else ""
-    if error and error != message:
-        return f"{message}: {error}" if message else error
-    return message
-
-
-def _tracks(task_id: str, data: dict[str, Any]) -> list[Track]:
-    items = _result_urls(data.get("resultJson"))
-    created = as_time(data.get("createTime")) or as_time(data.get("completeTime"))
-    expires = created + URL_LIFETIME if created else None
-    lyrics = as_text(data.get("lyrics"))
-    return [_track(task_id, n, item, lyrics, expires) for n, item in enumerate(items, start=1)]
-
-
-def _result_urls(raw: Any) -> list[Any]:
-    """``resultJson.resultUrls``: documented as a JSON string; an object is taken too."""
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except (ValueError, RecursionError):
-            raise MalformedResponse("resultJson is not valid JSON") from None
-    if not isinstance(raw, dict):
-        raise MalformedResponse("success without a resultJson object")
-    items = raw.get("resultUrls")
-    if not isinstance(items, list) or not items:
-        raise MalformedResponse("resultJson has no resultUrls")
-    return items
-
-
-def _track(task_id: str, n: int, item: Any, lyrics: str, expires: datetime | None) -> Track:
-    if isinstance(item, str):
-        item = {"audio_url": item}  # the plain-URL form some answers use
-    if not isinstance(item, dict):
-        raise MalformedResponse("a resultUrls item is neither an object nor a URL")
-    return Track(
-        vendor_task_id=task_id,
-        # APIXO documents no track id; the position keeps the two tracks apart.
-        vendor_track_id=_pick(item, "id", "audio_id", "audioId") or f"{task_id}-{n}",
-        audio_url=_pick(item, "audio_url", "audioUrl"),
-        stream_url=_pick(item, "stream_audio_url", "streamAudioUrl"),
-        image_url=_pick(item, "image_url", "imageUrl"),
-        title=_pick(item, "title"),
-        tags=_pick(item, "tags"),
-        lyrics=lyrics,
-        duration=as_number(item.get("duration")),
-        model=_pick(item, "model_name", "modelName"),
-        expires_at=expires,
-    )
-
-
-def _pick(item: dict[str, Any], *names: str) -> str:
-    """The first non-empty field of ``names``, as text (snake_case and camelCase both seen)."""
-    for name in names:
-        value = item.get(name)
-        if value is not None and not isinstance(value, dict | list) and str(value):
-            return str(value)
-    return ""

@@ -6,8 +6,8 @@ same path through one code table (PROVIDERS.md, seed 001). Songs, extensions
 and covers are polled at ``/generate/record-info``; WAV, stems and video at
 their own record-info, whose state field is ``successFlag``. Lyrics are
 written by polling inside ``write_lyrics``; word timings answer at once.
-Paths and request bodies live in ``kie_requests``, reading answers in
-``kie_results``, callback checks in ``kie_callbacks``.
+Paths and request bodies live in ``requests``, reading answers in
+``results``, callback checks in ``callbacks``.
 
 Callbacks, when the receiver is on, only wake a job up: ``read_callback``
 checks them, and the runner confirms with one ``status`` fetch.
@@ -23,7 +23,6 @@ from typing import Any, NamedTuple
 
 import httpx
 
-from bot.config import KieSettings
 from bot.errors import MalformedResponse, ProviderError
 from bot.providers.base import (
     AccountStatus,
@@ -40,8 +39,8 @@ from bot.providers.base import (
 )
 from bot.providers.errors_table import ErrorTable
 from bot.providers.http import Transient
-from bot.providers.kie_callbacks import callback_task_id, require_signature
-from bot.providers.kie_requests import (
+from bot.providers.kie.callbacks import callback_task_id, require_signature
+from bot.providers.kie.requests import (
     CREDIT_PATH,
     FILE_RECORD_PATHS,
     LYRICS_PATH,
@@ -50,12 +49,13 @@ from bot.providers.kie_requests import (
     TIMED_LYRICS_PATH,
     create_call,
 )
-from bot.providers.kie_results import (
+from bot.providers.kie.results import (
     lyrics_drafts,
     output_files,
     song_tracks,
     timed_words,
 )
+from bot.providers.kie.settings import KieSettings
 from bot.providers.parsing import all_audio, as_code, as_text, json_body, json_object
 from bot.providers.vendor import KEY_REFUSED, VendorProvider
 

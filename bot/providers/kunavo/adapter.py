@@ -14,22 +14,21 @@ codes seen at OpenAI-style vendors and the words in any other code decide
 Custom mode (``customMode``, ``style``, ``title``, the lyrics as ``prompt``) is
 documented; negative tags, vocal gender and weights are not, so this provider
 does not offer them.
+
+Paths and request bodies live in ``requests``, reading answers in ``results``,
+the signed webhooks in ``callbacks``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from bot.config import KunavoSettings
 from bot.errors import MalformedResponse, ProviderError
 from bot.providers.base import (
     CallbackEvent,
@@ -40,30 +39,23 @@ from bot.providers.base import (
     Operation,
     PollPolicy,
     TaskStatus,
-    Track,
 )
 from bot.providers.errors_table import ErrorTable
 from bot.providers.http import Transient
-from bot.providers.parsing import (
-    VISIBLE_ID,
-    all_audio,
-    as_number,
-    as_progress,
-    as_text,
-    as_time,
-    custom_fields,
-    json_body,
-    json_object,
-    webhook_allowed,
+from bot.providers.kunavo.callbacks import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    callback_event,
+    signature_bytes,
 )
+from bot.providers.kunavo.requests import JOBS_PATH, idempotency_key, song_fields
+from bot.providers.kunavo.results import error_of, song_tracks
+from bot.providers.kunavo.settings import KunavoSettings
+from bot.providers.parsing import all_audio, as_progress, json_body, json_object, webhook_allowed
 from bot.providers.signing import hmac_sha256, require_fresh, require_match
 from bot.providers.vendor import VendorProvider
 
 log = logging.getLogger(__name__)
-
-JOBS_PATH = "/v1/audio/music/jobs"
-TIMESTAMP_HEADER = "x-kunavo-webhook-timestamp"
-SIGNATURE_HEADER = "x-kunavo-webhook-signature"
 
 # Catalog key -> Kunavo model slug. Kunavo offers only suno-v5 and suno-v5-5;
 # the catalog has no V5.5 key yet, so V5 is the one model this provider offers.
@@ -74,9 +66,6 @@ KUNAVO_MODELS: dict[str, str] = {"v5": "suno-v5"}
 # growing by 1.5 up to the vendor's 30 s: two minutes cost 6 polls, three 8.
 DEFAULT_POLL = PollPolicy(first_delay=20.0, interval=10.0, backoff=1.5, max_interval=30.0)
 
-# When output.archived is false the URLs are Suno's own, which expire after about a day.
-SUNO_URL_LIFETIME = timedelta(hours=24)
-MAX_IDEMPOTENCY_KEY = 128
 
 R = FailureReason
 KUNAVO_ERRORS = ErrorTable(
@@ -138,7 +127,6 @@ _STATES = {
 }
 # Undocumented; other vendors' job APIs have it, and waiting on it would be pointless.
 _CANCELLED = frozenset({"cancelled", "canceled"})
-_SAFE_KEY = re.compile(rf"[A-Za-z0-9._:-]{{1,{MAX_IDEMPOTENCY_KEY}}}")
 
 
 class KunavoProvider(VendorProvider):
@@ -198,10 +186,10 @@ class KunavoProvider(VendorProvider):
         if timestamp is None:
             raise CallbackRejected("missing timestamp")
         require_fresh(timestamp, now)
-        given = _signature_bytes(headers.get(SIGNATURE_HEADER))
+        given = signature_bytes(headers.get(SIGNATURE_HEADER))
         # Signed over the header's text exactly as sent, then the raw body.
         require_match(hmac_sha256(self._secret, timestamp.encode() + b"." + body), given)
-        return _event(body)
+        return callback_event(body)
 
     # -- submit ----------------------------------------------------------------
 
@@ -212,7 +200,7 @@ class KunavoProvider(VendorProvider):
     def _submit_body(
         self, request: GenerateRequest, model: str, callback_url: str | None
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"model": model, **_song_fields(request)}
+        body: dict[str, Any] = {"model": model, **song_fields(request)}
         if callback_url:
             if webhook_allowed(callback_url):
                 body["webhook_url"] = callback_url
@@ -250,7 +238,7 @@ class KunavoProvider(VendorProvider):
         status = str(response.status_code)
         if not self._errors.is_transient(status):
             return None
-        code, message = _error_of(json_body(response))
+        code, message = error_of(json_body(response))
         return Transient(
             self._http_reason(status, code, message), status, self._detail(code, message)
         )
@@ -264,7 +252,7 @@ class KunavoProvider(VendorProvider):
 
     def _refusal(self, response: httpx.Response, body: Any) -> ProviderError:
         status = str(response.status_code)
-        code, message = _error_of(body)
+        code, message = error_of(body)
         reason = self._http_reason(status, code, message)
         detail = self._detail(code, message or response.reason_phrase)
         return self._refused(
@@ -300,8 +288,8 @@ class KunavoProvider(VendorProvider):
         raw = job.get("status")
         if not isinstance(raw, str) or not raw:
             raise MalformedResponse("job answer has no status")
-        tracks = _tracks(task_id, job)
-        code, message = _error_of({"error": job.get("error")})
+        tracks = song_tracks(task_id, job)
+        code, message = error_of({"error": job.get("error")})
         detail = self._clean(message)
         progress = as_progress(job.get("progress"))
 
@@ -335,137 +323,6 @@ class KunavoProvider(VendorProvider):
 # -- helpers (module level: no provider state) ------------------------------------------
 
 
-def _song_fields(request: GenerateRequest) -> dict[str, Any]:
-    """The body besides ``model``: custom mode (``customMode``, as the seed spells it) or not."""
-    if request.custom:
-        return custom_fields(request, "customMode")
-    # Description mode: vendor_prompt() has already folded the style into the prompt.
-    fields: dict[str, Any] = {
-        "prompt": request.vendor_prompt(),
-        "instrumental": request.instrumental,
-    }
-    if request.title:
-        fields["title"] = request.title  # the seed's own job example sends it without customMode
-    return fields
-
-
-def idempotency_key(job_id: str) -> str:
-    """The job id when it fits Kunavo's 128 characters, else a stable digest of it."""
-    if _SAFE_KEY.fullmatch(job_id):
-        return job_id
-    # Deterministic, so a retry (or a restart) still sends the same key.
-    return hashlib.sha256(job_id.encode()).hexdigest()
-
-
-def _error_of(body: Any) -> tuple[str, str]:
-    """(code, message) of ``{error: {code, message}}``, ``{error: "..."}`` or ``{code, message}``.
-
-    The seed shows no error body; these are the shapes OpenAI-style vendors use.
-    """
-    if not isinstance(body, dict):
-        return "", ""
-    error = body.get("error")
-    if isinstance(error, dict):
-        return _text(error.get("code") or error.get("type")), _text(error.get("message"))
-    if isinstance(error, str):
-        return "", error
-    return _text(body.get("code")), _text(body.get("message"))
-
-
 def _hint(text: str) -> FailureReason | None:
     lowered = text.lower()
     return next((reason for pattern, reason in _HINTS if pattern.search(lowered)), None)
-
-
-def _text(value: Any) -> str:
-    # Stripped: the codes and ids read with it are compared and looked up.
-    return as_text(value).strip()
-
-
-def _tracks(task_id: str, job: dict[str, Any]) -> list[Track]:
-    output = job.get("output")
-    if output is None:
-        return []  # null until the task completes
-    if not isinstance(output, dict):
-        raise MalformedResponse("job output is not an object")
-    items = output.get("tracks") or []
-    if not isinstance(items, list):
-        raise MalformedResponse("job output.tracks is not a list")
-    expires = _expiry(job, archived=output.get("archived") is True)
-    model = _text(job.get("model"))
-    return [_track(task_id, n, item, expires, model) for n, item in enumerate(items)]
-
-
-def _expiry(job: dict[str, Any], *, archived: bool) -> datetime | None:
-    """None for archived (permanent) links, else the earliest sign of their end.
-
-    Unarchived URLs are Suno's, good for about a day from completion, while
-    the job's ``expires_at`` (about 30 days) is when Kunavo prunes the task:
-    the earlier is the conservative one, better re-fetch early than post a dead link.
-    """
-    if archived:
-        return None
-    known: list[datetime] = []
-    pruned = as_time(job.get("expires_at"))
-    if pruned is not None:
-        known.append(pruned)
-    done = as_time(job.get("completed_at")) or as_time(job.get("created_at"))
-    if done is not None:
-        known.append(done + SUNO_URL_LIFETIME)
-    return min(known) if known else None
-
-
-def _track(task_id: str, n: int, item: Any, expires: datetime | None, model: str) -> Track:
-    if not isinstance(item, dict):
-        raise MalformedResponse("a track in output.tracks is not an object")
-    # Kunavo documents no track id; position within the task identifies it.
-    track_id = _text(item.get("id")) or f"{task_id}:{n}"
-    return Track(
-        vendor_task_id=task_id,
-        vendor_track_id=track_id,
-        audio_url=_text(item.get("url")),
-        stream_url=_text(item.get("stream_url")),
-        image_url=_text(item.get("image_url")),
-        title=_text(item.get("title")),
-        tags=_text(item.get("tags") or item.get("style")),
-        lyrics=_text(item.get("lyrics")),
-        duration=as_number(item.get("duration")),
-        model=_text(item.get("model")) or model,
-        expires_at=as_time(item.get("expires_at")) or expires,
-    )
-
-
-# -- webhooks -------------------------------------------------------------------------
-
-
-def _signature_bytes(header: str | None) -> bytes:
-    """The digest in ``sha256=<hex>``; refused when missing or not that shape."""
-    if not header:
-        raise CallbackRejected("missing signature")
-    scheme, sep, digest = header.strip().partition("=")
-    if not sep or scheme.lower() != "sha256":
-        raise CallbackRejected("malformed signature")
-    try:
-        return bytes.fromhex(digest)
-    except ValueError:
-        raise CallbackRejected("malformed signature") from None
-
-
-def _event(body: bytes) -> CallbackEvent:
-    """The task and event ids of an authentic event; refused when its shape is wrong."""
-    try:
-        event = json.loads(body)
-    except (ValueError, RecursionError):  # not UTF-8, not JSON, or absurdly nested
-        raise CallbackRejected("body is not JSON") from None
-    if not isinstance(event, dict):
-        raise CallbackRejected("event is not an object")
-    event_id, kind, data = event.get("id"), event.get("type"), event.get("data")
-    if not isinstance(event_id, str) or not VISIBLE_ID.fullmatch(event_id):
-        raise CallbackRejected("event has no usable id")
-    # Any music.* type wakes the job: the runner's status fetch tells what happened.
-    if not isinstance(kind, str) or not kind.startswith("music."):
-        raise CallbackRejected("not a music event")
-    task_id = data.get("id") if isinstance(data, dict) else None
-    if not isinstance(task_id, str) or not VISIBLE_ID.fullmatch(task_id):
-        raise CallbackRejected("event names no usable task")
-    return CallbackEvent(task_id=task_id, event_id=event_id)

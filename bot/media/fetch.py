@@ -1,9 +1,9 @@
 """Fetching audio and images: streamed to disk, never held whole in memory, size-capped.
 
 Vendor media is untrusted. Only http(s) URLs are fetched, through a client
-whose transport refuses non-public addresses (``bot.media_guard``), and a file
+whose transport refuses non-public addresses (``bot.media.guard``), and a file
 is kept only when its leading bytes are the kind its name claims
-(``bot.media_types``). No URL ever goes into an error or a log line: vendor
+(``bot.media.types``). No URL ever goes into an error or a log line: vendor
 URLs can carry signed tokens.
 """
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from bot import media_types
 from bot.errors import MediaError, MediaRefused
+from bot.media import types as media_types
 
 _CHUNK = 64 * 1024
 

@@ -19,7 +19,7 @@ _SHAPES = 5
 
 
 class _Dice:
-    """Deterministic numbers from a seed; see ``bot.audio._Dice`` for why not ``random``."""
+    """Deterministic numbers from a seed; see ``synth._Dice`` for why not ``random``."""
 
     def __init__(self, seed: bytes) -> None:
         self._digest = hashlib.sha512(b"cover:" + seed).digest()

@@ -13,6 +13,8 @@ out of the submit (the bot polls instead) rather than having the vendor refuse
 the whole generation. Plain-HTTP loopback URLs (127.0.0.1, localhost, [::1])
 are the one exception: Evolink cannot reach them anyway, but the test emulator
 and local setups can, and sending them costs nothing.
+
+Paths and request bodies live in ``requests``, reading answers in ``results``.
 """
 
 from __future__ import annotations
@@ -21,13 +23,10 @@ import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
-from bot.config import EvolinkSettings
 from bot.errors import MalformedResponse, ProviderError
 from bot.providers.base import (
     CallbackEvent,
@@ -41,26 +40,20 @@ from bot.providers.base import (
     Track,
 )
 from bot.providers.errors_table import ErrorTable
-from bot.providers.http import Transient
-from bot.providers.parsing import (
-    all_audio,
-    as_code,
-    as_number,
-    as_progress,
-    as_text,
-    as_time,
-    custom_fields,
-    json_body,
-    json_object,
-    tuning_fields,
-    webhook_allowed,
+from bot.providers.evolink.requests import (
+    MAX_CALLBACK_URL,
+    SUBMIT_PATH,
+    TASK_PATH,
+    callback_allowed,
+    song_fields,
 )
+from bot.providers.evolink.results import ApiError, api_error, song_tracks
+from bot.providers.evolink.settings import EvolinkSettings
+from bot.providers.http import Transient
+from bot.providers.parsing import all_audio, as_code, as_progress, as_text, json_body, json_object
 from bot.providers.vendor import VendorProvider
 
 log = logging.getLogger(__name__)
-
-SUBMIT_PATH = "/v1/audios/generations"
-TASK_PATH = "/v1/tasks/"
 
 # Catalog key -> Evolink's model name. Evolink has no V3.5.
 EVOLINK_MODELS: dict[str, str] = {
@@ -80,9 +73,6 @@ BETA_SUFFIX = "-beta"
 # keeps a slow generation's finish from going unseen for long.
 DEFAULT_POLL = PollPolicy(first_delay=30.0, interval=10.0, backoff=1.3, max_interval=45.0)
 
-# "Generated audio links are valid for 72 hours" (seed 002).
-URL_LIFETIME = timedelta(hours=72)
-MAX_CALLBACK_URL = 2048  # longer URLs make Evolink refuse the submit
 
 R = FailureReason
 # HTTP errors are looked up by error.code, then error.type, then HTTP status
@@ -134,14 +124,6 @@ _STATES = {
 }
 # Not in the seed; task_info.can_cancel suggests a cancelled state exists (a guess).
 _CANCELLED = frozenset({"cancelled", "canceled"})
-# GenerateRequest's finer controls -> Evolink's snake_case fields.
-_TUNING = {
-    "negative_tags": "negative_tags",
-    "vocal_gender": "vocal_gender",
-    "style_weight": "style_weight",
-    "weirdness": "weirdness_constraint",
-    "audio_weight": "audio_weight",
-}
 # Task ids go into a URL path that carries our key: nothing that could climb out of it.
 _TASK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 
@@ -150,23 +132,6 @@ def catalog_key(name: str) -> str | None:
     """The catalog key for an Evolink model name, with or without ``-beta``."""
     base = name.strip().lower().removesuffix(BETA_SUFFIX)
     return next((key for key, vendor in EVOLINK_MODELS.items() if vendor == base), None)
-
-
-@dataclass(frozen=True)
-class _ApiError:
-    """An HTTP error answer, in Evolink's ``error`` object where it sent one."""
-
-    status: int
-    code: str | None
-    type: str | None
-    message: str
-    param: str = ""
-    suggestion: str = ""
-
-    def keys(self) -> list[str]:
-        """Table keys, most specific first; duplicates (code == status) removed."""
-        keys = [k for k in (self.code, self.type, str(self.status)) if k]
-        return list(dict.fromkeys(keys))
 
 
 class EvolinkProvider(VendorProvider):
@@ -198,7 +163,7 @@ class EvolinkProvider(VendorProvider):
         self, request: GenerateRequest, job_id: str, callback_url: str | None = None
     ) -> str:
         model = self._vendor_model(request)
-        body: dict[str, Any] = {"model": model, **_song_fields(request)}
+        body: dict[str, Any] = {"model": model, **song_fields(request)}
         url = self._callback_url(callback_url)
         if url is not None:
             body["callback_url"] = url
@@ -233,13 +198,13 @@ class EvolinkProvider(VendorProvider):
     # -- submit helpers --------------------------------------------------------
 
     def accepts_callbacks(self, url: str) -> bool:
-        return _callback_allowed(url)
+        return callback_allowed(url)
 
     def _callback_url(self, url: str | None) -> str | None:
         """``url`` when Evolink may be given it (see the module docstring), else None."""
         if not url:
             return None
-        if _callback_allowed(url):
+        if callback_allowed(url):
             return url
         if not self._warned_callback:
             # Once per provider: every later job would repeat it. The URL stays
@@ -270,7 +235,7 @@ class EvolinkProvider(VendorProvider):
 
     def _classify(self, response: httpx.Response) -> Transient | None:
         """Retry the error answers the table calls transient (429, 5xx, unless overridden)."""
-        error = _api_error(response)
+        error = api_error(response)
         if error is None:
             return None
         key, reason = self._lookup(error.keys(), self._errors.fallback)
@@ -280,12 +245,12 @@ class EvolinkProvider(VendorProvider):
 
     def _answer(self, response: httpx.Response) -> dict[str, Any]:
         """The task object, or the vendor's refusal as a ``ProviderError``."""
-        error = _api_error(response)
+        error = api_error(response)
         if error is not None:
             raise self._refusal(error)
         return json_object(response, json_body(response))
 
-    def _refusal(self, error: _ApiError) -> ProviderError:
+    def _refusal(self, error: ApiError) -> ProviderError:
         key, reason = self._lookup(error.keys(), self._errors.fallback)
         return self._refused(
             reason,
@@ -303,7 +268,7 @@ class EvolinkProvider(VendorProvider):
                     return key, table[key]
         return (keys[0] if keys else ""), fallback
 
-    def _detail(self, error: _ApiError) -> str:
+    def _detail(self, error: ApiError) -> str:
         extras = [f"param={error.param}"] * bool(error.param)
         extras += [f"suggestion={error.suggestion}"] * bool(error.suggestion)
         text = error.message + (f" [{'; '.join(extras)}]" if extras else "")
@@ -318,7 +283,7 @@ class EvolinkProvider(VendorProvider):
         if task.get("id", task_id) != task_id:
             raise MalformedResponse("task object is about another task")
         progress = as_progress(task.get("progress"))
-        tracks = _tracks(task_id, task)
+        tracks = song_tracks(task_id, task)
         if raw == "failed":
             return self._failed(task, tracks, progress)
         if raw in _CANCELLED:
@@ -354,95 +319,3 @@ class EvolinkProvider(VendorProvider):
             detail=self._clean(message),
             progress=progress,
         )
-
-
-def _song_fields(request: GenerateRequest) -> dict[str, Any]:
-    """The body besides ``model``: custom mode with its tuning, or a description."""
-    if request.custom:
-        return custom_fields(request, "custom_mode") | tuning_fields(request, _TUNING)
-    # Description mode: style and title only count in custom mode, so
-    # vendor_prompt() has already folded the style into the prompt; the finer
-    # controls are for custom mode too and are left out, as they always were.
-    return {
-        "custom_mode": False,
-        "instrumental": request.instrumental,
-        "prompt": request.vendor_prompt(),
-    }
-
-
-def _callback_allowed(url: str) -> bool:
-    """HTTPS, or plain HTTP to a loopback host; within Evolink's length limit."""
-    return len(url) <= MAX_CALLBACK_URL and webhook_allowed(url)
-
-
-def _api_error(response: httpx.Response) -> _ApiError | None:
-    """The error an HTTP error answer carries; None for a success answer."""
-    if not response.is_error:
-        return None
-    body = json_body(response)
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, str):  # some gateways answer {"error": "text"}
-        error = {"message": error}
-    if not isinstance(error, dict):
-        return _ApiError(response.status_code, None, None, response.reason_phrase)
-    return _ApiError(
-        status=response.status_code,
-        code=as_code(error.get("code")),
-        type=as_code(error.get("type")),
-        message=as_text(error.get("message")) or response.reason_phrase,
-        param=as_text(error.get("param")),
-        suggestion=as_text(error.get("fallback_suggestion")),
-    )
-
-
-def _tracks(task_id: str, task: dict[str, Any]) -> list[Track]:
-    """Tracks from ``result_data``, or from the bare ``results`` URLs when it is absent."""
-    created = as_time(task.get("created"))
-    expires = created + URL_LIFETIME if created else None
-    model = as_text(task.get("model"))
-    items = task.get("result_data")
-    if items:
-        if not isinstance(items, list):
-            raise MalformedResponse("result_data is not a list")
-        return [_track(task_id, item, model, expires) for item in items]
-    urls = task.get("results")
-    if urls:
-        if not isinstance(urls, list):
-            raise MalformedResponse("results is not a list")
-        return [_url_track(task_id, n, url, model, expires) for n, url in enumerate(urls)]
-    return []
-
-
-def _track(task_id: str, item: Any, model: str, expires: datetime | None) -> Track:
-    if not isinstance(item, dict):
-        raise MalformedResponse("an entry of result_data is not an object")
-    track_id = as_code(item.get("result_id"))
-    if track_id is None:
-        raise MalformedResponse("an entry of result_data has no result_id")
-    return Track(
-        vendor_task_id=task_id,
-        vendor_track_id=track_id,
-        audio_url=as_text(item.get("audio_url")),
-        stream_url=as_text(item.get("stream_audio_url")),
-        image_url=as_text(item.get("image_url")),
-        title=as_text(item.get("title")),
-        tags=as_text(item.get("tags")),
-        # Not in the seed; kie-style answers call the lyrics "prompt".
-        lyrics=as_text(item.get("lyrics") or item.get("prompt")),
-        duration=as_number(item.get("duration")),
-        model=model,
-        expires_at=expires,
-    )
-
-
-def _url_track(task_id: str, n: int, url: Any, model: str, expires: datetime | None) -> Track:
-    if not isinstance(url, str) or not url:
-        raise MalformedResponse("an entry of results is not a URL")
-    # No result_id without result_data: the position is stable across polls.
-    return Track(
-        vendor_task_id=task_id,
-        vendor_track_id=f"{task_id}-{n}",
-        audio_url=url,
-        model=model,
-        expires_at=expires,
-    )

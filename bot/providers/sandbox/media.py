@@ -8,10 +8,10 @@ hears: its id has room for one source tune, not for the whole chain.
 
 from __future__ import annotations
 
-from bot.artwork import render_cover
-from bot.audio import Segment, Voices, render_medley, render_wav, wav_size
 from bot.providers.base import Operation, OutputFile
-from bot.providers.sandbox_ids import TRACKS, SandboxTask, media_url, tune_seed
+from bot.providers.sandbox.artwork import render_cover
+from bot.providers.sandbox.ids import TRACKS, SandboxTask, media_url, tune_seed
+from bot.providers.sandbox.synth import Segment, Voices, render_medley, render_wav, wav_size
 
 _TRACK_FILES = {f"{n}.{kind}": n for n in TRACKS for kind in ("mp3", "png")}
 _WAV_FILE = "track.wav"

@@ -7,7 +7,7 @@ the same states as a vendor's (queued, running, partial, succeeded) on a clock
 of ``stage_seconds``; WAV and stems tasks go from running straight to done.
 
 The task id carries everything ``status`` and ``download`` need (see
-``sandbox_ids``): the bot may restart in the middle of a job and resume it with
+``ids``): the bot may restart in the middle of a job and resume it with
 a fresh instance, which has never seen the request. Request details are
 remembered in memory only to make titles and lyrics nicer.
 """
@@ -21,9 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.config import SandboxSettings
 from bot.errors import MediaError, ProviderError
-from bot.providers import sandbox_media as media
 from bot.providers.base import (
     AccountStatus,
     FailureReason,
@@ -40,7 +38,8 @@ from bot.providers.base import (
     unsupported,
 )
 from bot.providers.catalog import MODELS
-from bot.providers.sandbox_ids import (
+from bot.providers.sandbox import media
+from bot.providers.sandbox.ids import (
     TRACKS,
     SandboxTask,
     SourceTune,
@@ -50,7 +49,8 @@ from bot.providers.sandbox_ids import (
     parse_track,
     track_id,
 )
-from bot.providers.sandbox_text import timed_words, track_lyrics, track_title, write_drafts
+from bot.providers.sandbox.settings import SandboxSettings
+from bot.providers.sandbox.text import timed_words, track_lyrics, track_title, write_drafts
 
 # Polling faster than this gains nothing, and stage_seconds may be 0 in tests.
 _MIN_POLL_SECONDS = 0.05

@@ -1,0 +1,46 @@
+"""The layers point one way: nothing under bot/providers or bot/media imports the config
+or Discord.
+
+The provider and media packages sit below the configuration (``bot.config`` composes
+their settings) and below everything that speaks Discord; read from each module's imports.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BELOW = sorted((ROOT / "bot" / "providers").rglob("*.py")) + sorted(
+    (ROOT / "bot" / "media").rglob("*.py")
+)
+# Modules the providers must never import, nor anything below them.
+FORBIDDEN = ("bot.config", "discord", "cogs", "bot.delivery", "bot.ui", "bot.uploads", "bot.tree")
+
+
+def imported(path: Path) -> set[str]:
+    """Every module ``path`` imports, at its top or inside a function."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def forbidden(name: str) -> bool:
+    return any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN)
+
+
+def test_the_modules_are_found() -> None:
+    assert len(BELOW) > 30
+
+
+@pytest.mark.parametrize("path", BELOW, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_provider_or_media_module_imports_config_or_discord(path: Path) -> None:
+    bad = sorted(name for name in imported(path) if forbidden(name))
+    assert not bad, f"{path.relative_to(ROOT)} imports {', '.join(bad)}"
