@@ -10,9 +10,12 @@ from collections.abc import Sequence
 import discord
 from discord.ext import commands
 
-from bot.audit import AuditLog
 from bot.config import Settings
-from bot.delivery import DiscordNotifier
+from bot.discord.audit import AuditLog
+from bot.discord.delivery import DiscordNotifier
+from bot.discord.permissions import SONG_CHANNEL
+from bot.discord.translator import CatalogTranslator
+from bot.discord.tree import BotTree
 from bot.errors import StartupError
 from bot.guild_rules import GuildRulesBook
 from bot.i18n import t
@@ -24,10 +27,7 @@ from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
 from bot.ops import metrics
 from bot.ops.health import HealthServer
-from bot.permissions import SONG_CHANNEL
 from bot.providers.base import Provider
-from bot.translator import CatalogTranslator
-from bot.tree import BotTree
 from bot.webhooks import CallbackReceiver, callback_url_for
 
 log = logging.getLogger(__name__)

@@ -14,14 +14,14 @@ import discord
 from discord.ext import commands
 
 from bot.app import MusicBot
+from bot.discord.permissions import check_allowed
+from bot.discord.tree import answer_errors
+from bot.discord.ui.actions import CANCEL_TEMPLATE, Action, button, cancel_id
+from bot.discord.ui.results import song_title
 from bot.errors import InputError
 from bot.i18n import N_, t
 from bot.jobs.models import Job, Stage
 from bot.jobs.service import Cancelled
-from bot.permissions import check_allowed
-from bot.tree import answer_errors
-from bot.ui.actions import CANCEL_TEMPLATE, Action, button, cancel_id
-from bot.ui.results import song_title
 
 Interaction = discord.Interaction[Any]
 

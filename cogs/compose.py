@@ -13,14 +13,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import MusicBot
-from bot.covers import check_upload
+from bot.discord.covers import check_upload
+from bot.discord.tree import answer_errors
+from bot.discord.ui.forms import ComposeOptions, compose_form, send_form, submitted_values
+from bot.discord.ui.lyrics import DRAFT_TEMPLATE, draft_messages
+from bot.discord.ui.text import quote
 from bot.errors import InputError
 from bot.i18n import t
 from bot.providers.base import GenerateRequest, Operation
-from bot.tree import answer_errors
-from bot.ui.forms import ComposeOptions, compose_form, send_form, submitted_values
-from bot.ui.lyrics import DRAFT_TEMPLATE, draft_messages
-from bot.ui.text import quote
 from cogs.common import check_song, enqueue, model_choices, queued, titled
 
 log = logging.getLogger(__name__)

@@ -16,15 +16,9 @@ import discord
 from discord.ext import commands
 
 from bot.app import MusicBot
-from bot.errors import InputError
-from bot.i18n import N_, t
-from bot.jobs import followups
-from bot.jobs.models import Job
-from bot.permissions import check_allowed
-from bot.providers.base import Operation
-from bot.providers.catalog import MODELS
-from bot.tree import answer_errors
-from bot.ui.actions import (
+from bot.discord.permissions import check_allowed
+from bot.discord.tree import answer_errors
+from bot.discord.ui.actions import (
     NEEDS,
     PAGE_TEMPLATE,
     REACTIONS,
@@ -37,7 +31,7 @@ from bot.ui.actions import (
     song_id,
     track_id,
 )
-from bot.ui.forms import (
+from bot.discord.ui.forms import (
     EXTEND_TEMPLATE,
     REMIX_TEMPLATE,
     ComposeOptions,
@@ -48,9 +42,15 @@ from bot.ui.forms import (
     send_form,
     submitted_values,
 )
-from bot.ui.limits import content
-from bot.ui.lyrics import lyrics_page, lyrics_pages_messages, timed_embed
-from bot.ui.results import song_title
+from bot.discord.ui.limits import content
+from bot.discord.ui.lyrics import lyrics_page, lyrics_pages_messages, timed_embed
+from bot.discord.ui.results import song_title
+from bot.errors import InputError
+from bot.i18n import N_, t
+from bot.jobs import followups
+from bot.jobs.models import Job
+from bot.providers.base import Operation
+from bot.providers.catalog import MODELS
 from cogs.common import enqueue, queued
 
 log = logging.getLogger(__name__)

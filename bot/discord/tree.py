@@ -8,11 +8,11 @@ from collections.abc import Awaitable
 import discord
 from discord import app_commands
 
+from bot.discord.permissions import permission_name
+from bot.discord.ui.text import failure_text
 from bot.errors import BotError, InputError, ProviderError, StorageError
 from bot.i18n import t
 from bot.log_json import bind
-from bot.permissions import permission_name
-from bot.ui.text import failure_text
 
 log = logging.getLogger(__name__)
 

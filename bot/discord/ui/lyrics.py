@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import discord
 
+from bot.discord.ui.actions import page_id, static_view
+from bot.discord.ui.limits import fit, pack
+from bot.discord.ui.text import duration, quote
 from bot.i18n import t
 from bot.providers.base import LyricsDraft, TimedWord
-from bot.ui.actions import page_id, static_view
-from bot.ui.limits import fit, pack
-from bot.ui.text import duration, quote
 
 PAGE_SIZE = 1800  # characters per page: short enough to read on a phone
 # "Use draft 2": the draft's words are read back from the message the button is on.
