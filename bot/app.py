@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.discord.audit import AuditLog
+from bot.discord.buttons import ButtonHandlers
 from bot.discord.delivery import DiscordNotifier
 from bot.discord.permissions import SONG_CHANNEL
 from bot.discord.translator import CatalogTranslator
@@ -64,6 +65,7 @@ class MusicBot(commands.Bot):
         self.providers = list(providers)
         self.rules = GuildRulesBook(store, settings)
         self.audit = AuditLog(self, self.rules)
+        self.button_handlers = ButtonHandlers()  # the cogs fill it as they load
         callbacks = settings.callbacks
         pacing = Pacing.from_entries(settings.providers)
         self.runner = JobRunner(

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from bot.config import JobSettings, SandboxSettings
-from bot.discord.ui.actions import CANCEL_TEMPLATE
+from bot.discord.custom_ids import CANCEL_TEMPLATE
 from bot.discord.ui.progress import progress_view
 from bot.jobs.estimates import LinePlace
 from bot.jobs.models import Job, Stage

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import discord
 
-from bot.discord.ui.actions import Action, button, cancel_id, static_view
+from bot.discord.custom_ids import cancel_id
+from bot.discord.ui.actions import Action, button, static_view
 from bot.discord.ui.limits import fit
 from bot.discord.ui.links import vetted
 from bot.discord.ui.text import (
