@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from functools import partial
 from typing import Any
 
 import discord
@@ -19,7 +20,7 @@ from bot.app import MusicBot
 from bot.discord.buttons import LyricsPageButton, SongButton, TrackButton
 from bot.discord.custom_ids import EXTEND_TEMPLATE, REMIX_TEMPLATE, remix_form_id
 from bot.discord.permissions import check_allowed
-from bot.discord.tree import answer_errors
+from bot.discord.tree import answer_errors, handle_error
 from bot.discord.ui.actions import NEEDS, REACTIONS, Action, more_view
 from bot.discord.ui.forms import (
     ComposeOptions,
@@ -221,11 +222,11 @@ class SongsCog(commands.Cog, name="Songs"):
             return
         try:
             await self._reacted(payload, member, action, job)
-        except InputError as exc:
+        except Exception as exc:  # told by direct message: a reaction has no private reply
+            what = f"reaction {payload.emoji} on job {job.id}"
             # A direct message has no locale of its own: the server's, where the member reacted.
-            await _tell(member, exc.text(member.guild.preferred_locale))
-        except Exception:
-            log.exception("reaction %s on job %s failed", payload.emoji, job.id)
+            locale = member.guild.preferred_locale
+            await handle_error(exc, what, locale, partial(_tell, member))
 
     async def _reacted(
         self,
