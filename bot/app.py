@@ -10,9 +10,13 @@ from collections.abc import Sequence
 import discord
 from discord.ext import commands
 
-from bot.audit import AuditLog
 from bot.config import Settings
-from bot.delivery import DiscordNotifier
+from bot.discord.audit import AuditLog
+from bot.discord.buttons import ButtonHandlers
+from bot.discord.delivery import DiscordNotifier
+from bot.discord.permissions import SONG_CHANNEL
+from bot.discord.translator import CatalogTranslator
+from bot.discord.tree import BotTree
 from bot.errors import StartupError
 from bot.guild_rules import GuildRulesBook
 from bot.i18n import t
@@ -24,10 +28,7 @@ from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
 from bot.ops import metrics
 from bot.ops.health import HealthServer
-from bot.permissions import SONG_CHANNEL
 from bot.providers.base import Provider
-from bot.translator import CatalogTranslator
-from bot.tree import BotTree
 from bot.webhooks import CallbackReceiver, callback_url_for
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class MusicBot(commands.Bot):
         self.providers = list(providers)
         self.rules = GuildRulesBook(store, settings)
         self.audit = AuditLog(self, self.rules)
+        self.button_handlers = ButtonHandlers()  # the cogs fill it as they load
         callbacks = settings.callbacks
         pacing = Pacing.from_entries(settings.providers)
         self.runner = JobRunner(

@@ -25,7 +25,7 @@ from bot.i18n import N_, t
 
 
 class FailureReason(enum.StrEnum):
-    """Why a vendor call or a job failed, in words the member is told (see bot.ui.text)."""
+    """Why a vendor call or a job failed, in words the member is told (see bot.discord.ui.text)."""
 
     CONTENT_POLICY = "content_policy"
     INVALID_INPUT = "invalid_input"

@@ -14,11 +14,11 @@ import discord
 from bot import log_json, logs
 from bot.app import MusicBot
 from bot.config import Settings, load_settings
-from bot.endpoints import apply_endpoints
+from bot.discord.endpoints import apply_endpoints
+from bot.discord.startup import start
 from bot.errors import ConfigError, StartupError, StorageError
 from bot.jobs.store import JobStore
 from bot.providers.registry import build_providers
-from bot.startup import start
 
 log = logging.getLogger("bot")
 

@@ -1,7 +1,7 @@
 """The Cancel button on a progress message.
 
-It is a ``DynamicItem`` like the buttons on finished songs: its custom id
-carries the job, so it works on progress messages posted before a restart.
+The button (``bot/discord/buttons.py``) carries the job in its custom id, so it
+works on progress messages posted before a restart; it calls this cog.
 Every answer is private; the progress message itself is edited by the
 scheduler, which the cancel wakes.
 """
@@ -14,14 +14,14 @@ import discord
 from discord.ext import commands
 
 from bot.app import MusicBot
+from bot.discord.buttons import CancelButton
+from bot.discord.permissions import check_allowed
+from bot.discord.ui.actions import Action
+from bot.discord.ui.results import song_title
 from bot.errors import InputError
 from bot.i18n import N_, t
 from bot.jobs.models import Job, Stage
 from bot.jobs.service import Cancelled
-from bot.permissions import check_allowed
-from bot.tree import answer_errors
-from bot.ui.actions import CANCEL_TEMPLATE, Action, button, cancel_id
-from bot.ui.results import song_title
 
 Interaction = discord.Interaction[Any]
 
@@ -36,32 +36,17 @@ _TOO_LATE: dict[Stage, str] = {
 _CANNOT = N_("**{title}** can no longer be cancelled.")
 
 
-class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CANCEL_TEMPLATE):
-    def __init__(self, job_id: str) -> None:
-        super().__init__(button(Action.CANCEL, cancel_id(job_id)))
-        self.job_id = job_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: Any
-    ) -> CancelButton:
-        return cls(match["job"])
-
-    async def callback(self, interaction: Interaction) -> None:
-        cog = interaction.client.get_cog(CancelCog.__cog_name__)
-        assert isinstance(cog, CancelCog)
-        await answer_errors(interaction, cog.cancel(interaction, self.job_id), self.custom_id)
-
-
 class CancelCog(commands.Cog, name="Cancel"):
     def __init__(self, bot: MusicBot) -> None:
         self.bot = bot
 
     async def cog_load(self) -> None:
+        self.bot.button_handlers.cancel = self
         self.bot.add_dynamic_items(CancelButton)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(CancelButton)
+        self.bot.button_handlers.cancel = None
 
     async def cancel(self, interaction: Interaction, job_id: str) -> None:
         job = await self.bot.store.get(job_id)

@@ -7,14 +7,14 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.discord.permissions import SONG_CHANNEL, permission_name
+from bot.discord.ui.text import quote
 from bot.errors import InputError
 from bot.guild_rules import GuildRules, member_quota
 from bot.i18n import N_, t
 from bot.jobs.models import Job
 from bot.jobs.service import JobService
-from bot.permissions import SONG_CHANNEL, permission_name
 from bot.providers.base import GenerateRequest, Operation
-from bot.ui.text import quote
 
 # What a server may keep to some roles (/settings role costly): it costs more, or makes more.
 COSTLY = frozenset(

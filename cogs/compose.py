@@ -13,14 +13,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import MusicBot
-from bot.covers import check_upload
+from bot.discord.buttons import UseDraftButton
+from bot.discord.covers import check_upload
+from bot.discord.tree import answer_errors
+from bot.discord.ui.forms import ComposeOptions, compose_form, send_form, submitted_values
+from bot.discord.ui.lyrics import draft_messages
+from bot.discord.ui.text import quote
 from bot.errors import InputError
 from bot.i18n import t
 from bot.providers.base import GenerateRequest, Operation
-from bot.tree import answer_errors
-from bot.ui.forms import ComposeOptions, compose_form, send_form, submitted_values
-from bot.ui.lyrics import DRAFT_TEMPLATE, draft_messages
-from bot.ui.text import quote
 from cogs.common import check_song, enqueue, model_choices, queued, titled
 
 log = logging.getLogger(__name__)
@@ -28,26 +29,6 @@ log = logging.getLogger(__name__)
 Interaction = discord.Interaction[Any]
 Weight = app_commands.Range[float, 0.0, 1.0]
 LYRICS_FILE_CHARS = 10_000  # more than any model takes; the form's check says how much
-
-
-class UseDraftButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DRAFT_TEMPLATE):
-    """ "Use draft n" under /lyrics' answer: opens /compose's form with the draft filled in."""
-
-    def __init__(self, n: int) -> None:
-        label = t(None, "Use draft {n}", n=n)  # never sent: the message's own button is shown
-        super().__init__(discord.ui.Button(label=label, custom_id=f"draft:compose:{n}"))
-        self.n = n
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: Any
-    ) -> UseDraftButton:
-        return cls(int(match["n"]))
-
-    async def callback(self, interaction: Interaction) -> None:
-        cog = interaction.client.get_cog(ComposeCog.__cog_name__)
-        assert isinstance(cog, ComposeCog)
-        await answer_errors(interaction, cog.use_draft(interaction, self.n), self.custom_id)
 
 
 class ComposeCog(commands.Cog, name="Compose"):
@@ -72,12 +53,14 @@ class ComposeCog(commands.Cog, name="Compose"):
             self.bot.tree.add_command(command)
         if self._missing:
             log.info("not offered: %s", ", ".join(self._missing))
+        self.bot.button_handlers.drafts = self
         self.bot.add_dynamic_items(UseDraftButton)
 
     async def cog_unload(self) -> None:
         for command in self._commands:
             self.bot.tree.remove_command(command.name)
         self.bot.remove_dynamic_items(UseDraftButton)
+        self.bot.button_handlers.drafts = None
 
     # -- /compose -----------------------------------------------------------------
 

@@ -13,13 +13,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import MusicBot
+from bot.discord.ui.actions import files_view, result_view
+from bot.discord.ui.limits import chunks, fit
+from bot.discord.ui.results import PostedTrack, files_embed, result_embeds, song_title
+from bot.discord.ui.text import NOUNS, quote, stage_label
 from bot.errors import InputError
 from bot.i18n import t
 from bot.jobs.models import Job, Stage
-from bot.ui.actions import files_view, result_view
-from bot.ui.limits import chunks, fit
-from bot.ui.results import PostedTrack, files_embed, result_embeds, song_title
-from bot.ui.text import NOUNS, quote, stage_label
 from cogs.common import check_channel
 
 log = logging.getLogger(__name__)

@@ -15,11 +15,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import MusicBot
+from bot.discord.ui.limits import chunks, fit
+from bot.discord.ui.text import quote
 from bot.errors import InputError
 from bot.i18n import N_, t, tc, tn
 from bot.moderation import Kind, default_terms, normalise
-from bot.ui.limits import chunks, fit
-from bot.ui.text import quote
 
 Interaction = discord.Interaction[Any]
 _TERM_LIMIT = 100

@@ -9,12 +9,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import MusicBot
+from bot.discord.ui.limits import chunks, fit
+from bot.discord.ui.results import song_title
+from bot.discord.ui.text import stage_label
 from bot.i18n import t, tn
 from bot.jobs.estimates import LinePlace, Pace, pace
 from bot.jobs.models import Job, message_link
-from bot.ui.limits import chunks, fit
-from bot.ui.results import song_title
-from bot.ui.text import stage_label
 
 Interaction = discord.Interaction[Any]
 _SHOWN = 10  # of a member's songs: 10 lines with links fit one embed with room to spare

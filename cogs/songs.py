@@ -1,7 +1,7 @@
 """Acting on finished songs: buttons, the forms they open, and reactions.
 
-Buttons are ``DynamicItem``s: their custom ids carry the job and track, so
-they work on messages posted by any earlier run of the bot. A reaction has
+The buttons (``bot/discord/buttons.py``) call this cog, registered as their
+handler when it loads. A reaction has
 no private reply, so its refusals and lyrics go by direct message.
 """
 
@@ -10,36 +10,19 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from functools import partial
 from typing import Any
 
 import discord
 from discord.ext import commands
 
 from bot.app import MusicBot
-from bot.errors import InputError
-from bot.i18n import N_, t
-from bot.jobs import followups
-from bot.jobs.models import Job
-from bot.permissions import check_allowed
-from bot.providers.base import Operation
-from bot.providers.catalog import MODELS
-from bot.tree import answer_errors
-from bot.ui.actions import (
-    NEEDS,
-    PAGE_TEMPLATE,
-    REACTIONS,
-    SONG_TEMPLATE,
-    TRACK_TEMPLATE,
-    Action,
-    button,
-    more_view,
-    page_id,
-    song_id,
-    track_id,
-)
-from bot.ui.forms import (
-    EXTEND_TEMPLATE,
-    REMIX_TEMPLATE,
+from bot.discord.buttons import LyricsPageButton, SongButton, TrackButton
+from bot.discord.custom_ids import EXTEND_TEMPLATE, REMIX_TEMPLATE, remix_form_id
+from bot.discord.permissions import check_allowed
+from bot.discord.tree import answer_errors, handle_error
+from bot.discord.ui.actions import NEEDS, REACTIONS, Action, more_view
+from bot.discord.ui.forms import (
     ComposeOptions,
     compose_form,
     description_form,
@@ -48,9 +31,15 @@ from bot.ui.forms import (
     send_form,
     submitted_values,
 )
-from bot.ui.limits import content
-from bot.ui.lyrics import lyrics_page, lyrics_pages_messages, timed_embed
-from bot.ui.results import song_title
+from bot.discord.ui.limits import content
+from bot.discord.ui.lyrics import lyrics_page, lyrics_pages_messages, timed_embed
+from bot.discord.ui.results import song_title
+from bot.errors import InputError
+from bot.i18n import N_, t
+from bot.jobs import followups
+from bot.jobs.models import Job
+from bot.providers.base import Operation
+from bot.providers.catalog import MODELS
 from cogs.common import enqueue, queued
 
 log = logging.getLogger(__name__)
@@ -70,79 +59,17 @@ _CONVERTED: dict[Operation, str] = {
 }
 
 
-class SongButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SONG_TEMPLATE):
-    """Remix, Edit & remix, Delete on a result message."""
-
-    def __init__(self, action: Action, job_id: str) -> None:
-        super().__init__(button(action, song_id(action, job_id)))
-        self.action, self.job_id = action, job_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: Any
-    ) -> SongButton:
-        return cls(Action(match["action"]), match["job"])
-
-    async def callback(self, interaction: Interaction) -> None:
-        cog = _songs(interaction)
-        await answer_errors(
-            interaction, cog.clicked(interaction, self.action, self.job_id, None), self.custom_id
-        )
-
-
-class TrackButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TRACK_TEMPLATE):
-    """Extend, Lyrics, More, WAV, Stems, Video, Timed lyrics for one track."""
-
-    def __init__(self, action: Action, job_id: str, n: int) -> None:
-        super().__init__(button(action, track_id(action, job_id, n), n=n))
-        self.action, self.job_id, self.n = action, job_id, n
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: Any
-    ) -> TrackButton:
-        return cls(Action(match["action"]), match["job"], int(match["n"]))
-
-    async def callback(self, interaction: Interaction) -> None:
-        cog = _songs(interaction)
-        await answer_errors(
-            interaction, cog.clicked(interaction, self.action, self.job_id, self.n), self.custom_id
-        )
-
-
-class LyricsPageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PAGE_TEMPLATE):
-    """Previous / Next on a private lyrics message."""
-
-    def __init__(self, job_id: str, n: int, page: int) -> None:
-        super().__init__(discord.ui.Button(label="Page", custom_id=page_id(job_id, n, page)))
-        self.job_id, self.n, self.page = job_id, n, page
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: Any
-    ) -> LyricsPageButton:
-        return cls(match["job"], int(match["n"]), int(match["page"]))
-
-    async def callback(self, interaction: Interaction) -> None:
-        cog = _songs(interaction)
-        await answer_errors(interaction, cog.turn_page(interaction, self), self.custom_id)
-
-
-def _songs(interaction: Interaction) -> SongsCog:
-    cog = interaction.client.get_cog(SongsCog.__cog_name__)
-    assert isinstance(cog, SongsCog)
-    return cog
-
-
 class SongsCog(commands.Cog, name="Songs"):
     def __init__(self, bot: MusicBot) -> None:
         self.bot = bot
 
     async def cog_load(self) -> None:
+        self.bot.button_handlers.songs = self
         self.bot.add_dynamic_items(SongButton, TrackButton, LyricsPageButton)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(SongButton, TrackButton, LyricsPageButton)
+        self.bot.button_handlers.songs = None
 
     # -- buttons ------------------------------------------------------------------
 
@@ -214,7 +141,7 @@ class SongsCog(commands.Cog, name="Songs"):
     def _edit_form(self, job: Job, locale: object) -> discord.ui.Modal:
         request = job.request
         spec = MODELS[request.model]
-        custom_id = f"remix:{job.id}"
+        custom_id = remix_form_id(job.id)
         if request.custom:
             options = ComposeOptions.of(request)
             values = {
@@ -295,11 +222,11 @@ class SongsCog(commands.Cog, name="Songs"):
             return
         try:
             await self._reacted(payload, member, action, job)
-        except InputError as exc:
+        except Exception as exc:  # told by direct message: a reaction has no private reply
+            what = f"reaction {payload.emoji} on job {job.id}"
             # A direct message has no locale of its own: the server's, where the member reacted.
-            await _tell(member, exc.text(member.guild.preferred_locale))
-        except Exception:
-            log.exception("reaction %s on job %s failed", payload.emoji, job.id)
+            locale = member.guild.preferred_locale
+            await handle_error(exc, what, locale, partial(_tell, member))
 
     async def _reacted(
         self,

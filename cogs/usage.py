@@ -12,14 +12,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import MusicBot
+from bot.discord.ui.limits import fit
+from bot.discord.ui.usage import ServerSpending, Window, member_embed, server_embeds
 from bot.errors import ProviderError
 from bot.guild_rules import member_quota
 from bot.i18n import N_, t
 from bot.jobs.costs import month_start
 from bot.jobs.quotas import DAY, WEEK, Admission
 from bot.providers.base import Provider
-from bot.ui.limits import fit
-from bot.ui.usage import ServerSpending, Window, member_embed, server_embeds
 from cogs.common import role_ids
 
 log = logging.getLogger(__name__)

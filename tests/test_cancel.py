@@ -9,6 +9,8 @@ import time
 import pytest
 
 from bot.config import JobSettings
+from bot.discord.custom_ids import CANCEL_TEMPLATE
+from bot.discord.ui.progress import progress_view
 from bot.jobs.estimates import LinePlace
 from bot.jobs.models import Job, Stage
 from bot.jobs.quotas import Usage
@@ -17,8 +19,6 @@ from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
 from bot.providers.base import GenerateRequest, JobState, Operation, TaskStatus
 from bot.providers.sandbox import SandboxProvider, SandboxSettings
-from bot.ui.actions import CANCEL_TEMPLATE
-from bot.ui.progress import progress_view
 from tests.test_scheduler import STAGE, STALL, RecordingNotifier, new_job, until
 
 

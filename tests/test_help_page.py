@@ -7,9 +7,9 @@ import re
 import discord
 from discord import app_commands
 
-from bot.ui.help import HelpPage, MemberRights, RuleSource, help_embeds, some
-from bot.ui.limits import DESCRIPTION, EMBEDS, TITLE, TOTAL, size
-from bot.ui.usage import Window
+from bot.discord.ui.help import HelpPage, MemberRights, RuleSource, help_embeds, some
+from bot.discord.ui.limits import DESCRIPTION, EMBEDS, TITLE, TOTAL, size
+from bot.discord.ui.usage import Window
 from cogs.help import offered_commands
 
 ALLOWED = MemberRights(

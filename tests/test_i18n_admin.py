@@ -13,18 +13,18 @@ import pytest_asyncio
 from discord import app_commands
 from pydantic import SecretStr
 
-from bot.audit import AuditLog
 from bot.config import DiscordSettings, JobSettings, Settings
+from bot.discord.audit import AuditLog
+from bot.discord.permissions import check_allowed
+from bot.discord.tree import _refusal
+from bot.discord.ui.actions import Action
 from bot.errors import InputError
 from bot.guild_rules import GuildRulesBook, RoleQuota
 from bot.i18n import t
 from bot.jobs.models import JobState
 from bot.jobs.store import JobStore
 from bot.moderation import Blocked, Blocklist, check_request
-from bot.permissions import check_allowed
 from bot.providers.base import GenerateRequest
-from bot.tree import _refusal
-from bot.ui.actions import Action
 from cogs.common import missing_permissions
 from cogs.settings import SettingsCog
 from tests.factories import shown_job

@@ -9,14 +9,20 @@ import discord
 import pytest
 
 from bot.config import ActionSettings
-from bot.covers import check_upload
+from bot.discord.covers import check_upload
+from bot.discord.ui.forms import (
+    ComposeOptions,
+    compose_form,
+    description_form,
+    extend_form,
+    seconds,
+)
+from bot.discord.ui.lyrics import draft_messages, lyrics_page, timed_embed
 from bot.errors import InputError
 from bot.jobs.models import JobState
 from bot.jobs.validation import check_generate, check_theme
 from bot.providers.base import GenerateRequest, LyricsDraft, Operation, Track
 from bot.providers.catalog import MODELS
-from bot.ui.forms import ComposeOptions, compose_form, description_form, extend_form, seconds
-from bot.ui.lyrics import draft_messages, lyrics_page, timed_embed
 from cogs.library import _history_line
 from tests.factories import shown_job
 

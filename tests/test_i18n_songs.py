@@ -10,18 +10,18 @@ import discord
 import pytest
 
 from bot.app import MusicBot
-from bot.delivery import DiscordNotifier
+from bot.discord.delivery import DiscordNotifier
+from bot.discord.ui.actions import more_view
+from bot.discord.ui.links import vetted
+from bot.discord.ui.results import PostedTrack, lineage, result_content, result_embeds, song_title
+from bot.discord.ui.text import ASKED_FOR, FAILURE_TEXT, HERE_IS, MADE_FROM, NOUNS, STAGE_LABELS
+from bot.discord.uploads import prepare_files, prepare_tracks
 from bot.errors import InputError
 from bot.i18n import t
 from bot.jobs import followups
 from bot.jobs.models import Job
 from bot.jobs.notifier import FetchedFile, TrackFiles
 from bot.providers.base import FailureReason, GenerateRequest, Operation, OutputFile, Track
-from bot.ui.actions import more_view
-from bot.ui.links import vetted
-from bot.ui.results import PostedTrack, lineage, result_content, result_embeds, song_title
-from bot.ui.text import ASKED_FOR, FAILURE_TEXT, HERE_IS, MADE_FROM, NOUNS, STAGE_LABELS
-from bot.uploads import prepare_files, prepare_tracks
 from tests.factories import shown_job
 
 SPANISH = "es-ES"

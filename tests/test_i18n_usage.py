@@ -10,6 +10,8 @@ import pytest
 from pydantic import SecretStr
 
 from bot.config import BudgetSettings, DiscordSettings, QuotaSettings, Settings
+from bot.discord.ui.help import HelpPage, MemberRights, help_embeds
+from bot.discord.ui.usage import ServerSpending, Window, member_embed, server_embeds
 from bot.errors import InputError
 from bot.guild_rules import GuildRules, RoleQuota
 from bot.jobs.costs import BudgetWatch, budget_refusal, next_month_start
@@ -18,8 +20,6 @@ from bot.jobs.quotas import DAY, WEEK, Admission, Usage
 from bot.jobs.service import Cancelled
 from bot.jobs.store import JobStore
 from bot.providers.base import GenerateRequest, Operation
-from bot.ui.help import HelpPage, MemberRights, help_embeds
-from bot.ui.usage import ServerSpending, Window, member_embed, server_embeds
 from cogs.cancel import _TOO_LATE, _confirmation
 from cogs.help import _over_config, _servers_own, localized
 from tests.factories import shown_job

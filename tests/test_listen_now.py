@@ -5,9 +5,9 @@ from __future__ import annotations
 import discord
 import pytest
 
+from bot.discord.ui.progress import progress_view
 from bot.jobs.models import Job
 from bot.providers.base import JobState, Track
-from bot.ui.progress import progress_view
 from tests.factories import shown_job
 
 STREAM = "https://cdn.example/stream/a1"

@@ -6,6 +6,7 @@ import itertools
 import time
 
 from bot.config import JobSettings
+from bot.discord.ui.text import FAILURE_TEXT
 from bot.errors import TransientProviderError
 from bot.jobs.models import Job, Stage
 from bot.jobs.pacing import Pacing, ProviderPace, SubmitRate
@@ -14,7 +15,6 @@ from bot.jobs.steps import MIN_POLL_GAP
 from bot.jobs.store import JobStore
 from bot.providers.base import FailureReason, GenerateRequest, Operation, PollPolicy, TaskStatus
 from bot.providers.sandbox import SandboxProvider, SandboxSettings
-from bot.ui.text import FAILURE_TEXT
 from tests.test_scheduler import STAGE, RecordingNotifier, all_closed, new_job, until
 
 

@@ -7,12 +7,12 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
+from bot.discord.ui.results import lineage, song_title
 from bot.jobs.models import Job
 from bot.jobs.quotas import DAY
 from bot.jobs.retention import keep_purging, purge_old
 from bot.jobs.store import JobStore
 from bot.providers.base import FailureReason, GenerateRequest, JobState, OutputFile, Track
-from bot.ui.results import lineage, song_title
 from cogs.library import _history_line
 
 NOW = 1_000 * DAY

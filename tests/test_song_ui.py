@@ -6,16 +6,16 @@ import discord
 import pytest
 
 from bot.config import ActionSettings
+from bot.discord.permissions import check_allowed
+from bot.discord.ui.actions import Action, reaction_hint, result_view
+from bot.discord.ui.forms import ComposeOptions, joined_lyrics, seconds, split_lyrics
+from bot.discord.ui.lyrics import pages, timed_lines
 from bot.errors import InputError
 from bot.jobs import followups
 from bot.jobs.models import Job
 from bot.jobs.validation import check_generate
-from bot.permissions import check_allowed
 from bot.providers.base import GenerateRequest, Operation, TimedWord, Track
 from bot.providers.catalog import MODELS
-from bot.ui.actions import Action, reaction_hint, result_view
-from bot.ui.forms import ComposeOptions, joined_lyrics, seconds, split_lyrics
-from bot.ui.lyrics import pages, timed_lines
 from tests.factories import shown_job
 
 

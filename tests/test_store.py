@@ -8,6 +8,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from bot.discord.ui.results import lineage
 from bot.jobs.migrations import MIGRATIONS
 from bot.jobs.models import Job, Stage
 from bot.jobs.store import JobStore
@@ -19,7 +20,6 @@ from bot.providers.base import (
     OutputFile,
     Track,
 )
-from bot.ui.results import lineage
 
 
 def make_job(job_id: str = "j1", user_id: int = 7) -> Job:

@@ -8,7 +8,7 @@ from discord import app_commands
 from discord.app_commands import TranslationContext
 from discord.app_commands import TranslationContextLocation as Where
 
-from bot.translator import CatalogTranslator
+from bot.discord.translator import CatalogTranslator
 from tests.fakes.discord.responses import ApiError
 from tests.fakes.discord.validation import validate_commands
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.ui.limits import EMBEDS, TOTAL, fit, size
-from bot.ui.usage import ServerSpending, Window, member_embed, server_embeds
+from bot.discord.ui.limits import EMBEDS, TOTAL, fit, size
+from bot.discord.ui.usage import ServerSpending, Window, member_embed, server_embeds
 
 
 def test_a_month_of_a_thousand_members_fits_one_message() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import discord
 
-from bot.permissions import PERMISSION_NAMES, SONG_CHANNEL
+from bot.discord.permissions import PERMISSION_NAMES, SONG_CHANNEL
 
 # A member in timeout keeps only these (discord.py's Permissions._timeout_mask).
 _TIMEOUT_KEEPS = discord.Permissions(view_channel=True, read_message_history=True)

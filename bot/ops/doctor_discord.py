@@ -16,9 +16,9 @@ import discord
 import httpx
 
 from bot.config import DiscordSettings
+from bot.discord.permissions import SONG_CHANNEL
 from bot.ops.checks import TIMEOUT_SECONDS, Check
 from bot.ops.doctor_servers import check_server
-from bot.permissions import SONG_CHANNEL
 
 _NEW_DISCORD_CREDENTIAL = (
     "copy the bot's token from the Developer Portal (your application > Bot > Reset Token)"

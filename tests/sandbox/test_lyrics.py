@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.discord.ui.lyrics import timed_lines
 from bot.errors import ProviderError
 from bot.providers.base import FailureReason, Operation, TrackRef
 from bot.providers.sandbox import SandboxProvider
-from bot.ui.lyrics import timed_lines
 from tests.sandbox.helpers import FakeClock, finished, ref, request, settings
 
 LYRICS = "[Verse]\nRain on the roof tonight\n\n[Chorus]\nStay inside, stay\n"

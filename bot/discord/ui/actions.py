@@ -1,10 +1,9 @@
 """Buttons and reactions on a song: their ids, labels and layout.
 
 Every button's custom id says what it does and to which job and track
-(``track:extend:<job>:<n>``, ``song:remix:<job>``, ``job:cancel:<job>``), so
-a click is understood from the id alone, weeks later and after any number of
-restarts: the handlers (``cogs/songs.py``, ``cogs/cancel.py``) are
-``DynamicItem``s registered at start-up.
+(``bot/discord/custom_ids.py``), so a click is understood from the id alone,
+weeks later and after any number of restarts: the handlers are the
+``DynamicItem``s of ``bot/discord/buttons.py``, registered at start-up.
 Views built here are never registered with discord.py (``static_view``).
 """
 
@@ -14,6 +13,7 @@ import enum
 
 import discord
 
+from bot.discord.custom_ids import song_id, track_id
 from bot.i18n import N_, t
 from bot.providers.base import Operation
 
@@ -43,14 +43,6 @@ NEEDS: dict[Action, Operation] = {
 }
 MORE_ACTIONS = (Action.WAV, Action.STEMS, Action.VIDEO, Action.TIMED)
 
-# The job id is 16 hex characters (JobService); tracks are numbered from 1.
-SONG_TEMPLATE = r"song:(?P<action>remix|edit|delete):(?P<job>[0-9a-f]{16})"
-TRACK_TEMPLATE = (
-    r"track:(?P<action>extend|lyrics|more|wav|stems|video|timed):(?P<job>[0-9a-f]{16}):(?P<n>[1-9])"
-)
-CANCEL_TEMPLATE = r"job:cancel:(?P<job>[0-9a-f]{16})"
-PAGE_TEMPLATE = r"lyrics:(?P<job>[0-9a-f]{16}):(?P<n>[1-9]):(?P<page>\d{1,3})"
-
 # Reactions members can add to a result message, and what each does.
 REACTIONS: dict[str, Action] = {
     "🔁": Action.REMIX,
@@ -73,22 +65,6 @@ _LABELS: dict[Action, tuple[str, str]] = {
     Action.TIMED: ("⏱️", N_("Timed lyrics")),
     Action.CANCEL: ("✖️", N_("Cancel")),
 }
-
-
-def song_id(action: Action, job_id: str) -> str:
-    return f"song:{action}:{job_id}"
-
-
-def track_id(action: Action, job_id: str, n: int) -> str:
-    return f"track:{action}:{job_id}:{n}"
-
-
-def cancel_id(job_id: str) -> str:
-    return f"job:cancel:{job_id}"
-
-
-def page_id(job_id: str, n: int, page: int) -> str:
-    return f"lyrics:{job_id}:{n}:{page}"
 
 
 def button(

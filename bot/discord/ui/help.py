@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.discord.ui.limits import chunks, fit
+from bot.discord.ui.usage import Window, left
 from bot.i18n import N_, t, tn
-from bot.ui.limits import chunks, fit
-from bot.ui.usage import Window, left
 
 ANYWHERE = N_("any channel where I can post")
 # How much of a line a list of mentions may take before "and N more".

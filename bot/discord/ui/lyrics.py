@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import discord
 
+from bot.discord.custom_ids import draft_id, page_id
+from bot.discord.ui.actions import static_view
+from bot.discord.ui.limits import fit, pack
+from bot.discord.ui.text import duration, quote
 from bot.i18n import t
 from bot.providers.base import LyricsDraft, TimedWord
-from bot.ui.actions import page_id, static_view
-from bot.ui.limits import fit, pack
-from bot.ui.text import duration, quote
 
 PAGE_SIZE = 1800  # characters per page: short enough to read on a phone
-# "Use draft 2": the draft's words are read back from the message the button is on.
-DRAFT_TEMPLATE = r"draft:compose:(?P<n>[1-9])"
 
 
 def pages(text: str, size: int = PAGE_SIZE) -> list[str]:
@@ -116,7 +115,7 @@ def draft_messages(
             colour=discord.Colour.blurple(),
         )
         use = discord.ui.Button[discord.ui.View](
-            label=t(locale, "Use draft {n}", n=i), emoji="✍️", custom_id=f"draft:compose:{i}"
+            label=t(locale, "Use draft {n}", n=i), emoji="✍️", custom_id=draft_id(i)
         )
         messages.append((fit([embed])[0], static_view([use])))
     return messages

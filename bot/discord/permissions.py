@@ -12,10 +12,10 @@ from typing import Literal
 
 import discord
 
+from bot.discord.ui.actions import Action
 from bot.errors import InputError
 from bot.i18n import N_, t
 from bot.jobs.models import Job
-from bot.ui.actions import Action
 
 # What the bot needs in a channel to post progress and results with its own token
 # (its invite link asks for these: 117760).

@@ -1,18 +1,25 @@
-"""One error handler for every slash command, answering privately either way."""
+"""One error path for slash commands, buttons, forms and reactions.
+
+Every failure ends in ``handle_error``: the member is told why in their language,
+privately (or by direct message, for a reaction), and an unexpected error gets a
+short id the member can quote to an admin, the same id the log line carries.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+import secrets
+from collections.abc import Awaitable, Callable
+from functools import partial
 
 import discord
 from discord import app_commands
 
-from bot.errors import BotError, InputError, ProviderError, StorageError
+from bot.discord.permissions import permission_name
+from bot.discord.ui.text import failure_text
+from bot.errors import InputError, ProviderError, StorageError
 from bot.i18n import t
 from bot.log_json import bind
-from bot.permissions import permission_name
-from bot.ui.text import failure_text
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +34,9 @@ class BotTree(app_commands.CommandTree[discord.Client]):
         self, interaction: discord.Interaction[discord.Client], error: app_commands.AppCommandError
     ) -> None:
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-        if isinstance(cause, app_commands.CheckFailure):
-            message = _refusal(cause, interaction.locale)
-        else:
-            name = interaction.command.name if interaction.command else "?"
-            message = _explain(cause, f"command /{name}", interaction.locale)
-        await reply_privately(interaction, message)
+        name = interaction.command.name if interaction.command else "?"
+        reply = partial(reply_privately, interaction)
+        await handle_error(cause, f"command /{name}", interaction.locale, reply)
 
 
 def bind_interaction(interaction: discord.Interaction[discord.Client]) -> None:
@@ -56,7 +60,7 @@ def _refusal(check: app_commands.CheckFailure, locale: object) -> str:
 async def answer_errors(
     interaction: discord.Interaction[discord.Client], handler: Awaitable[None], what: str
 ) -> None:
-    """Run a button, form or reaction handler; turn its failure into a private answer.
+    """Run a button or form handler; turn its failure into a private answer.
 
     ``what`` names the handler in the admin log.
     """
@@ -64,11 +68,23 @@ async def answer_errors(
     try:
         await handler
     except Exception as exc:  # every failure gets a private answer, then the log
-        await reply_privately(interaction, _explain(exc, what, interaction.locale))
+        await handle_error(exc, what, interaction.locale, partial(reply_privately, interaction))
 
 
-def _explain(error: BaseException, what: str, locale: object = None) -> str:
-    """What the member is told about ``error``; unexpected ones are logged in full."""
+async def handle_error(
+    error: BaseException, what: str, locale: object, reply: Callable[[str], Awaitable[None]]
+) -> None:
+    """Where every failure a member caused ends: ``reply`` tells them, in ``locale``.
+
+    ``what`` names the command, button, form or reaction in the log.
+    """
+    await reply(explain(error, what, locale))
+
+
+def explain(error: BaseException, what: str, locale: object = None) -> str:
+    """What the member is told about ``error``; unexpected ones are logged in full, with an id."""
+    if isinstance(error, app_commands.CheckFailure):
+        return _refusal(error, locale)
     if isinstance(error, InputError):
         return error.text(locale)
     if isinstance(error, ProviderError):
@@ -77,8 +93,18 @@ def _explain(error: BaseException, what: str, locale: object = None) -> str:
     if isinstance(error, StorageError):
         log.warning("%s: nothing saved: %s", what, error)
         return error.text(locale)
-    log.error("%s failed", what, exc_info=error)
-    return BotError().text(locale)
+    error_id = new_error_id()
+    log.error("%s failed (error %s)", what, error_id, exc_info=error)
+    return t(
+        locale,
+        "Something went wrong on my side (error {error_id}). An admin can find it in the log.",
+        error_id=error_id,
+    )
+
+
+def new_error_id() -> str:
+    """Eight hex characters: short enough to quote, enough to find one line in a log."""
+    return secrets.token_hex(4)
 
 
 async def reply_privately(interaction: discord.Interaction[discord.Client], message: str) -> None:

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.discord.ui.limits import content, fit
+from bot.discord.ui.links import vetted
+from bot.discord.ui.text import HERE_IS, duration, job_marker, quote
 from bot.i18n import N_, t
 from bot.jobs.models import Job
 from bot.providers.base import Operation, Track
-from bot.ui.limits import content, fit
-from bot.ui.links import vetted
-from bot.ui.text import HERE_IS, duration, job_marker, quote
 
 
 @dataclass(frozen=True)

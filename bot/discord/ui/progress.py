@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import discord
 
-from bot.i18n import t
-from bot.jobs.estimates import LinePlace
-from bot.jobs.models import Job, Stage
-from bot.providers.base import GenerateRequest, Operation
-from bot.ui.actions import Action, button, cancel_id, static_view
-from bot.ui.limits import fit
-from bot.ui.links import vetted
-from bot.ui.text import (
+from bot.discord.custom_ids import cancel_id
+from bot.discord.ui.actions import Action, button, static_view
+from bot.discord.ui.limits import fit
+from bot.discord.ui.links import vetted
+from bot.discord.ui.text import (
     MADE_FROM,
     STAGE_STEP,
     STAGE_STEPS,
@@ -20,7 +17,11 @@ from bot.ui.text import (
     quote,
     stage_label,
 )
-from bot.ui.text import duration as fmt_duration
+from bot.discord.ui.text import duration as fmt_duration
+from bot.i18n import t
+from bot.jobs.estimates import LinePlace
+from bot.jobs.models import Job, Stage
+from bot.providers.base import GenerateRequest, Operation
 
 _COLOURS: dict[Stage, discord.Colour] = {
     Stage.DONE: discord.Colour.green(),

@@ -15,18 +15,11 @@ from typing import Any
 import aiohttp
 import discord
 
-from bot.audit import AuditLog
-from bot.errors import StorageError
-from bot.i18n import N_, t
-from bot.jobs.costs import BudgetWatch
-from bot.jobs.estimates import LinePlace
-from bot.jobs.models import Job, Stage
-from bot.jobs.notifier import DeliveryError, FetchedFile, TrackFiles
-from bot.providers.base import Operation
-from bot.ui.actions import files_view, reaction_hint, result_view
-from bot.ui.limits import content
-from bot.ui.progress import progress_embed, progress_view
-from bot.ui.results import (
+from bot.discord.audit import AuditLog
+from bot.discord.ui.actions import files_view, reaction_hint, result_view
+from bot.discord.ui.limits import content
+from bot.discord.ui.progress import progress_embed, progress_view
+from bot.discord.ui.results import (
     bare_result_content,
     files_embed,
     has_bare_marker,
@@ -35,8 +28,15 @@ from bot.ui.results import (
     result_marker,
     song_title,
 )
-from bot.ui.text import ASKED_FOR
-from bot.uploads import Outgoing, prepare_files, prepare_tracks
+from bot.discord.ui.text import ASKED_FOR
+from bot.discord.uploads import Outgoing, prepare_files, prepare_tracks
+from bot.errors import StorageError
+from bot.i18n import N_, t
+from bot.jobs.costs import BudgetWatch
+from bot.jobs.estimates import LinePlace
+from bot.jobs.models import Job, Stage
+from bot.jobs.notifier import DeliveryError, FetchedFile, TrackFiles
+from bot.providers.base import Operation
 
 log = logging.getLogger(__name__)
 

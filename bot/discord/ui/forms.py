@@ -8,13 +8,13 @@ who filled a form while the bot restarted still gets their song.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import discord
 
+from bot.discord.custom_ids import COMPOSE_TEMPLATE, compose_id, extend_form_id
 from bot.errors import InputError
 from bot.i18n import N_, t
 from bot.providers.base import GenerateRequest, VocalGender
@@ -22,13 +22,6 @@ from bot.providers.catalog import ModelSpec
 
 TEXT_FIELD_LIMIT = 4000  # Discord's cap on one text input
 TITLE_LIMIT = 45  # Discord's cap on a modal's title
-
-COMPOSE_TEMPLATE = re.compile(
-    r"compose:(?P<model>[a-z0-9.\-]{1,20}):(?P<instrumental>[01]):(?P<gender>[mf-])"
-    r":(?P<style_weight>[\d.]+|-):(?P<weirdness>[\d.]+|-):(?P<audio_weight>[\d.]+|-)"
-)
-REMIX_TEMPLATE = re.compile(r"remix:(?P<job>[0-9a-f]{16})")
-EXTEND_TEMPLATE = re.compile(r"extend:(?P<job>[0-9a-f]{16}):(?P<n>[1-9])")
 
 
 @dataclass(frozen=True)
@@ -50,8 +43,7 @@ class ComposeOptions:
     def custom_id(self) -> str:
         weights = (self.style_weight, self.weirdness, self.audio_weight)
         parts = [f"{w:.2f}" if w is not None else "-" for w in weights]
-        gender = self.vocal_gender or "-"
-        return f"compose:{self.model}:{int(self.instrumental)}:{gender}:{':'.join(parts)}"
+        return compose_id(self.model, self.instrumental, self.vocal_gender or "-", parts)
 
     @classmethod
     def of(cls, request: GenerateRequest) -> ComposeOptions:
@@ -178,7 +170,7 @@ def extend_form(
 ) -> discord.ui.Modal:
     """Where to continue track ``n`` from, and optionally new words, style and title."""
     heading = t(locale, "Extend track {n}", n=n)[:TITLE_LIMIT]
-    form = discord.ui.Modal(title=heading, custom_id=f"extend:{job_id}:{n}")
+    form = discord.ui.Modal(title=heading, custom_id=extend_form_id(job_id, n))
     if duration:
         hint = t(locale, "e.g. 60 (the track is {seconds} s long)", seconds=int(duration))
     else:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.discord.ui.limits import chunks
 from bot.i18n import N_, t, tn
 from bot.jobs.costs import usd
-from bot.ui.limits import chunks
 
 
 @dataclass(frozen=True)

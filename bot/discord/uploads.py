@@ -8,12 +8,12 @@ from pathlib import Path
 
 import discord
 
+from bot.discord.ui.links import vetted
+from bot.discord.ui.results import PostedTrack, safe_filename
+from bot.discord.ui.text import quote
 from bot.i18n import t
 from bot.jobs.notifier import FetchedFile, TrackFiles
 from bot.media.audio import fit_mp3
-from bot.ui.links import vetted
-from bot.ui.results import PostedTrack, safe_filename
-from bot.ui.text import quote
 
 
 @dataclass

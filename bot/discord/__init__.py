@@ -1,0 +1,1 @@
+"""Everything that speaks Discord: delivery, uploads, permissions, the tree, buttons, forms."""
