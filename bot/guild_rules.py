@@ -4,6 +4,8 @@ The server's values live in the database (``JobStore.guild_settings``), one JSON
 value per key, so they survive restarts; the book keeps them in memory and
 updates its copy in the same call that writes a change, so the next command
 already sees it. A key a server never set (or reset) falls back to config.toml.
+The server's own blocklist (/blocklist) is read and written through the book too,
+straight to the database: the job service reads it at every request.
 """
 
 from __future__ import annotations
@@ -106,6 +108,19 @@ class GuildRulesBook:
         """Forget the server's value of ``key``: config.toml's applies again."""
         await self._change(guild_id, key, None)
         return await self.of(guild_id)
+
+    async def blocked_terms(self, guild_id: int) -> list[tuple[str, str]]:
+        """The server's own blocked terms and their kinds (not the default list), by kind then
+        term."""
+        return await self._store.blocked_terms(guild_id)
+
+    async def block(self, guild_id: int, term: str, kind: str) -> bool:
+        """Add the normalised ``term`` to the server's blocklist; False if it was there already."""
+        return await self._store.block_term(guild_id, term, kind)
+
+    async def unblock(self, guild_id: int, term: str) -> bool:
+        """Take the normalised ``term`` off the server's blocklist; False if it was not on it."""
+        return await self._store.unblock_term(guild_id, term)
 
     async def _load(self, guild_id: int) -> dict[str, Any]:
         async with self._lock:

@@ -49,8 +49,8 @@ class CancelCog(commands.Cog, name="Cancel"):
         self.bot.button_handlers.cancel = None
 
     async def cancel(self, interaction: Interaction, job_id: str) -> None:
-        job = await self.bot.store.get(job_id)
-        if job is None or job.guild_id != interaction.guild_id:
+        job = await self.bot.jobs.song(job_id, interaction.guild_id)
+        if job is None:
             raise InputError("I no longer know this song.")
         check_allowed(
             Action.CANCEL,
@@ -68,7 +68,7 @@ class CancelCog(commands.Cog, name="Cancel"):
 
     async def _too_late(self, job: Job) -> InputError:
         """Why the cancel changed nothing, from the job as it is now."""
-        now = await self.bot.store.get(job.id) or job
+        now = await self.bot.jobs.song(job.id) or job
         return InputError(_TOO_LATE.get(now.stage, _CANNOT), title=song_title(now))
 
 

@@ -37,7 +37,7 @@ class LibraryCog(commands.Cog, name="Library"):
         assert interaction.guild_id is not None
         locale = interaction.locale  # a private answer: the member's language
         limit = self.bot.settings.actions.history_size
-        jobs = await self.bot.store.recent(interaction.guild_id, interaction.user.id, limit)
+        jobs = await self.bot.jobs.history(interaction.guild_id, interaction.user.id, limit)
         if not jobs:
             raise InputError("You have no songs here yet. Try /generate.")
         # Long titles pass one description's 4,096 characters: the list goes on in more embeds.
@@ -54,8 +54,8 @@ class LibraryCog(commands.Cog, name="Library"):
     @app_commands.describe(id="The job id, as shown by /history or in the song's footer")
     async def song(self, interaction: Interaction, id: str) -> None:
         guild_id, channel_id = check_channel(interaction)
-        job = await self.bot.store.get(id.strip().lower())
-        if job is None or job.guild_id != guild_id:
+        job = await self.bot.jobs.song(id.strip().lower(), guild_id)
+        if job is None:
             raise InputError("There is no song `{id}` on this server.", id=quote(id, 40))
         if job.deleted_at is not None:
             raise InputError("That song was deleted.")
@@ -74,7 +74,7 @@ class LibraryCog(commands.Cog, name="Library"):
         # The post is public: the server's language.
         public = interaction.guild_locale
         message_id = await self._repost(job, channel_id, interaction.user.id, public)
-        await self.bot.store.add_repost(message_id, channel_id, job.id)
+        await self.bot.jobs.record_repost(job, channel_id, message_id)
         link = f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
         answer = t(interaction.locale, "Posted again: {link}", link=link)
         await interaction.followup.send(answer, ephemeral=True)
@@ -114,8 +114,7 @@ class LibraryCog(commands.Cog, name="Library"):
         any earlier /song post carries the same files.
         """
         assert job.result_message_id is not None
-        posts = [(job.channel_id, job.result_message_id), *await self.bot.store.reposts(job.id)]
-        for channel_id, message_id in posts:
+        for channel_id, message_id in await self.bot.jobs.posts(job):
             channel = self.bot.get_partial_messageable(channel_id, guild_id=job.guild_id)
             with contextlib.suppress(discord.NotFound):
                 return await channel.fetch_message(message_id)

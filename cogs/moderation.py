@@ -1,9 +1,9 @@
 """/blocklist: a server's admins extend the blocked words and artist names.
 
 Only members with Manage Server see it (Discord's default permissions) and the
-bot checks again, since admins can open a command to others. Terms are stored
-normalised, as they are matched (bot.moderation); answers are private, so a
-listed term is shown back only to the admin who asked.
+bot checks again, since admins can open a command to others. The server's rules
+(``bot.rules``) keep its terms, normalised as they are matched (bot.moderation);
+answers are private, so a listed term is shown back only to the admin who asked.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     ) -> None:
         assert interaction.guild_id is not None
         normalised = _term(term)
-        added = await self.bot.store.block_term(interaction.guild_id, normalised, kind)
+        added = await self.bot.rules.block(interaction.guild_id, normalised, kind)
         said = t(interaction.locale, _ADDED[added, kind], term=_shown(normalised))
         await interaction.response.send_message(said, ephemeral=True)
 
@@ -80,7 +80,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
         assert interaction.guild_id is not None
         normalised = _term(term)
         shown, locale = _shown(normalised), interaction.locale
-        if await self.bot.store.unblock_term(interaction.guild_id, normalised):
+        if await self.bot.rules.unblock(interaction.guild_id, normalised):
             text = t(locale, "Unblocked {term}.", term=shown)
         elif normalised in {listed for listed, _ in default_terms()}:
             text = t(locale, "{term} is on the default list that ships with the bot.", term=shown)
@@ -92,7 +92,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @app_commands.checks.has_permissions(manage_guild=True)
     async def show(self, interaction: Interaction) -> None:
         assert interaction.guild_id is not None
-        own = await self.bot.store.blocked_terms(interaction.guild_id)
+        own = await self.bot.rules.blocked_terms(interaction.guild_id)
         locale = interaction.locale
         lines = [f"{_kind(locale, kind)}: {_shown(term)}" for term, kind in own] or [
             t(locale, "(none added here)")

@@ -13,7 +13,7 @@ from bot.discord.ui.limits import chunks, fit
 from bot.discord.ui.results import song_title
 from bot.discord.ui.text import stage_label
 from bot.i18n import t, tn
-from bot.jobs.estimates import LinePlace, Pace, pace
+from bot.jobs.estimates import LinePlace, Pace
 from bot.jobs.models import Job, message_link
 
 Interaction = discord.Interaction[Any]
@@ -29,16 +29,16 @@ class QueueCog(commands.Cog, name="Queue"):
     async def queue(self, interaction: Interaction) -> None:
         assert interaction.guild_id is not None
         locale = interaction.locale  # the answer is private: the member's language
-        store = self.bot.store
+        jobs = self.bot.jobs
         # One read of each provider's line: places are indexes in it, as the scheduler submits.
-        lines = {p.name: await store.line(p.name) for p in self.bot.providers}
-        paces = {name: pace(await store.recent_runs(name)) for name in lines}
+        lines = {p.name: await jobs.waiting_line(p.name) for p in self.bot.providers}
+        paces = {name: await jobs.pace(name) for name in lines}
         places = {
             job.id: LinePlace(n, paces[name].wait(n, job.request.model))
             for name, line in lines.items()
             for n, job in enumerate(line, start=1)
         }
-        mine = await store.unfinished_of(interaction.guild_id, interaction.user.id)
+        mine = await jobs.open_songs(interaction.guild_id, interaction.user.id)
         default = (await self.bot.rules.of(interaction.guild_id)).default_model
         text = [
             _waiting(lines, locale),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 from functools import partial
 from typing import Any
 
@@ -217,7 +216,7 @@ class SongsCog(commands.Cog, name="Songs"):
         member = payload.member
         if action is None or member is None or member.bot or payload.guild_id is None:
             return
-        job = await self.bot.store.by_message(payload.message_id)
+        job = await self.bot.jobs.song_for_message(payload.message_id)
         if job is None or job.deleted_at is not None:
             return
         try:
@@ -272,7 +271,7 @@ class SongsCog(commands.Cog, name="Songs"):
     # -- shared -------------------------------------------------------------------
 
     async def _job(self, job_id: str) -> Job:
-        job = await self.bot.store.get(job_id)
+        job = await self.bot.jobs.song(job_id)
         if job is None or (not job.tracks and not job.files):
             raise InputError("I no longer know this song.")
         if job.deleted_at is not None:
@@ -293,8 +292,7 @@ class SongsCog(commands.Cog, name="Songs"):
         # Until the runner records the result message, the only post is the original.
         original = job.result_message_id in (None, message_id)
         if original:
-            job.deleted_at = time.time()
-            await self.bot.store.update(job, "deleted_at")
+            await self.bot.jobs.mark_deleted(job)
             doomed += [m for m in (job.result_message_id, job.progress_message_id) if m]
         for mid in dict.fromkeys(doomed):
             with contextlib.suppress(discord.NotFound):

@@ -53,9 +53,9 @@ class UsageCog(commands.Cog, name="Usage"):
         guild_id, user_id = interaction.guild_id, interaction.user.id
         roles = role_ids(interaction)
         windows, month_songs = await member_windows(self.bot, guild_id, user_id, roles, now)
-        store, month = self.bot.store, month_start(now)
+        jobs, month = self.bot.jobs, month_start(now)
         spending = {
-            user: spent for user, spent, _ in await store.spending_by_member(guild_id, month)
+            user: spent for user, spent, _ in await jobs.spending_by_member(guild_id, month)
         }
         priced = any(
             p.price.usd is not None or p.price.usd_by_operation for p in self.bot.providers
@@ -64,13 +64,13 @@ class UsageCog(commands.Cog, name="Usage"):
         return member_embed(windows, month_songs, spent, interaction.locale)
 
     async def _server(self, guild_id: int, now: float, locale: object) -> ServerSpending:
-        store, month = self.bot.store, month_start(now)
+        jobs, month = self.bot.jobs, month_start(now)
         balances = await asyncio.gather(*(_balance(p, locale) for p in self.bot.providers))
         return ServerSpending(
             budget=(await self.bot.rules.of(guild_id)).monthly_usd,
-            spent=await store.spent(guild_id, month),
-            by_member=await store.spending_by_member(guild_id, month),
-            by_day=await store.spending_by_day(guild_id, month),
+            spent=await jobs.spent(guild_id, month),
+            by_member=await jobs.spending_by_member(guild_id, month),
+            by_day=await jobs.spending_by_day(guild_id, month),
             balances=[(p.name, b) for p, b in zip(self.bot.providers, balances, strict=True) if b],
         )
 
@@ -85,7 +85,7 @@ async def member_windows(
     """
     quotas, month = bot.settings.quotas, month_start(now)
     limits = member_quota(await bot.rules.of(guild_id), roles, quotas)
-    used = await bot.store.counted(guild_id, user_id, min(now - WEEK, month))
+    used = await bot.jobs.used(guild_id, user_id, min(now - WEEK, month))
     weight = Admission(bot.settings.jobs.max_active_per_member, quotas).weight
 
     def since(start: float) -> int:

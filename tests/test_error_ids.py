@@ -129,7 +129,7 @@ async def test_a_reaction_that_fails_unexpectedly_gives_the_id_the_log_carries(
     async def send(text: str | None, **kwargs: Any) -> None:
         told.append(text or "")
 
-    bot: Any = SimpleNamespace(store=SimpleNamespace(by_message=by_message))
+    bot: Any = SimpleNamespace(jobs=SimpleNamespace(song_for_message=by_message))
     cog = SongsCog(bot)
 
     async def broken(*args: Any) -> None:

@@ -1,8 +1,10 @@
 """The layers point one way: nothing under bot/providers or bot/media imports the config
-or Discord.
+or Discord, and the cogs never touch the store.
 
 The provider and media packages sit below the configuration (``bot.config`` composes
 their settings) and below everything that speaks Discord; read from each module's imports.
+The cogs talk to the job service (``bot.jobs``) and the server rules (``bot.rules``), which
+own the store; read from each cog's attribute uses and imports.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BELOW = sorted((ROOT / "bot" / "providers").rglob("*.py")) + sorted(
     (ROOT / "bot" / "media").rglob("*.py")
 )
+COGS = sorted((ROOT / "cogs").glob("*.py"))
 # Modules the providers must never import, nor anything below them.
 FORBIDDEN = ("bot.config", "discord", "cogs", "bot.delivery", "bot.ui", "bot.uploads", "bot.tree")
 
@@ -44,3 +47,28 @@ def test_the_modules_are_found() -> None:
 def test_no_provider_or_media_module_imports_config_or_discord(path: Path) -> None:
     bad = sorted(name for name in imported(path) if forbidden(name))
     assert not bad, f"{path.relative_to(ROOT)} imports {', '.join(bad)}"
+
+
+def store_uses(path: Path) -> list[str]:
+    """Where ``path`` reaches for the store: a ``.store`` attribute or an import of its module."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr == "store":
+            found.append(f"line {node.lineno}: .store")
+    store = "bot.jobs.store"
+    found += [
+        f"imports {name}"
+        for name in sorted(imported(path))
+        if name == store or name.startswith(store + ".")
+    ]
+    return found
+
+
+def test_the_cogs_are_found() -> None:
+    assert len(COGS) > 10
+
+
+@pytest.mark.parametrize("path", COGS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_cog_touches_the_store(path: Path) -> None:
+    uses = store_uses(path)
+    assert not uses, f"{path.relative_to(ROOT)} touches the store: {'; '.join(uses)}"

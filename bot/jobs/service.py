@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from bot.config import BudgetSettings, JobSettings, QuotaSettings
 from bot.errors import InputError
 from bot.jobs.costs import month_start
+from bot.jobs.estimates import Pace, pace
 from bot.jobs.models import Job
 from bot.jobs.notifier import JobAudit
-from bot.jobs.quotas import Admission, Usage
+from bot.jobs.quotas import Admission, Usage, Used
 from bot.jobs.runner import JobRunner
 from bot.jobs.store import JobStore
 from bot.jobs.validation import check_generate, check_theme
@@ -190,6 +191,71 @@ class JobService:
         task = cancelled.vendor_task_id
         stopped = task is not None and provider is not None and await provider.cancel(task)
         return Cancelled(cancelled, cancelled.submit_started_at is not None, stopped)
+
+    # -- what the cogs read and change of a song --------------------------------
+
+    async def song(self, job_id: str, guild_id: int | None = None) -> Job | None:
+        """The job ``job_id``; None when it is unknown, or made on another server than
+        ``guild_id`` (when given)."""
+        job = await self._store.get(job_id)
+        if job is None or (guild_id is not None and job.guild_id != guild_id):
+            return None
+        return job
+
+    async def song_for_message(self, message_id: int) -> Job | None:
+        """The job whose result (or a re-post of it) is the message ``message_id``."""
+        return await self._store.by_message(message_id)
+
+    async def mark_deleted(self, job: Job) -> None:
+        """Retire ``job``: its original result was deleted, so it reacts and re-posts no more."""
+        job.deleted_at = self._clock()
+        await self._store.update(job, "deleted_at")
+
+    async def history(self, guild_id: int, user_id: int, limit: int) -> list[Job]:
+        """A member's latest ``limit`` jobs on a server, newest first."""
+        return await self._store.recent(guild_id, user_id, limit)
+
+    async def posts(self, job: Job) -> list[tuple[int, int]]:
+        """(channel id, message id) of ``job``'s result, then of every re-post, newest first."""
+        original = (
+            [] if job.result_message_id is None else [(job.channel_id, job.result_message_id)]
+        )
+        return [*original, *await self._store.reposts(job.id)]
+
+    async def record_repost(self, job: Job, channel_id: int, message_id: int) -> None:
+        """Remember that ``message_id`` posts ``job`` again: its buttons and reactions work."""
+        await self._store.add_repost(message_id, channel_id, job.id)
+
+    # -- the line, and what members used -----------------------------------------
+
+    async def waiting_line(self, provider: str) -> list[Job]:
+        """Jobs waiting for a submit to ``provider``, in the order the scheduler takes them."""
+        return await self._store.line(provider)
+
+    async def pace(self, provider: str) -> Pace:
+        """How fast ``provider`` made its latest songs, measured."""
+        return pace(await self._store.recent_runs(provider))
+
+    async def open_songs(self, guild_id: int, user_id: int) -> list[Job]:
+        """A member's jobs on a server not yet closed (delivered, or their failure shown),
+        oldest first."""
+        return await self._store.unfinished_of(guild_id, user_id)
+
+    async def used(self, guild_id: int, user_id: int, since: float) -> list[Used]:
+        """A member's jobs on a server since ``since`` that count against the quotas."""
+        return await self._store.counted(guild_id, user_id, since)
+
+    async def spent(self, guild_id: int, since: float) -> float:
+        """What the server's jobs charged since ``since``, in USD."""
+        return await self._store.spent(guild_id, since)
+
+    async def spending_by_member(self, guild_id: int, since: float) -> list[tuple[int, float, int]]:
+        """(member, what their jobs charged, how many reached a vendor and did not fail)."""
+        return await self._store.spending_by_member(guild_id, since)
+
+    async def spending_by_day(self, guild_id: int, since: float) -> list[tuple[str, float]]:
+        """(UTC date as YYYY-MM-DD, what the server's jobs charged that day) since ``since``."""
+        return await self._store.spending_by_day(guild_id, since)
 
     def _provider_for(self, request: GenerateRequest, parent: Job | None) -> Provider:
         """The first provider that can take ``request``; a follow-up stays with its track's."""
