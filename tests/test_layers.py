@@ -1,8 +1,10 @@
-"""The layers point one way: nothing under bot/providers or bot/media imports the config
-or Discord.
+"""The layers point one way: nothing under bot/providers or bot/media imports the config,
+Discord or the job service, and the job service does not import the admin's backup command.
 
-The provider and media packages sit below the configuration (``bot.config`` composes
-their settings) and below everything that speaks Discord; read from each module's imports.
+The provider and media packages sit below the job service, the configuration
+(``bot.config`` composes their settings) and everything that speaks Discord; the
+store's pre-upgrade backup lives beside it (``bot.jobs.backup``), below the
+command line. Read from each module's imports.
 """
 
 from __future__ import annotations
@@ -17,7 +19,19 @@ BELOW = sorted((ROOT / "bot" / "providers").rglob("*.py")) + sorted(
     (ROOT / "bot" / "media").rglob("*.py")
 )
 # Modules the providers must never import, nor anything below them.
-FORBIDDEN = ("bot.config", "discord", "cogs", "bot.delivery", "bot.ui", "bot.uploads", "bot.tree")
+FORBIDDEN = (
+    "bot.config",
+    "bot.jobs",
+    "discord",
+    "cogs",
+    "bot.delivery",
+    "bot.ui",
+    "bot.uploads",
+    "bot.tree",
+)
+JOBS = sorted((ROOT / "bot" / "jobs").rglob("*.py"))
+# The job service may use the metrics (bot.ops.metrics) but not the admin's commands.
+FORBIDDEN_IN_JOBS = ("bot.ops.backup",)
 
 
 def imported(path: Path) -> set[str]:
@@ -32,15 +46,22 @@ def imported(path: Path) -> set[str]:
     return names
 
 
-def forbidden(name: str) -> bool:
-    return any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN)
+def forbidden(name: str, modules: tuple[str, ...] = FORBIDDEN) -> bool:
+    return any(name == bad or name.startswith(bad + ".") for bad in modules)
 
 
 def test_the_modules_are_found() -> None:
     assert len(BELOW) > 30
+    assert len(JOBS) > 10
 
 
 @pytest.mark.parametrize("path", BELOW, ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_provider_or_media_module_imports_config_or_discord(path: Path) -> None:
     bad = sorted(name for name in imported(path) if forbidden(name))
+    assert not bad, f"{path.relative_to(ROOT)} imports {', '.join(bad)}"
+
+
+@pytest.mark.parametrize("path", JOBS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_job_module_imports_the_backup_command(path: Path) -> None:
+    bad = sorted(name for name in imported(path) if forbidden(name, FORBIDDEN_IN_JOBS))
     assert not bad, f"{path.relative_to(ROOT)} imports {', '.join(bad)}"
