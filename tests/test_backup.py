@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from bot.errors import StorageError
+from bot.jobs.backup import BackupError, backup
 from bot.jobs.migrations import MIGRATIONS
 from bot.jobs.store import JobStore
-from bot.ops.backup import BackupError, backup
 from bot.providers.base import Track
 from tests.e2e.botproc import REPO
 from tests.test_store import make_job

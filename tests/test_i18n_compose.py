@@ -36,7 +36,7 @@ def _refusal(request: GenerateRequest) -> InputError:
 
 
 def _labels(form: discord.ui.Modal) -> list[str]:
-    return [item.label for item in form.children if isinstance(item, discord.ui.TextInput)]
+    return [item.text for item in form.children if isinstance(item, discord.ui.Label)]
 
 
 def test_a_too_long_field_is_named_as_the_spanish_member_knows_it() -> None:
@@ -123,9 +123,10 @@ def test_the_remix_and_extend_forms_in_spanish() -> None:
     )
     extend = extend_form("0123456789abcdef", 2, MODELS["v5"], 123.4, SPANISH)
     assert extend.title == "Extender la pista 2"
-    first = cast(discord.ui.TextInput[Any], extend.children[0])
-    assert first.label == "Continuar en el segundo (vacío: al final)"
-    assert first.placeholder == "p. ej. 60 (la pista dura 123 s)"
+    first = cast(discord.ui.Label[Any], extend.children[0])
+    assert first.text == "Continuar en el segundo (vacío: al final)"
+    field = cast(discord.ui.TextInput[Any], first.component)
+    assert field.placeholder == "p. ej. 60 (la pista dura 123 s)"
     assert _labels(extend)[1:] == [
         "Letra nueva (opcional)",
         "Estilo nuevo (opcional)",

@@ -1,10 +1,13 @@
-"""The layers point one way: nothing under bot/providers or bot/media imports the config
-or Discord, and the cogs never touch the store.
+"""The layers point one way: nothing under bot/providers or bot/media imports the config,
+Discord or the job service; the job service does not import the admin's backup command;
+the cogs never touch the store.
 
-The provider and media packages sit below the configuration (``bot.config`` composes
-their settings) and below everything that speaks Discord; read from each module's imports.
-The cogs talk to the job service (``bot.jobs``) and the server rules (``bot.rules``), which
-own the store; read from each cog's attribute uses and imports.
+The provider and media packages sit below the job service, the configuration
+(``bot.config`` composes their settings) and everything that speaks Discord; the
+store's pre-upgrade backup lives beside it (``bot.jobs.backup``), below the
+command line. The cogs talk to the job service (``bot.jobs``) and the server rules
+(``bot.rules``), which own the store. Read from each module's imports and, for the
+cogs, their attribute uses.
 """
 
 from __future__ import annotations
@@ -20,7 +23,19 @@ BELOW = sorted((ROOT / "bot" / "providers").rglob("*.py")) + sorted(
 )
 COGS = sorted((ROOT / "cogs").glob("*.py"))
 # Modules the providers must never import, nor anything below them.
-FORBIDDEN = ("bot.config", "discord", "cogs", "bot.delivery", "bot.ui", "bot.uploads", "bot.tree")
+FORBIDDEN = (
+    "bot.config",
+    "bot.jobs",
+    "discord",
+    "cogs",
+    "bot.delivery",
+    "bot.ui",
+    "bot.uploads",
+    "bot.tree",
+)
+JOBS = sorted((ROOT / "bot" / "jobs").rglob("*.py"))
+# The job service may use the metrics (bot.ops.metrics) but not the admin's commands.
+FORBIDDEN_IN_JOBS = ("bot.ops.backup",)
 
 
 def imported(path: Path) -> set[str]:
@@ -35,12 +50,13 @@ def imported(path: Path) -> set[str]:
     return names
 
 
-def forbidden(name: str) -> bool:
-    return any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN)
+def forbidden(name: str, modules: tuple[str, ...] = FORBIDDEN) -> bool:
+    return any(name == bad or name.startswith(bad + ".") for bad in modules)
 
 
 def test_the_modules_are_found() -> None:
     assert len(BELOW) > 30
+    assert len(JOBS) > 10
 
 
 @pytest.mark.parametrize("path", BELOW, ids=lambda p: str(p.relative_to(ROOT)))
@@ -72,3 +88,9 @@ def test_the_cogs_are_found() -> None:
 def test_no_cog_touches_the_store(path: Path) -> None:
     uses = store_uses(path)
     assert not uses, f"{path.relative_to(ROOT)} touches the store: {'; '.join(uses)}"
+
+
+@pytest.mark.parametrize("path", JOBS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_job_module_imports_the_backup_command(path: Path) -> None:
+    bad = sorted(name for name in imported(path) if forbidden(name, FORBIDDEN_IN_JOBS))
+    assert not bad, f"{path.relative_to(ROOT)} imports {', '.join(bad)}"

@@ -12,13 +12,14 @@ import pytest
 from pydantic import SecretStr
 
 from bot.config import JobSettings
-from bot.jobs.pacing import Pacing, ProviderPace, SubmitRate
+from bot.jobs.pacing import Pacing, ProviderPace
 from bot.jobs.runner import JobRunner
 from bot.jobs.store import JobStore
 from bot.media.settings import MediaSettings
 from bot.providers.base import Provider
 from bot.providers.kie import KieSettings
 from bot.providers.registry import build_providers
+from bot.providers.submit_rate import SubmitRate
 from tests.fakes.kie import GENERATE, KieEmulator
 from tests.test_scheduler import RecordingNotifier, all_closed, new_job
 

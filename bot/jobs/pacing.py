@@ -15,12 +15,12 @@ far under kie's 3 per second per task.
 
 from __future__ import annotations
 
-import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Protocol
+
+from bot.providers.submit_rate import SubmitRate
 
 # With the in-flight cap reached, a slot frees when some task finishes, which
 # the pace cannot foresee: the line looks again this often (one query, no spin).
@@ -28,28 +28,6 @@ IN_FLIGHT_RECHECK = 5.0
 # A 429 with no Retry-After and no known window pauses the provider this long.
 DEFAULT_PAUSE = 10.0
 _NO_LIMIT = 1_000_000
-
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*(s|m|min)?\s*$")
-
-
-@dataclass(frozen=True)
-class SubmitRate:
-    """At most ``limit`` submits in any ``period`` seconds."""
-
-    limit: int
-    period: float
-
-    @classmethod
-    def parse(cls, text: str) -> SubmitRate:
-        """``"20/10s"``, ``"10000/1m"`` (seconds when no unit); ValueError when unreadable."""
-        match = _RATE.match(text)
-        if match is None:
-            raise ValueError(f'{text!r} is not a rate like "20/10s" (submits/seconds)')
-        limit, period, unit = int(match[1]), float(match[2]), match[3]
-        period *= 60 if unit in ("m", "min") else 1
-        if limit < 1 or period <= 0:
-            raise ValueError(f"{text!r}: both the count and the period must be above 0")
-        return cls(limit, period)
 
 
 class ProviderPace:

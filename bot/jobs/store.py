@@ -19,11 +19,11 @@ from typing import Any, NamedTuple
 import aiosqlite
 
 from bot.errors import StorageError, StorageFull
+from bot.jobs.backup import BackupError, backup, default_target
 from bot.jobs.estimates import Run
 from bot.jobs.migrations import MIGRATIONS
 from bot.jobs.models import Job
 from bot.jobs.quotas import DAY, WEEK, Usage, Used
-from bot.ops.backup import BackupError, backup, default_target
 from bot.providers.base import GenerateRequest, JobState, Operation, Track
 
 log = logging.getLogger(__name__)

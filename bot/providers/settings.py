@@ -11,9 +11,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from bot.jobs.pacing import SubmitRate
 from bot.providers.base import FailureReason, Operation, PollPolicy, Price
 from bot.providers.catalog import MODELS
+from bot.providers.submit_rate import SubmitRate
 
 
 class ProviderSettingsBase(BaseModel):

@@ -67,11 +67,20 @@ def custom_ids(message: FakeMessage) -> list[str]:
 
 
 def form_fields(interaction: FakeInteraction) -> dict[str, dict[str, object]]:
-    """The text inputs of the form (modal) the bot answered with, by custom id."""
+    """The text inputs of the form (modal) the bot answered with, by custom id.
+
+    A field in a label (type 18) carries its label's text as ``label``, as a row's did.
+    """
     assert interaction.response is not None
     assert interaction.response["type"] == 9, interaction.response
-    rows = interaction.response["data"]["components"]
-    return {c["custom_id"]: c for row in rows for c in row["components"]}
+    fields: dict[str, dict[str, object]] = {}
+    for block in interaction.response["data"]["components"]:
+        if block["type"] == 18:
+            field = {**block["component"], "label": block["label"]}
+            fields[field["custom_id"]] = field
+        else:
+            fields.update((c["custom_id"], c) for c in block["components"])
+    return fields
 
 
 def form_id(interaction: FakeInteraction) -> str:

@@ -176,12 +176,14 @@ def extend_form(
     else:
         hint = t(locale, "e.g. 60")
     form.add_item(
-        discord.ui.TextInput(
-            label=t(locale, "Continue at second (blank: from the end)")[:45],
-            custom_id="continue_at",
-            required=False,
-            max_length=7,
-            placeholder=hint[:100],
+        discord.ui.Label(
+            text=t(locale, "Continue at second (blank: from the end)")[:45],
+            component=discord.ui.TextInput(
+                custom_id="continue_at",
+                required=False,
+                max_length=7,
+                placeholder=hint[:100],
+            ),
         )
     )
     form.add_item(_field("lyrics", t(locale, "New lyrics (optional)"), {}, long=True,
@@ -202,15 +204,17 @@ def _field(
     long: bool = False,
     required: bool = True,
     max_length: int = TEXT_FIELD_LIMIT,
-) -> discord.ui.TextInput[Any]:
+) -> discord.ui.Label[Any]:
     max_length = min(max_length, TEXT_FIELD_LIMIT)
-    return discord.ui.TextInput(
-        label=label[:45],
-        custom_id=key,
-        style=discord.TextStyle.paragraph if long else discord.TextStyle.short,
-        default=values.get(key, "")[:max_length] or None,
-        required=required,
-        max_length=max_length,
+    return discord.ui.Label(
+        text=label[:45],
+        component=discord.ui.TextInput(
+            custom_id=key,
+            style=discord.TextStyle.paragraph if long else discord.TextStyle.short,
+            default=values.get(key, "")[:max_length] or None,
+            required=required,
+            max_length=max_length,
+        ),
     )
 
 
