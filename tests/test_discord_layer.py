@@ -8,27 +8,14 @@ the providers, media handling, configuration and the catalogs stay plain Python.
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
+from tests.test_layers import ROOT, forbidden, imported
 
-ROOT = Path(__file__).resolve().parent.parent
 ALLOWED = ("bot/discord/", "cogs/", "bot/ops/", "bot/app.py", "bot/run.py")
-
-
-def _imported(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-            if node.module == "bot":
-                names.update(f"bot.{alias.name}" for alias in node.names)
-    return names
+DISCORD = ("discord", "bot.discord")
 
 
 def _speaks_discord(module: str) -> bool:
-    return any(module == top or module.startswith(f"{top}.") for top in ("discord", "bot.discord"))
+    return forbidden(module, DISCORD)
 
 
 def test_nothing_below_the_discord_side_imports_discord() -> None:
@@ -37,7 +24,7 @@ def test_nothing_below_the_discord_side_imports_discord() -> None:
         relative = path.relative_to(ROOT).as_posix()
         if relative.startswith(ALLOWED):
             continue
-        found = sorted(m for m in _imported(path) if _speaks_discord(m))
+        found = sorted(m for m in imported(path) if _speaks_discord(m))
         if found:
             offenders.append(f"{relative}: {', '.join(found)}")
     assert offenders == []

@@ -51,7 +51,7 @@ class Launcher:
         self._workdir = workdir
         self.started: list[BotProcess] = []
 
-    async def start(
+    def config(
         self,
         *,
         providers: str | None = None,
@@ -59,8 +59,9 @@ class Launcher:
         extra: str = "",
         media: str = TEST_MEDIA,
         storage: str = "",
-    ) -> BotProcess:
-        config = bot_config(
+    ) -> str:
+        """The config.toml of a bot on these fakes (the kie emulator unless ``providers``)."""
+        return bot_config(
             api_base=self._fake.api_base,
             gateway_url=self._fake.gateway_url,
             guild_id=self._fake.guild_id,
@@ -70,6 +71,19 @@ class Launcher:
             media=media,
             extra=extra,
             storage=storage,
+        )
+
+    async def start(
+        self,
+        *,
+        providers: str | None = None,
+        jobs: str = "",
+        extra: str = "",
+        media: str = TEST_MEDIA,
+        storage: str = "",
+    ) -> BotProcess:
+        config = self.config(
+            providers=providers, jobs=jobs, extra=extra, media=media, storage=storage
         )
         bot = BotProcess(self._workdir, config)
         self.started.append(bot)

@@ -6,9 +6,9 @@ import asyncio
 import sys
 from pathlib import Path
 
-from tests.e2e.botproc import KIE_KEY, TOKEN, BotProcess, bot_config, kie_provider
+from tests.e2e.botproc import KIE_KEY, TOKEN, BotProcess
+from tests.e2e.conftest import Launcher
 from tests.fakes.discord import FakeDiscord
-from tests.fakes.kie import KieEmulator
 
 
 async def doctor(bot: BotProcess, **env: str) -> tuple[int, str]:
@@ -30,16 +30,9 @@ async def doctor(bot: BotProcess, **env: str) -> tuple[int, str]:
 
 
 async def test_doctor_exits_0_on_a_good_setup_and_1_on_a_rejected_token(
-    discord_fake: FakeDiscord, kie: KieEmulator, tmp_path: Path
+    bots: Launcher, discord_fake: FakeDiscord, tmp_path: Path
 ) -> None:
-    config = bot_config(
-        api_base=discord_fake.api_base,
-        gateway_url=discord_fake.gateway_url,
-        guild_id=discord_fake.guild_id,
-        database=tmp_path / "bot.sqlite3",
-        providers=kie_provider(kie.base_url),
-    )
-    bot = BotProcess(tmp_path, config)
+    bot = BotProcess(tmp_path, bots.config())  # never started: doctor runs beside it
 
     code, out = await doctor(bot)
     assert code == 0, out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.e2e.botproc import BotProcess, bot_config, kie_provider
+from tests.e2e.botproc import BotProcess
 from tests.e2e.conftest import Launcher
 from tests.e2e.helpers import generate, result_messages
 from tests.fakes.discord import FakeDiscord
@@ -15,13 +15,9 @@ from tests.fakes.kie import KieEmulator
 async def test_json_lines_name_the_job_member_server_and_provider(
     bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int, tmp_path: Path
 ) -> None:
-    config = bot_config(
-        api_base=discord_fake.api_base,
-        gateway_url=discord_fake.gateway_url,
-        guild_id=discord_fake.guild_id,
-        database=tmp_path / "bot.sqlite3",
-        providers=kie_provider(kie.base_url),
-    ).replace('log_level = "DEBUG"', 'log_level = "DEBUG"\nlog_format = "json"', 1)
+    config = bots.config().replace(
+        'log_level = "DEBUG"', 'log_level = "DEBUG"\nlog_format = "json"', 1
+    )
     bot = BotProcess(tmp_path, config)
     bots.started.append(bot)  # stopped, and its log checked for secrets, by the fixture
     await bots.restart(bot)
