@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -50,7 +51,10 @@ def kie_body(task_id: str = TASK, stage: str = "complete") -> bytes:
 
 def signed(task_id: str = TASK, *, age: float = 0, secret: str = KIE_SECRET) -> dict[str, str]:
     """kie's signing headers for a callback about ``task_id``, made ``age`` seconds ago."""
-    timestamp = str(int(time.time() - age))
+    # Whole seconds, rounded away from now: a callback "301 s from the future" must not
+    # land 300.x s ahead because the fraction of the current second was dropped.
+    moment = time.time() - age
+    timestamp = str(math.floor(moment) if age >= 0 else math.ceil(moment))
     return {
         "X-Webhook-Timestamp": timestamp,
         "X-Webhook-Signature": webhook_signature(secret, task_id, timestamp),
