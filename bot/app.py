@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = (
     "cogs.generate",
     "cogs.compose",
+    "cogs.uploads",
     "cogs.songs",
     "cogs.library",
     "cogs.cancel",

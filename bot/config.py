@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -119,14 +120,20 @@ class BudgetSettings(_Section):
 
 
 class ActionSettings(_Section):
-    """Who may act on finished songs, and what a cover upload may be."""
+    """Who may act on finished songs, and what an uploaded song may be."""
 
     # "everyone": any member may remix any song; "requester": only the member
     # who asked for it and members with Manage Messages (who may always extend
     # and delete).
     remix_by: Literal["everyone", "requester"] = "everyone"
-    cover_max_mb: float = Field(20, gt=0)
-    cover_max_minutes: float = Field(8, gt=0)
+    # What an uploaded song may be (/cover, /extend-upload, /add-vocals, /add-instrumental);
+    # the names these had when /cover was the only upload are still read.
+    upload_max_mb: float = Field(
+        20, gt=0, validation_alias=AliasChoices("upload_max_mb", "cover_max_mb")
+    )
+    upload_max_minutes: float = Field(
+        8, gt=0, validation_alias=AliasChoices("upload_max_minutes", "cover_max_minutes")
+    )
     history_size: int = Field(10, ge=1, le=25)
 
 

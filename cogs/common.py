@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import discord
@@ -16,25 +18,78 @@ from bot.jobs.models import Job
 from bot.jobs.service import JobService
 from bot.providers.base import GenerateRequest, Operation
 
+log = logging.getLogger(__name__)
+
 # What a server may keep to some roles (/settings role costly): it costs more, or makes more.
 COSTLY = frozenset(
-    {Operation.EXTEND, Operation.COVER, Operation.WAV, Operation.STEMS, Operation.VIDEO}
+    {
+        Operation.EXTEND,
+        Operation.RESTYLE,
+        Operation.UPLOAD_EXTEND,
+        Operation.ADD_VOCALS,
+        Operation.ADD_INSTRUMENTAL,
+        Operation.WAV,
+        Operation.STEMS,
+        Operation.VIDEO,
+    }
 )
 # The refusal of each costly operation to a member without a costly role: whole
 # sentences, as translations need (each noun has its gender there).
 COSTLY_REFUSALS: dict[Operation, str] = {
     Operation.EXTEND: N_("An extend here needs one of these roles: {roles}."),
-    Operation.COVER: N_("A cover here needs one of these roles: {roles}."),
+    Operation.RESTYLE: N_("A cover here needs one of these roles: {roles}."),
+    Operation.UPLOAD_EXTEND: N_("Extending an upload here needs one of these roles: {roles}."),
+    Operation.ADD_VOCALS: N_("Adding vocals here needs one of these roles: {roles}."),
+    Operation.ADD_INSTRUMENTAL: N_(
+        "Adding an instrumental here needs one of these roles: {roles}."
+    ),
     Operation.WAV: N_("A WAV here needs one of these roles: {roles}."),
     Operation.STEMS: N_("Stems here need one of these roles: {roles}."),
     Operation.VIDEO: N_("A video here needs one of these roles: {roles}."),
 }
 
 
-def model_choices(jobs: JobService) -> list[app_commands.Choice[str]]:
-    """The offered models as slash-command choices (Discord shows at most 25)."""
-    models = jobs.offered_models()
+def model_choices(
+    jobs: JobService, operation: Operation = Operation.SONG
+) -> list[app_commands.Choice[str]]:
+    """The models ``operation`` runs on, as slash-command choices (Discord shows 25)."""
+    models = jobs.offered_models(operation)
     return [app_commands.Choice(name=spec.label, value=key) for key, spec in models.items()][:25]
+
+
+Command = app_commands.Command[Any, ..., None]
+
+
+class OfferedCommands:
+    """The commands of a cog that a configured provider can carry out.
+
+    ``offerable`` holds each command's name, its builder, the operation a
+    provider must offer for it and why it is missing otherwise; the missing are
+    named in the log when the cog loads, so an admin sees why.
+    """
+
+    def __init__(
+        self,
+        jobs: JobService,
+        offerable: Sequence[tuple[str, Callable[[], Command], Operation, str]],
+    ) -> None:
+        self._commands: list[Command] = []
+        self._missing: list[str] = []
+        for name, build, operation, why in offerable:
+            if jobs.offers(operation):
+                self._commands.append(build())
+            else:
+                self._missing.append(f"/{name} ({why})")
+
+    def add_to(self, tree: app_commands.CommandTree[Any]) -> None:
+        for command in self._commands:
+            tree.add_command(command)
+        if self._missing:
+            log.info("not offered: %s", ", ".join(self._missing))
+
+    def remove_from(self, tree: app_commands.CommandTree[Any]) -> None:
+        for command in self._commands:
+            tree.remove_command(command.name)
 
 
 def check_channel(interaction: discord.Interaction[Any]) -> tuple[int, int]:

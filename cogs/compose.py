@@ -1,4 +1,4 @@
-"""/compose (custom songs from a form), /lyrics (lyrics written from a theme), /cover.
+"""/compose (custom songs from a form) and /lyrics (lyrics written from a theme).
 
 Each command is offered only when a configured provider can do what it needs.
 """
@@ -14,15 +14,14 @@ from discord.ext import commands
 
 from bot.app import MusicBot
 from bot.discord.buttons import UseDraftButton
-from bot.discord.covers import check_upload
 from bot.discord.tree import answer_errors
 from bot.discord.ui.forms import ComposeOptions, compose_form, send_form, submitted_values
 from bot.discord.ui.lyrics import draft_messages
 from bot.discord.ui.text import quote
-from bot.errors import InputError
+from bot.errors import InputError, ProviderError
 from bot.i18n import t
 from bot.providers.base import GenerateRequest, Operation
-from cogs.common import check_song, enqueue, model_choices, queued, titled
+from cogs.common import OfferedCommands, check_song, enqueue, model_choices, queued, titled
 
 log = logging.getLogger(__name__)
 
@@ -34,31 +33,22 @@ LYRICS_FILE_CHARS = 10_000  # more than any model takes; the form's check says h
 class ComposeCog(commands.Cog, name="Compose"):
     def __init__(self, bot: MusicBot) -> None:
         self.bot = bot
-        # Each command, what a provider must do for it, and why it is missing otherwise.
-        offerable = (
-            ("compose", self._compose_command, Operation.CUSTOM, "no provider takes custom lyrics"),
-            ("lyrics", self._lyrics_command, Operation.WRITE_LYRICS, "no provider writes lyrics"),
-            ("cover", self._cover_command, Operation.COVER, "no provider does upload-cover"),
+        custom, lyrics = Operation.CUSTOM, Operation.WRITE_LYRICS
+        self._offered = OfferedCommands(
+            bot.jobs,
+            (
+                ("compose", self._compose_command, custom, "no provider takes custom lyrics"),
+                ("lyrics", self._lyrics_command, lyrics, "no provider writes lyrics"),
+            ),
         )
-        self._commands: list[app_commands.Command[Any, ..., None]] = []
-        self._missing: list[str] = []
-        for name, build, operation, why in offerable:
-            if bot.jobs.offers(operation):
-                self._commands.append(build())
-            else:
-                self._missing.append(f"/{name} ({why})")
 
     async def cog_load(self) -> None:
-        for command in self._commands:
-            self.bot.tree.add_command(command)
-        if self._missing:
-            log.info("not offered: %s", ", ".join(self._missing))
+        self._offered.add_to(self.bot.tree)
         self.bot.button_handlers.drafts = self
         self.bot.add_dynamic_items(UseDraftButton)
 
     async def cog_unload(self) -> None:
-        for command in self._commands:
-            self.bot.tree.remove_command(command.name)
+        self._offered.remove_from(self.bot.tree)
         self.bot.remove_dynamic_items(UseDraftButton)
         self.bot.button_handlers.drafts = None
 
@@ -75,6 +65,7 @@ class ComposeCog(commands.Cog, name="Compose"):
             weirdness="How experimental to be (0-1)",
             audio_weight="How much to weigh the sound over the words (0-1)",
             lyrics_file="Lyrics as a .txt file, for long songs",
+            boost_style="Have the music service write a fuller style from your few words",
         )
         @app_commands.choices(
             model=model_choices(self.bot.jobs),
@@ -92,6 +83,7 @@ class ComposeCog(commands.Cog, name="Compose"):
             weirdness: Weight | None = None,
             audio_weight: Weight | None = None,
             lyrics_file: discord.Attachment | None = None,
+            boost_style: bool = False,
         ) -> None:
             rules = await check_song(interaction, Operation.SONG)
             options = ComposeOptions(
@@ -101,6 +93,7 @@ class ComposeCog(commands.Cog, name="Compose"):
                 style_weight=style_weight,
                 weirdness=weirdness,
                 audio_weight=audio_weight,
+                boost=boost_style,
             )
             lyrics = await _read_lyrics(lyrics_file) if lyrics_file is not None else ""
             await self.open_form(interaction, options, {"lyrics": lyrics})
@@ -116,6 +109,8 @@ class ComposeCog(commands.Cog, name="Compose"):
         tuning = self.bot.jobs.offers(Operation.TUNING)
         if options.tuned and not tuning:
             raise InputError("Vocal gender and weights are not available with this bot's services.")
+        if options.boost and not self.bot.jobs.offers(Operation.BOOST_STYLE):
+            raise InputError("Style boost is not available with this bot's services.")
         if len(values.get("lyrics", "")) > spec.lyrics_limit:
             length, limit = f"{len(values['lyrics']):,}", f"{spec.lyrics_limit:,}"
             raise InputError(
@@ -138,10 +133,34 @@ class ComposeCog(commands.Cog, name="Compose"):
 
     async def _submitted(self, interaction: Interaction, options: ComposeOptions) -> None:
         request = options.request(submitted_values(interaction))
-        job = await enqueue(self.bot.jobs, interaction, request)
         locale = interaction.locale
+        boosted = ""
+        if options.boost and request.style:
+            # The vendor writes the style while the member waits: answer at once, privately.
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            request, boosted = await self._boost(request, locale)
+        job = await enqueue(self.bot.jobs, interaction, request)
         answer = queued(titled(request.title, locale), job, locale)
-        await interaction.response.send_message(answer, ephemeral=True)
+        answer = f"{answer}\n{boosted}" if boosted else answer
+        if interaction.response.is_done():
+            await interaction.followup.send(answer, ephemeral=True)
+        else:
+            await interaction.response.send_message(answer, ephemeral=True)
+
+    async def _boost(self, request: GenerateRequest, locale: object) -> tuple[GenerateRequest, str]:
+        """The request with its style boosted, and a line saying what was sent.
+
+        A vendor that cannot boost just now does not cost the member their form:
+        the song goes with their own style, and the answer says so.
+        """
+        try:
+            style = await self.bot.jobs.boost_style(request.style, request.model)
+        except ProviderError as exc:
+            log.warning("style boost failed (%s): %s", exc.code, exc)
+            note = t(locale, "The style could not be boosted just now, so your own was used.")
+            return request, note
+        boosted = request.model_copy(update={"style": style})
+        return boosted, t(locale, "Boosted style: {style}", style=quote(style, 1000))
 
     # -- /lyrics ------------------------------------------------------------------
 
@@ -177,48 +196,6 @@ class ComposeCog(commands.Cog, name="Compose"):
         options = ComposeOptions(model=self.bot.jobs.default_model(rules.default_model))
         values = {"lyrics": embed.description or "", "title": embed.title or ""}
         await self.open_form(interaction, options, values)
-
-    # -- /cover -------------------------------------------------------------------
-
-    def _cover_command(self) -> app_commands.Command[Any, ..., None]:
-        @app_commands.command(name="cover", description="Restyle a song you upload.")
-        @app_commands.guild_only()
-        @app_commands.describe(
-            audio="The song to restyle (MP3, WAV, FLAC or OGG)",
-            style="The new style: genre, mood, instruments",
-            prompt="What the new version should be like (optional)",
-            title="A title for the cover",
-            instrumental="No vocals",
-            model="Which model to use",
-        )
-        @app_commands.choices(model=model_choices(self.bot.jobs))
-        async def cover(
-            interaction: Interaction,
-            audio: discord.Attachment,
-            style: str,
-            prompt: str = "",
-            title: str = "",
-            instrumental: bool = False,
-            model: str | None = None,
-        ) -> None:
-            rules = await check_song(interaction, Operation.COVER)
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            await check_upload(audio, self.bot.settings.actions)
-            request = GenerateRequest(
-                operation=Operation.COVER,
-                model=model or self.bot.jobs.default_model(rules.default_model),
-                prompt=prompt.strip() or f"A cover in this style: {style.strip()}",
-                style=style.strip(),
-                title=title.strip(),
-                instrumental=instrumental,
-                upload_url=audio.url,
-            )
-            job = await enqueue(self.bot.jobs, interaction, request)
-            locale = interaction.locale
-            what = t(locale, "a cover of `{name}`", name=quote(audio.filename, 80))
-            await interaction.followup.send(queued(what, job, locale), ephemeral=True)
-
-        return cover
 
 
 async def _read_lyrics(upload: discord.Attachment) -> str:

@@ -28,7 +28,10 @@ Interaction = discord.Interaction[Any]
 # What the costly-role gate covers, as members call it.
 COSTLY = {
     Operation.EXTEND: N_("extend"),
-    Operation.COVER: N_("cover"),
+    Operation.RESTYLE: N_("cover"),
+    Operation.UPLOAD_EXTEND: N_("upload extend"),
+    Operation.ADD_VOCALS: N_("add vocals"),
+    Operation.ADD_INSTRUMENTAL: N_("add instrumental"),
     Operation.WAV: N_("WAV"),
     Operation.STEMS: N_("stems"),
     Operation.VIDEO: N_("video"),

@@ -9,7 +9,6 @@ import discord
 import pytest
 
 from bot.config import ActionSettings
-from bot.discord.covers import check_upload
 from bot.discord.ui.forms import (
     ComposeOptions,
     compose_form,
@@ -18,6 +17,7 @@ from bot.discord.ui.forms import (
     seconds,
 )
 from bot.discord.ui.lyrics import draft_messages, lyrics_page, timed_embed
+from bot.discord.upload_checks import check_upload
 from bot.errors import InputError
 from bot.jobs.models import JobState
 from bot.jobs.validation import check_generate, check_theme
@@ -60,7 +60,7 @@ def test_validation_refusals_in_spanish() -> None:
     unknown = _refusal(GenerateRequest(model="v9", prompt="rain"))
     assert unknown.text(SPANISH).startswith("El modelo `v9` no está disponible aquí. Elige uno")
     assert "v3.5, v4" in unknown.text(SPANISH)
-    no_upload = _refusal(GenerateRequest(operation=Operation.COVER, model="v5", prompt="rain"))
+    no_upload = _refusal(GenerateRequest(operation=Operation.RESTYLE, model="v5", prompt="rain"))
     assert (
         no_upload.text(SPANISH) == "Adjunta el archivo de audio al que quieres cambiar el estilo."
     )
@@ -88,8 +88,11 @@ async def test_cover_upload_refusals_in_spanish() -> None:
         "`notes.pdf` no es un archivo de audio que pueda leer (.mp3, .wav, .flac, .ogg)."
     )
     big = await refusal("song.mp3", 30 * 1024 * 1024)
-    assert big.text(SPANISH) == "El archivo ocupa 30.0 MB; las versiones admiten como máximo 20 MB."
-    assert big.user_message == "The file is 30.0 MB; covers take at most 20 MB."
+    assert (
+        big.text(SPANISH)
+        == "El archivo ocupa 30.0 MB; lo que subas puede ocupar como máximo 20 MB."
+    )
+    assert big.user_message == "The file is 30.0 MB; uploads may be at most 20 MB."
 
 
 def test_the_compose_form_in_spanish() -> None:

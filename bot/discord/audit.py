@@ -33,7 +33,10 @@ _PROMPT_START = 100  # characters of a prompt shown in the log
 _QUEUED: dict[Operation, str] = {
     Operation.SONG: N_("🎵 {user} queued a song (job `{job}`, {provider}): {asked}"),
     Operation.EXTEND: N_("🎵 {user} queued a song (job `{job}`, {provider}): {asked}"),
-    Operation.COVER: N_("🎵 {user} queued a song (job `{job}`, {provider}): {asked}"),
+    Operation.RESTYLE: N_("🎵 {user} queued a song (job `{job}`, {provider}): {asked}"),
+    Operation.UPLOAD_EXTEND: N_("🎵 {user} queued a song (job `{job}`, {provider}): {asked}"),
+    Operation.ADD_VOCALS: N_("🎵 {user} queued a song (job `{job}`, {provider}): {asked}"),
+    Operation.ADD_INSTRUMENTAL: N_("🎵 {user} queued a song (job `{job}`, {provider}): {asked}"),
     Operation.WAV: N_("🎵 {user} queued a WAV (job `{job}`, {provider}): {asked}"),
     Operation.STEMS: N_("🎵 {user} queued a stems (job `{job}`, {provider}): {asked}"),
     Operation.VIDEO: N_("🎵 {user} queued a video (job `{job}`, {provider}): {asked}"),
@@ -41,7 +44,10 @@ _QUEUED: dict[Operation, str] = {
 _REFUSED: dict[Operation, str] = {
     Operation.SONG: N_("⛔ Refused {user}'s song: {reason} — {asked}"),
     Operation.EXTEND: N_("⛔ Refused {user}'s song: {reason} — {asked}"),
-    Operation.COVER: N_("⛔ Refused {user}'s song: {reason} — {asked}"),
+    Operation.RESTYLE: N_("⛔ Refused {user}'s song: {reason} — {asked}"),
+    Operation.UPLOAD_EXTEND: N_("⛔ Refused {user}'s song: {reason} — {asked}"),
+    Operation.ADD_VOCALS: N_("⛔ Refused {user}'s song: {reason} — {asked}"),
+    Operation.ADD_INSTRUMENTAL: N_("⛔ Refused {user}'s song: {reason} — {asked}"),
     Operation.WAV: N_("⛔ Refused {user}'s WAV: {reason} — {asked}"),
     Operation.STEMS: N_("⛔ Refused {user}'s stems: {reason} — {asked}"),
     Operation.VIDEO: N_("⛔ Refused {user}'s video: {reason} — {asked}"),

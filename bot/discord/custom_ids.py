@@ -30,6 +30,7 @@ DRAFT_TEMPLATE = r"draft:compose:(?P<n>[1-9])"
 COMPOSE_TEMPLATE = re.compile(
     r"compose:(?P<model>[a-z0-9.\-]{1,20}):(?P<instrumental>[01]):(?P<gender>[mf-])"
     r":(?P<style_weight>[\d.]+|-):(?P<weirdness>[\d.]+|-):(?P<audio_weight>[\d.]+|-)"
+    r"(?P<boost>:b)?"  # the style is to be boosted; forms sent before boosting had no flag
 )
 REMIX_TEMPLATE = re.compile(rf"remix:{_JOB}")
 EXTEND_TEMPLATE = re.compile(rf"extend:{_JOB}:{_TRACK}")
@@ -55,9 +56,12 @@ def draft_id(n: int) -> str:
     return f"draft:compose:{n}"
 
 
-def compose_id(model: str, instrumental: bool, gender: str, weights: list[str]) -> str:
+def compose_id(
+    model: str, instrumental: bool, gender: str, weights: list[str], boost: bool = False
+) -> str:
     """``weights``: style weight, weirdness, audio weight, each ``"0.50"`` or ``"-"``."""
-    return f"compose:{model}:{int(instrumental)}:{gender}:{':'.join(weights)}"
+    flag = ":b" if boost else ""
+    return f"compose:{model}:{int(instrumental)}:{gender}:{':'.join(weights)}{flag}"
 
 
 def remix_form_id(job_id: str) -> str:

@@ -69,9 +69,15 @@ class JobService:
         self._audit = audit
         self._default_blocked = [term for term, _ in default_terms()]
 
-    def offered_models(self) -> dict[str, ModelSpec]:
-        """Catalog models at least one configured provider can run, in catalog order."""
-        keys = {key for p in self._providers for key in p.models}
+    def offered_models(self, operation: Operation = Operation.SONG) -> dict[str, ModelSpec]:
+        """Catalog models at least one configured provider runs ``operation`` on, in
+        catalog order (a song: every model a provider has)."""
+        keys = {
+            key
+            for p in self._providers
+            if operation in p.operations
+            for key in p.models_for(operation)
+        }
         return {key: spec for key, spec in MODELS.items() if key in keys}
 
     def offers(self, operation: Operation) -> bool:
@@ -91,9 +97,12 @@ class JobService:
     def _by_name(self, name: str) -> Provider | None:
         return next((p for p in self._providers if p.name == name), None)
 
-    def default_model(self, wanted: str | None = None) -> str:
-        """``wanted`` (a server's default, else config.toml's) if offered, else the first."""
-        offered = self.offered_models()
+    def default_model(
+        self, wanted: str | None = None, operation: Operation = Operation.SONG
+    ) -> str:
+        """``wanted`` (a server's default, else config.toml's) if ``operation`` runs on it,
+        else the first model it runs on."""
+        offered = self.offered_models(operation)
         wanted = wanted or self._settings.default_model
         return wanted if wanted in offered else next(iter(offered))
 
@@ -117,7 +126,7 @@ class JobService:
         Every refusal and every accepted job goes to the audit log.
         """
         try:
-            check_generate(request, self.offered_models())
+            check_generate(request, self.offered_models(request.operation))
             await self._check_blocked(request, guild_id)
             provider = self._provider_for(request, parent)
             now = self._clock()
@@ -276,6 +285,17 @@ class JobService:
         theme = check_theme(theme)
         provider = next(p for p in self._providers if Operation.WRITE_LYRICS in p.operations)
         return await provider.write_lyrics(theme)
+
+    async def boost_style(self, style: str, model: str) -> str:
+        """A fuller style text from the first provider that writes one, cut to what
+        ``model`` takes (at a comma where one falls). Raises ``ProviderError``."""
+        provider = next(p for p in self._providers if Operation.BOOST_STYLE in p.operations)
+        boosted = (await provider.boost_style(style.strip())).strip()
+        limit = MODELS[model].style_limit
+        if len(boosted) > limit:
+            cut = boosted.rfind(",", 0, limit)
+            boosted = boosted[: cut if cut > 0 else limit].strip()
+        return boosted
 
     async def timed_lyrics(self, job: Job, track: TrackRef) -> list[TimedWord]:
         provider = self._by_name(job.provider)

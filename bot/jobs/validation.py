@@ -32,12 +32,14 @@ def check_generate(request: GenerateRequest, offered: Mapping[str, ModelSpec]) -
     _limit("title", request.title, spec.title_limit, spec)
     if request.custom:
         _check_custom(request, spec)
-    elif request.operation in (Operation.SONG, Operation.COVER):
+    elif request.operation in (Operation.SONG, Operation.RESTYLE):
         _check_description(request, spec)
     if request.operation is Operation.EXTEND:
         _check_extend(request)
-    if request.operation is Operation.COVER and not request.upload_url:
-        raise InputError("Attach the audio file to restyle.")
+    if request.operation.from_upload and not request.upload_url:
+        raise InputError("Attach the audio file to start from.")
+    if request.operation is Operation.UPLOAD_EXTEND and not (request.continue_at or 0) > 0:
+        raise InputError("`continue at` must be a number of seconds above 0.")
 
 
 def check_theme(theme: str) -> str:

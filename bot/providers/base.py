@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,17 +42,33 @@ class Operation(enum.StrEnum):
     CUSTOM = "custom"  # custom mode: own lyrics, style and title
     TUNING = "tuning"  # negative tags, vocal gender, style/weirdness/audio weights
     EXTEND = "extend"  # continue a finished track
-    COVER = "cover"  # restyle a member's uploaded audio
+    # Restyle a member's uploaded audio; Suno calls it a "cover". The value stays
+    # "cover" because jobs store it (and it is not cover art: that is a track's image).
+    RESTYLE = "cover"
+    UPLOAD_EXTEND = "upload_extend"  # continue a member's uploaded audio
+    ADD_VOCALS = "add_vocals"  # sing over a member's uploaded instrumental
+    ADD_INSTRUMENTAL = "add_instrumental"  # accompany a member's uploaded vocals
     WAV = "wav"  # a finished track as lossless WAV
     STEMS = "stems"  # a finished track split into vocals and instrumental
     VIDEO = "video"  # a finished track as a music video
     WRITE_LYRICS = "write_lyrics"  # lyrics written from a theme (answered inline)
     TIMED_LYRICS = "timed_lyrics"  # a track's lyrics with a time for every word (inline)
+    BOOST_STYLE = "boost_style"  # a fuller style text written from a short one (inline)
 
     @property
     def makes_tracks(self) -> bool:
         """Whether a job of this operation ends with two new songs (else with files)."""
-        return self in (Operation.SONG, Operation.EXTEND, Operation.COVER)
+        return self in (Operation.SONG, Operation.EXTEND) or self.from_upload
+
+    @property
+    def from_upload(self) -> bool:
+        """Whether it starts from audio a member uploaded (``GenerateRequest.upload_url``)."""
+        return self in (
+            Operation.RESTYLE,
+            Operation.UPLOAD_EXTEND,
+            Operation.ADD_VOCALS,
+            Operation.ADD_INSTRUMENTAL,
+        )
 
     @property
     def follows_up(self) -> bool:
@@ -98,8 +115,9 @@ class GenerateRequest(BaseModel):
     weirdness: Weight | None = None
     audio_weight: Weight | None = None
     source: TrackRef | None = None  # extend, wav, stems, video
-    continue_at: float | None = None  # extend: seconds into the source; None = its end
-    upload_url: str = ""  # cover: where the vendor fetches the member's audio
+    # extend: seconds into the source, None = its end; upload extend: into the upload
+    continue_at: float | None = None
+    upload_url: str = ""  # operations from an upload: where the vendor fetches the audio
 
     def needs(self) -> frozenset[Operation]:
         """The operations a provider must offer to take this request."""
@@ -268,9 +286,20 @@ class Provider(abc.ABC):
     # What its tasks cost, from the config entry (unknown unless set there).
     price: Price = Price()
 
+    # Operations the vendor runs on some of its models only (catalog keys); the
+    # others run on every model it has.
+    operation_models: Mapping[Operation, frozenset[str]] = MappingProxyType({})
+
     def can(self, request: GenerateRequest) -> bool:
         """Whether this provider offers the request's model and every operation it needs."""
-        return request.model in self.models and request.needs() <= self.operations
+        return request.model in self.models_for(request.operation) and (
+            request.needs() <= self.operations
+        )
+
+    def models_for(self, operation: Operation) -> dict[str, str]:
+        """The models (catalog key -> vendor name) ``operation`` runs on here."""
+        only = self.operation_models.get(operation)
+        return {k: v for k, v in self.models.items() if only is None or k in only}
 
     @abc.abstractmethod
     async def submit(
@@ -311,6 +340,14 @@ class Provider(abc.ABC):
     async def timed_lyrics(self, track: TrackRef) -> list[TimedWord]:
         """The words of ``track`` with their times (``Operation.TIMED_LYRICS``)."""
         raise unsupported(self, Operation.TIMED_LYRICS)
+
+    async def boost_style(self, style: str) -> str:
+        """A fuller style text written from the short ``style`` (``Operation.BOOST_STYLE``).
+
+        Answered at once. Raises ``ProviderError`` (``TransientProviderError`` when a
+        retry may help).
+        """
+        raise unsupported(self, Operation.BOOST_STYLE)
 
     async def cancel(self, task_id: str) -> bool:
         """Ask the vendor to stop a task a member cancelled; True when it surely did.

@@ -152,7 +152,7 @@ async def test_cover_restyles_an_upload(
 async def test_cover_refuses_what_is_not_a_short_song(
     bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
-    await bots.start(extra="[actions]\ncover_max_mb = 0.02\ncover_max_minutes = 0.01")
+    await bots.start(extra="[actions]\nupload_max_mb = 0.02\nupload_max_minutes = 0.01")
     for upload, words in (
         (FakeAttachment("notes.txt", b"hello"), "not an audio file"),
         (FakeAttachment("big.mp3", bytes(30_000)), "at most 0.02 MB"),

@@ -38,11 +38,15 @@ async def test_help_shows_a_member_the_commands_their_rights_quota_and_where_son
     assert "Queued" in response_text(await generate(discord_fake, member, prompt="a song"))
 
     page = await help_page(discord_fake, member)
-    for command in ("generate", "compose", "lyrics", "cover", "history", "usage", "queue", "help"):
+    for command in (
+        *("generate", "compose", "lyrics", "cover", "extend-upload", "add-vocals"),
+        *("add-instrumental", "history", "usage", "queue", "help"),
+    ):
         assert f"`/{command}`" in page, command
     assert "Make two songs from a description." in page  # one line each, as Discord shows it
     assert "Make songs:** yes" in page
-    assert "Extend, cover, WAV, stems, video:** yes" in page
+    costly = "Extend, cover, upload extend, add vocals, add instrumental, WAV, stems, video"
+    assert f"{costly}:** yes" in page
     assert "Remix anyone's songs:** yes" in page
     assert "Cancel or delete others' songs:** no (needs Manage Messages)" in page
     assert "Last 24 hours:** 2 of 3 left" in page
@@ -81,11 +85,14 @@ async def test_commands_no_provider_can_carry_out_are_left_out_of_help_and_named
     bot = await bots.start(providers=vendor_provider("apixo", apixo.base_url))
     page = await help_page(discord_fake, member)
     assert "`/compose`" in page
-    assert "`/cover`" not in page
+    for command in ("cover", "extend-upload", "add-vocals", "add-instrumental"):
+        assert f"`/{command}`" not in page
     assert "`/lyrics`" not in page
     assert "Extend, cover" not in page  # APIXO does none of the costly operations
     await bot.stop()
-    [line] = [line for line in bot.log.splitlines() if "not offered:" in line]
-    assert " INFO " in line
-    assert "/lyrics (no provider writes lyrics)" in line
-    assert "/cover (no provider does upload-cover)" in line
+    lines = [line for line in bot.log.splitlines() if "not offered:" in line]
+    assert all(" INFO " in line for line in lines)
+    said = "\n".join(lines)
+    assert "/lyrics (no provider writes lyrics)" in said
+    assert "/cover (no provider does upload-cover)" in said
+    assert "/add-vocals (no provider adds vocals)" in said

@@ -2,10 +2,12 @@
 
 It speaks the dialect of seed 001 / PROVIDERS.md: ``{code, msg, data}``
 envelopes, Bearer auth, every create call the bot makes (generate, extend,
-upload-cover, WAV, vocal removal, mp4, lyrics), their record-info endpoints
-(``param`` as a JSON string, ``sunoData`` in camelCase, ``successFlag`` for the
-file makers), timestamped lyrics, plus the faults a real vendor shows (HTTP and
-in-body error codes, Retry-After, slow answers, malformed and cut-off bodies).
+upload-cover, upload-extend, add-vocals, add-instrumental, WAV, vocal removal,
+mp4, lyrics), their record-info endpoints (``param`` as a JSON string,
+``sunoData`` in camelCase, ``successFlag`` for the file makers), timestamped
+lyrics and the style boost (both answered at once), plus the faults a real
+vendor shows (HTTP and in-body error codes, Retry-After, slow answers,
+malformed and cut-off bodies).
 
 Timing is stateless: a task's stage is computed from its creation time on
 every poll, so any polling cadence sees the right stage. Media URLs point back
@@ -35,7 +37,13 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.kie_checks import Refused, check_create, check_object, check_track_call
+from tests.fakes.kie_checks import (
+    Refused,
+    check_boost,
+    check_create,
+    check_object,
+    check_track_call,
+)
 from tests.fakes.kie_records import (
     CALLBACK_RANK,
     callback_payload,
@@ -53,6 +61,10 @@ GENERATE = "/api/v1/generate"
 RECORD = "/api/v1/generate/record-info"
 EXTEND = "/api/v1/generate/extend"
 COVER = "/api/v1/generate/upload-cover"
+UPLOAD_EXTEND = "/api/v1/generate/upload-extend"
+ADD_VOCALS = "/api/v1/generate/add-vocals"
+ADD_INSTRUMENTAL = "/api/v1/generate/add-instrumental"
+BOOST_STYLE = "/api/v1/style/generate"
 WAV = "/api/v1/wav/generate"
 STEMS = "/api/v1/vocal-removal/generate"
 VIDEO = "/api/v1/mp4/generate"
@@ -64,6 +76,9 @@ CREATE_KINDS = {
     GENERATE: "generate",
     EXTEND: "extend",
     COVER: "cover",
+    UPLOAD_EXTEND: "upload_extend",
+    ADD_VOCALS: "add_vocals",
+    ADD_INSTRUMENTAL: "add_instrumental",
     WAV: "wav",
     STEMS: "stems",
     VIDEO: "video",
@@ -159,6 +174,7 @@ class KieEmulator(PumpedEmulator):
         # show members (it never fetches a stream); empty: this emulator's /stream/.
         self.stream_base = ""
         self.draft_verse = ""  # what written lyrics' verse says (default: the theme)
+        self.boosted_style = ""  # what a style boost answers (default: the input, and more)
         self._book = TaskBook(lambda: self.clock())  # tests may swap the clock later
         self._tasks = self._book.tasks
         self._calls: collections.defaultdict[str, list[dict[str, Any]]] = collections.defaultdict(
@@ -176,6 +192,7 @@ class KieEmulator(PumpedEmulator):
         for path in CREATE_KINDS:
             router.add_post(path, self._create)
         router.add_post(TIMED_LYRICS, self._timed_lyrics)
+        router.add_post(BOOST_STYLE, self._boost_style)
         for path in RECORD_KINDS:
             router.add_get(path, self._record_info)
         router.add_get(CREDIT, self._credit)
@@ -305,6 +322,19 @@ class KieEmulator(PumpedEmulator):
         words = timed_words(task.lyrics, task.durations[n])
         data = {"alignedWords": words, "waveformData": [0, 1, 0.5], "hootCer": 0.1}
         return _envelope(200, "success", {**data, "isStreamed": False})
+
+    async def _boost_style(self, request: web.Request) -> web.StreamResponse:
+        """Answered at once, as kie does: the short style with production words added."""
+        fault = self._post_faults[request.path].take()
+        if fault is not None:
+            return fault()
+        try:
+            content = check_boost(await _json(request))
+        except Refused as no:
+            return _envelope(no.code, no.msg, None)
+        self._calls[request.path].append({"content": content})
+        result = self.boosted_style or f"{content}, emulated warmth, crisp mix, wide stereo"
+        return _envelope(200, "success", {"taskId": uuid.uuid4().hex, "result": result})
 
     async def _record_info(self, request: web.Request) -> web.StreamResponse:
         fault = self._record_faults[request.path].take()

@@ -24,6 +24,11 @@ DESCRIPTION_LIMIT = 500
 # kie caps a lyrics theme at 200 characters; that it answers 400 beyond is a guess.
 THEME_LIMIT = 200
 WEIGHTS = ("styleWeight", "weirdnessConstraint", "audioWeight")
+# add-vocals and add-instrumental run on these models only (kie's pages: V4_5PLUS, the
+# default, and V5; sunoapi.org adds V5_5). The code for another model is a guess.
+LAYER_MODELS = frozenset({"V4_5PLUS", "V5", "V5_5"})
+# The style boost's input: kie names no limit; a guess, refused with "bad input".
+BOOST_LIMIT = 1000
 STEM_TYPES = frozenset({"separate_vocal", "split_stem"})
 
 
@@ -85,12 +90,72 @@ def check_generate(body: dict[str, Any]) -> None:
 
 def check_cover(body: dict[str, Any]) -> None:
     """``/generate/upload-cover``: an http(s) ``uploadUrl``, then generate's checks."""
+    _check_upload_url(body)
+    check_generate(body)
+
+
+def check_upload_extend(body: dict[str, Any]) -> None:
+    """``/generate/upload-extend``: with ``defaultParamFlag`` false only ``uploadUrl`` and
+    ``prompt``; with it true style, title, ``continueAt`` and (unless instrumental) the
+    lyrics in ``prompt``. The upload's length is not known here, so ``continueAt``
+    is only checked to be above 0."""
+    _check_upload_url(body)
+    if not isinstance(body.get("defaultParamFlag"), bool):
+        raise Refused(422, "defaultParamFlag is required")
+    model = _model(body)
+    prompt = _text(body, "prompt")
+    if not body["defaultParamFlag"]:
+        if not prompt:
+            raise Refused(422, "prompt is required")
+        return
+    if not isinstance(body.get("instrumental"), bool):
+        raise Refused(422, "instrumental is required")
+    at = body.get("continueAt")
+    if isinstance(at, bool) or not isinstance(at, int | float):
+        raise Refused(422, "continueAt is required")
+    if at <= 0:
+        raise Refused(400, "continueAt must be greater than 0")
+    _check_custom(body, model, prompt, prompt_needed=not body["instrumental"])
+
+
+def check_layer(body: dict[str, Any], kind: str) -> None:
+    """``/generate/add-vocals`` (``prompt``: the words, ``style``) and
+    ``/generate/add-instrumental`` (``tags``): an upload, a title, ``negativeTags``
+    (required, may be empty) and one of the models that layer."""
+    _check_upload_url(body)
+    if _model(body) not in LAYER_MODELS:
+        raise Refused(422, "model must be V4_5PLUS or V5")
+    style_field = "style" if kind == "add_vocals" else "tags"
+    needed = ("prompt", "style", "title") if kind == "add_vocals" else ("tags", "title")
+    for name in needed:
+        if not _text(body, name):
+            raise Refused(422, f"{name} is required")
+    if not isinstance(body.get("negativeTags"), str):
+        raise Refused(422, "negativeTags is required")
+    prompt_limit, style_limit = NEW_LIMITS
+    limits = (("prompt", prompt_limit), (style_field, style_limit), ("title", TITLE_LIMIT))
+    for name, limit in limits:
+        if len(_text(body, name)) > limit:
+            raise Refused(400, f"{name} exceeds {limit} characters")
+    _check_tuning(body)
+
+
+def check_boost(body: Any) -> str:
+    """``/style/generate``: the short style in ``content``."""
+    content = _text(check_object(body), "content")
+    if not content.strip():
+        raise Refused(422, "content is required")
+    if len(content) > BOOST_LIMIT:
+        raise Refused(400, f"content exceeds {BOOST_LIMIT} characters")
+    return content
+
+
+def _check_upload_url(body: dict[str, Any]) -> None:
     url = body.get("uploadUrl")
     if not isinstance(url, str) or not url:
         raise Refused(422, "uploadUrl is required")
     if urlsplit(url).scheme not in ("http", "https"):
         raise Refused(422, "uploadUrl must be an http(s) URL")
-    check_generate(body)
 
 
 def check_extend(body: dict[str, Any], source: Source) -> None:

@@ -17,7 +17,14 @@ from typing import Any
 from tests.fakes.kie_tasks import INSTRUMENTAL, SONG_KINDS, Task
 
 # record-info's operationType per song kind ("upload_cover" is a guess).
-_OPERATION_TYPES = {"generate": "generate", "extend": "extend", "cover": "upload_cover"}
+_OPERATION_TYPES = {
+    "generate": "generate",
+    "extend": "extend",
+    "cover": "upload_cover",
+    "upload_extend": "upload_extend",
+    "add_vocals": "add_vocals",
+    "add_instrumental": "add_instrumental",
+}
 MODEL_NAMES = {  # Suno's names in modelName (seen in client code; newest ones a guess)
     "V3_5": "chirp-v3-5",
     "V4": "chirp-v4",

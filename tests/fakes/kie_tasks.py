@@ -19,12 +19,17 @@ from tests.fakes.kie_checks import (
     check_cover,
     check_extend,
     check_generate,
+    check_layer,
     check_lyrics,
     check_track_call,
+    check_upload_extend,
     required_id,
 )
 
-SONG_KINDS = frozenset({"generate", "extend", "cover"})  # polled at /generate/record-info
+# Polled at /generate/record-info; the last four start from a member's upload.
+SONG_KINDS = frozenset(
+    {"generate", "extend", "cover", "upload_extend", "add_vocals", "add_instrumental"}
+)
 DONE = frozenset({"success", "callback_exception"})  # outcomes whose task makes its output
 EXTENSION_SECONDS = 30.0  # how much longer an extension is than its source
 # Share of ``generation_seconds`` after which a task reaches stages 1 (text), 2 (first), 3.
@@ -35,7 +40,7 @@ INSTRUMENTAL = "[Instrumental]"  # the lyrics of an instrumental track
 @dataclass
 class Task:
     task_id: str
-    kind: str  # generate, extend, cover, wav, stems, video, lyrics
+    kind: str  # a song kind, or wav, stems, video, lyrics
     body: dict[str, Any]
     submitted: float
     generation_seconds: float
@@ -126,6 +131,8 @@ class TaskBook:
             }
         if kind == "extend":
             return {"track_ids": new_ids, **self._extension(body)}
+        if kind in ("upload_extend", "add_vocals", "add_instrumental"):
+            return {"track_ids": new_ids, "durations": durations, **_from_upload(kind, body)}
         if kind == "lyrics":
             check_lyrics(body)
             return {}
@@ -170,3 +177,20 @@ class TaskBook:
     def _require_finished(self, task: Task) -> None:
         if not task.makes_output or self.stage(task) < 3:
             raise Refused(400, "the source audio is not finished")
+
+
+def _from_upload(kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    """What a song made from an upload sings and is called, once its checks pass."""
+    if kind == "upload_extend":
+        check_upload_extend(body)
+        instrumental = bool(body.get("instrumental"))
+    else:
+        check_layer(body, kind)
+        instrumental = kind == "add_instrumental"
+    title = str(body.get("title") or "") or "Emulated Upload"
+    return {
+        "model": str(body["model"]),
+        "instrumental": instrumental,
+        "lyrics": song_lyrics(str(body.get("prompt") or ""), instrumental),
+        "titles": (title, title),
+    }

@@ -129,9 +129,10 @@ async def test_real_time_run_to_completion(
 # -- operations a provider does not offer ------------------------------------------------------
 
 # Operations that reach the vendor through ``submit``; the inline ones have methods of their own.
-INLINE = (Operation.WRITE_LYRICS, Operation.TIMED_LYRICS)
+INLINE = (Operation.WRITE_LYRICS, Operation.TIMED_LYRICS, Operation.BOOST_STYLE)
 SUBMITTED = tuple(op for op in Operation if op is not Operation.SONG and op not in INLINE)
 SOURCE = TrackRef(task_id="task-1", track_id="track-1", duration=120.0, title="Old song")
+UPLOAD = "https://example.com/upload.mp3"
 
 
 def needing(operation: Operation, model: str) -> GenerateRequest:
@@ -141,9 +142,13 @@ def needing(operation: Operation, model: str) -> GenerateRequest:
             return GenerateRequest(model=model, custom=True, lyrics="la", style="pop", title="T")
         case Operation.TUNING:
             return GenerateRequest(model=model, prompt="x", vocal_gender="f", style_weight=0.5)
-        case Operation.COVER:
-            url = "https://example.com/upload.mp3"
-            return GenerateRequest(model=model, prompt="x", operation=operation, upload_url=url)
+        case Operation.RESTYLE:
+            return GenerateRequest(model=model, prompt="x", operation=operation, upload_url=UPLOAD)
+        case Operation.UPLOAD_EXTEND | Operation.ADD_VOCALS | Operation.ADD_INSTRUMENTAL:
+            # Custom mode is how these take their words; it is not asked of them apart.
+            return GenerateRequest(
+                model=model, operation=operation, upload_url=UPLOAD, continue_at=30.0
+            )
         case Operation.EXTEND | Operation.WAV | Operation.STEMS | Operation.VIDEO:
             return GenerateRequest(model=model, operation=operation, source=SOURCE)
     raise AssertionError(f"no request needing {operation}: add one")
@@ -153,7 +158,9 @@ def needing(operation: Operation, model: str) -> GenerateRequest:
 async def test_an_operation_not_offered_is_refused_without_a_request(
     vendor: Vendor, provider: Any, emu: Any, operation: Operation
 ) -> None:
-    request = needing(operation, vendor.request.model)
+    # An operation that runs on some models only is asked for on one of them.
+    model = next(iter(provider.models_for(operation)), vendor.request.model)
+    request = needing(operation, model)
     assert operation in request.needs()
     assert request.needs() <= {operation, Operation.SONG}  # refused for this operation alone
     assert provider.can(vendor.request)
@@ -177,6 +184,8 @@ async def test_inline_operation_not_offered_is_refused_without_a_request(
         pytest.skip(f"{vendor} offers {operation}")
     if operation is Operation.WRITE_LYRICS:
         call = provider.write_lyrics("a rainy night in the city")
+    elif operation is Operation.BOOST_STYLE:
+        call = provider.boost_style("pop, mysterious")
     else:
         call = provider.timed_lyrics(SOURCE)
     with pytest.raises(ProviderError) as info:

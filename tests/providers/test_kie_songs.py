@@ -405,7 +405,7 @@ async def test_cover_sends_the_upload_with_description_mode_fields_and_finishes(
         prompt="as a jazz trio",
         style="jazz",
         model="v4.5-plus",
-        operation=Operation.COVER,
+        operation=Operation.RESTYLE,
         upload_url=UPLOAD,
     )
     task_id = await kie.submit(request, "job-1", "http://127.0.0.1:9/hooks")
@@ -420,29 +420,32 @@ async def test_cover_sends_the_upload_with_description_mode_fields_and_finishes(
         }
     ]
     assert emu.submits == []
-    status = await done(kie, clock, task_id, Operation.COVER)
+    status = await done(kie, clock, task_id, Operation.RESTYLE)
     assert (status.state, len(status.tracks)) == (JobState.SUCCEEDED, 2)
     assert all(t.audio_url.startswith(emu.base_url) for t in status.tracks)
 
 
 async def test_custom_cover_takes_custom_mode_checks(kie: KieProvider, emu: KieEmulator) -> None:
-    request = custom(operation=Operation.COVER, upload_url=UPLOAD, vocal_gender="m")
+    request = custom(operation=Operation.RESTYLE, upload_url=UPLOAD, vocal_gender="m")
     await kie.submit(request, "job-1")
     [body] = emu.calls(COVER)
     assert (body["customMode"], body["prompt"], body["vocalGender"]) == (True, LYRICS, "m")
-    untitled = custom(operation=Operation.COVER, upload_url=UPLOAD, title="")
+    untitled = custom(operation=Operation.RESTYLE, upload_url=UPLOAD, title="")
     error = await submit_error(kie, untitled, KIE.api_key)
     assert (error.code, error.detail) == ("422", "style and title are required in custom mode")
 
 
 @pytest.mark.parametrize(
-    ("url", "problem"),
-    [("", "uploadUrl is required"), ("ftp://x/y.mp3", "uploadUrl must be an http(s) URL")],
+    ("url", "code", "problem"),
+    [
+        ("", "upload", "cover needs an uploaded file"),  # refused before any request
+        ("ftp://x/y.mp3", "422", "uploadUrl must be an http(s) URL"),
+    ],
 )
 async def test_cover_needs_an_http_upload(
-    kie: KieProvider, emu: KieEmulator, url: str, problem: str
+    kie: KieProvider, emu: KieEmulator, url: str, code: str, problem: str
 ) -> None:
-    request = GenerateRequest(prompt="x", model="v5", operation=Operation.COVER, upload_url=url)
+    request = GenerateRequest(prompt="x", model="v5", operation=Operation.RESTYLE, upload_url=url)
     error = await submit_error(kie, request, KIE.api_key)
-    assert (error.reason, error.code, error.detail) == (R.INVALID_INPUT, "422", problem)
+    assert (error.reason, error.code, error.detail) == (R.INVALID_INPUT, code, problem)
     assert emu.calls(COVER) == []

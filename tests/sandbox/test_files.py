@@ -137,7 +137,7 @@ async def test_media_of_every_operation_renders_the_same_after_a_restart(
     provider: SandboxProvider, clock: FakeClock, tmp_path: Path
 ) -> None:
     source = await song_ref(provider, clock)
-    for operation in (Operation.EXTEND, Operation.COVER, Operation.WAV, Operation.STEMS):
+    for operation in (Operation.EXTEND, Operation.RESTYLE, Operation.WAV, Operation.STEMS):
         req = follow_up(operation, source, upload_url=UPLOAD)
         task_id, status = await finished(provider, clock, req)
         fresh = SandboxProvider(settings(), clock=clock)

@@ -52,8 +52,8 @@ async def test_an_old_song_id_still_finishes_with_a_fresh_instance() -> None:
 @pytest.mark.parametrize(
     "task",
     [
-        SandboxTask(1, "abcdef012345", Operation.COVER),
-        SandboxTask(1, "abcdef012345", Operation.COVER, instrumental=True),
+        SandboxTask(1, "abcdef012345", Operation.RESTYLE),
+        SandboxTask(1, "abcdef012345", Operation.RESTYLE, instrumental=True),
         SandboxTask(1, "abcdef012345", Operation.EXTEND, source=SOURCE),
         SandboxTask(1, "abcdef012345", Operation.WAV, source=SOURCE),
         SandboxTask(1, "abcdef012345", Operation.STEMS, source=SOURCE),
@@ -147,7 +147,7 @@ def test_media_urls_name_a_task_and_a_file() -> None:
 
     assert parsed is not None
     assert parsed[0] == "sbx-1-abcdef012345-c"
-    assert parsed[1].operation is Operation.COVER
+    assert parsed[1].operation is Operation.RESTYLE
     assert parsed[2] == "2.png"
     assert parse_media_url("sandbox://sbx-1-abcdef012345/sub/2.png") is None
     assert parse_media_url("sandbox://sbx-1-abcdef012345-x/2.png") is None

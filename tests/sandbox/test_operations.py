@@ -65,7 +65,7 @@ async def test_a_follow_up_of_a_track_the_sandbox_never_made_is_refused(
 
 async def test_a_cover_needs_an_upload(provider: SandboxProvider) -> None:
     with pytest.raises(ProviderError) as caught:
-        await provider.submit(request(operation=Operation.COVER), "job-1")
+        await provider.submit(request(operation=Operation.RESTYLE), "job-1")
     assert caught.value.reason is FailureReason.INVALID_INPUT
 
 
@@ -76,7 +76,7 @@ async def test_a_cover_needs_an_upload(provider: SandboxProvider) -> None:
     ("operation", "expected"),
     [
         (Operation.EXTEND, ["queued", "running", "partial", "succeeded"]),
-        (Operation.COVER, ["queued", "running", "partial", "succeeded"]),
+        (Operation.RESTYLE, ["queued", "running", "partial", "succeeded"]),
         (Operation.WAV, ["queued", "running", "running", "succeeded"]),
         (Operation.STEMS, ["queued", "running", "running", "succeeded"]),
     ],
@@ -217,7 +217,7 @@ async def test_a_cover_takes_its_tunes_from_the_upload_and_the_style(
 ) -> None:
     audio = {}
     for job, style in (("job-1", "surf rock"), ("job-2", "surf rock"), ("job-3", "polka")):
-        req = request(operation=Operation.COVER, upload_url=UPLOAD, style=style)
+        req = request(operation=Operation.RESTYLE, upload_url=UPLOAD, style=style)
         _, status = await finished(provider, clock, req, job)
         assert [t.tags for t in status.tracks] == [style] * 2
         folder = tmp_path / job

@@ -34,6 +34,7 @@ class ComposeOptions:
     style_weight: float | None = None
     weirdness: float | None = None
     audio_weight: float | None = None
+    boost: bool = False  # have the music service write a fuller style from the member's
 
     @property
     def tuned(self) -> bool:
@@ -43,7 +44,8 @@ class ComposeOptions:
     def custom_id(self) -> str:
         weights = (self.style_weight, self.weirdness, self.audio_weight)
         parts = [f"{w:.2f}" if w is not None else "-" for w in weights]
-        return compose_id(self.model, self.instrumental, self.vocal_gender or "-", parts)
+        gender = self.vocal_gender or "-"
+        return compose_id(self.model, self.instrumental, gender, parts, self.boost)
 
     @classmethod
     def of(cls, request: GenerateRequest) -> ComposeOptions:
@@ -74,6 +76,7 @@ class ComposeOptions:
             style_weight=weight("style_weight"),
             weirdness=weight("weirdness"),
             audio_weight=weight("audio_weight"),
+            boost=match["boost"] is not None,
         )
 
     def request(self, values: Mapping[str, str]) -> GenerateRequest:
@@ -127,7 +130,10 @@ def compose_form(
     heading = t(locale, title)[:TITLE_LIMIT]
     form = discord.ui.Modal(title=heading, custom_id=custom_id or options.custom_id())
     form.add_item(_field("title", t(locale, "Title"), values, max_length=spec.title_limit))
-    style = t(locale, "Style: genre, mood, instruments")
+    if options.boost:
+        style = t(locale, "Style in a few words (to be boosted)")
+    else:
+        style = t(locale, "Style: genre, mood, instruments")
     form.add_item(_field("style", style, values, max_length=spec.style_limit))
     if not options.instrumental:
         first, more = split_lyrics(values.get("lyrics", ""))

@@ -92,7 +92,10 @@ def job_marker(job_id: str) -> str:
 NOUNS: dict[Operation, str] = {
     Operation.SONG: N_("song"),
     Operation.EXTEND: N_("song"),
-    Operation.COVER: N_("song"),
+    Operation.RESTYLE: N_("song"),
+    Operation.UPLOAD_EXTEND: N_("song"),
+    Operation.ADD_VOCALS: N_("song"),
+    Operation.ADD_INSTRUMENTAL: N_("song"),
     Operation.WAV: N_("WAV"),
     Operation.STEMS: N_("stems"),
     Operation.VIDEO: N_("video"),
@@ -103,7 +106,10 @@ NOUNS: dict[Operation, str] = {
 ASKED_FOR: dict[Operation, str] = {
     Operation.SONG: N_("{mention} asked for a song"),
     Operation.EXTEND: N_("{mention} asked for a song"),
-    Operation.COVER: N_("{mention} asked for a song"),
+    Operation.RESTYLE: N_("{mention} asked for a song"),
+    Operation.UPLOAD_EXTEND: N_("{mention} asked for a song"),
+    Operation.ADD_VOCALS: N_("{mention} asked for a song"),
+    Operation.ADD_INSTRUMENTAL: N_("{mention} asked for a song"),
     Operation.WAV: N_("{mention} asked for a WAV"),
     Operation.STEMS: N_("{mention} asked for a stems"),
     Operation.VIDEO: N_("{mention} asked for a video"),
@@ -111,7 +117,7 @@ ASKED_FOR: dict[Operation, str] = {
 
 # A job made from a song, as its progress message is titled.
 MADE_FROM: dict[Operation, str] = {
-    Operation.COVER: N_("song of {name}"),
+    Operation.RESTYLE: N_("song of {name}"),
     Operation.WAV: N_("WAV of {name}"),
     Operation.STEMS: N_("stems of {name}"),
     Operation.VIDEO: N_("video of {name}"),

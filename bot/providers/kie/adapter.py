@@ -19,6 +19,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import httpx
@@ -41,8 +42,10 @@ from bot.providers.errors_table import ErrorTable
 from bot.providers.http import Transient
 from bot.providers.kie.callbacks import callback_task_id, require_signature
 from bot.providers.kie.requests import (
+    BOOST_STYLE_PATH,
     CREDIT_PATH,
     FILE_RECORD_PATHS,
+    LAYER_MODELS,
     LYRICS_PATH,
     LYRICS_RECORD_PATH,
     RECORD_PATH,
@@ -133,6 +136,9 @@ class _Verdict(NamedTuple):
 class KieProvider(VendorProvider):
     vendor = "kie"
     operations = frozenset(Operation)
+    operation_models = MappingProxyType(
+        {Operation.ADD_VOCALS: LAYER_MODELS, Operation.ADD_INSTRUMENTAL: LAYER_MODELS}
+    )
 
     def __init__(
         self,
@@ -209,6 +215,15 @@ class KieProvider(VendorProvider):
         # A POST that only reads: repeating it after a lost answer cannot duplicate anything.
         response = await self._http.request("POST", TIMED_LYRICS_PATH, json=body, idempotent=True)
         return timed_words(self._unwrap(response))
+
+    async def boost_style(self, style: str) -> str:
+        """kie's style boost: ``content`` in, the fuller text in ``data.result``."""
+        body = {"content": style}
+        data = self._unwrap(await self._http.request("POST", BOOST_STYLE_PATH, json=body))
+        result = data.get("result") if isinstance(data, dict) else None
+        if not isinstance(result, str) or not result.strip():
+            raise MalformedResponse("style answer has no data.result")
+        return result.strip()  # the caller fits it to the model's style limit
 
     async def balance(self) -> float:
         """The account's remaining credits, as kie.ai counts them (its ``data``, a number)."""

@@ -16,13 +16,17 @@ from bot.providers.parsing import CAMEL_TUNING, custom_fields, tuning_fields
 
 GENERATE_PATH = "/api/v1/generate"
 EXTEND_PATH = "/api/v1/generate/extend"
-COVER_PATH = "/api/v1/generate/upload-cover"
+UPLOAD_COVER_PATH = "/api/v1/generate/upload-cover"
+UPLOAD_EXTEND_PATH = "/api/v1/generate/upload-extend"
+ADD_VOCALS_PATH = "/api/v1/generate/add-vocals"
+ADD_INSTRUMENTAL_PATH = "/api/v1/generate/add-instrumental"
+BOOST_STYLE_PATH = "/api/v1/style/generate"  # answers at once: ``data.result``
 WAV_PATH = "/api/v1/wav/generate"
 STEMS_PATH = "/api/v1/vocal-removal/generate"
 VIDEO_PATH = "/api/v1/mp4/generate"
 LYRICS_PATH = "/api/v1/lyrics"
 TIMED_LYRICS_PATH = "/api/v1/generate/get-timestamped-lyrics"
-# Where tasks are polled: songs, extensions and covers share generate's record.
+# Where tasks are polled: every operation that makes songs shares generate's record.
 RECORD_PATH = "/api/v1/generate/record-info"
 FILE_RECORD_PATHS = {
     Operation.WAV: "/api/v1/wav/record-info",
@@ -36,6 +40,9 @@ CREDIT_PATH = "/api/v1/chat/credit"  # the account's credit balance
 _TRACK_PATHS = {Operation.WAV: WAV_PATH, Operation.STEMS: STEMS_PATH, Operation.VIDEO: VIDEO_PATH}
 # kie's vocal-removal "type": two stems (vocals, instrumental); "split_stem" makes up to 12.
 STEMS_TYPE = "separate_vocal"
+# Adding vocals or an instrumental runs on these models only (kie's add-vocals and
+# add-instrumental pages: V4_5PLUS, the default, and V5), as catalog keys.
+LAYER_MODELS = frozenset({"v4.5-plus", "v5"})
 
 
 def create_call(request: GenerateRequest, model: str) -> tuple[str, dict[str, Any]]:
@@ -48,10 +55,14 @@ def create_call(request: GenerateRequest, model: str) -> tuple[str, dict[str, An
     match operation:
         case Operation.SONG:
             return GENERATE_PATH, _song_fields(request, model)
-        case Operation.COVER:
-            return COVER_PATH, {"uploadUrl": request.upload_url, **_song_fields(request, model)}
+        case Operation.RESTYLE:
+            return UPLOAD_COVER_PATH, {**_upload(request), **_song_fields(request, model)}
         case Operation.EXTEND:
             return EXTEND_PATH, _extend_fields(request, model)
+        case Operation.UPLOAD_EXTEND:
+            return UPLOAD_EXTEND_PATH, _upload_extend_fields(request, model)
+        case Operation.ADD_VOCALS | Operation.ADD_INSTRUMENTAL:
+            return _layer_call(request, model)
         case Operation.WAV | Operation.STEMS | Operation.VIDEO:
             source = _source(request)
             body: dict[str, Any] = {"taskId": source.task_id, "audioId": source.track_id}
@@ -101,6 +112,54 @@ def _extend_fields(request: GenerateRequest, model: str) -> dict[str, Any]:
         "continueAt": _seconds(continue_at),
         **tuning_fields(request, CAMEL_TUNING),
     }
+
+
+def _upload_extend_fields(request: GenerateRequest, model: str) -> dict[str, Any]:
+    """Continue the member's upload with new lyrics (unless instrumental), style and title.
+
+    Always with ``defaultParamFlag`` true: kie has no earlier parameters of an
+    upload to reuse, and the bot always knows the second to continue from (the
+    command measured the upload).
+    """
+    if request.continue_at is None:
+        raise ProviderError(
+            FailureReason.INVALID_INPUT, "continue_at", "an upload extend needs its second"
+        )
+    return {
+        **_upload(request),
+        # The flag is upload-extend's custom-mode switch: lyrics, style and title follow.
+        **custom_fields(request, "defaultParamFlag"),
+        "continueAt": _seconds(request.continue_at),
+        "model": model,
+        **tuning_fields(request, CAMEL_TUNING),
+    }
+
+
+def _layer_call(request: GenerateRequest, model: str) -> tuple[str, dict[str, Any]]:
+    """Vocals over an uploaded instrumental, or an instrumental under uploaded vocals.
+
+    kie requires ``negativeTags`` on both (empty is accepted); add-vocals names
+    the style ``style`` and takes the words to sing as ``prompt``, add-instrumental
+    names it ``tags`` and takes no words.
+    """
+    body: dict[str, Any] = {
+        **_upload(request),
+        "title": request.title,
+        **tuning_fields(request, CAMEL_TUNING),
+        "negativeTags": request.negative_tags,
+        "model": model,
+    }
+    if request.operation is Operation.ADD_VOCALS:
+        return ADD_VOCALS_PATH, {**body, "prompt": request.lyrics, "style": request.style}
+    return ADD_INSTRUMENTAL_PATH, {**body, "tags": request.style}
+
+
+def _upload(request: GenerateRequest) -> dict[str, str]:
+    if not request.upload_url:
+        raise ProviderError(
+            FailureReason.INVALID_INPUT, "upload", f"{request.operation} needs an uploaded file"
+        )
+    return {"uploadUrl": request.upload_url}
 
 
 def _last_whole_second(source: TrackRef) -> float:

@@ -50,7 +50,13 @@ from bot.providers.sandbox.ids import (
     track_id,
 )
 from bot.providers.sandbox.settings import SandboxSettings
-from bot.providers.sandbox.text import timed_words, track_lyrics, track_title, write_drafts
+from bot.providers.sandbox.text import (
+    boosted_style,
+    timed_words,
+    track_lyrics,
+    track_title,
+    write_drafts,
+)
 
 # Polling faster than this gains nothing, and stage_seconds may be 0 in tests.
 _MIN_POLL_SECONDS = 0.05
@@ -90,8 +96,8 @@ class SandboxProvider(Provider):
             raise ProviderError(
                 FailureReason.INVALID_INPUT, "unknown_model", f"{request.model} is not offered"
             )
-        if request.operation is Operation.COVER and not request.upload_url:
-            raise ProviderError(FailureReason.INVALID_INPUT, "no_upload", "nothing to restyle")
+        if request.operation.from_upload and not request.upload_url:
+            raise ProviderError(FailureReason.INVALID_INPUT, "no_upload", "no uploaded audio")
         task = SandboxTask(
             created_ms=int(self._clock() * 1000),
             digest=_digest(_fingerprint(request, job_id)),
@@ -159,6 +165,9 @@ class SandboxProvider(Provider):
             raise ProviderError(FailureReason.INVALID_INPUT, "empty_theme", "no words to use")
         return drafts
 
+    async def boost_style(self, style: str) -> str:
+        return boosted_style(style)
+
     async def timed_lyrics(self, track: TrackRef) -> list[TimedWord]:
         found = parse_track(track)
         if found is None:
@@ -212,9 +221,11 @@ class SandboxProvider(Provider):
 
 def _fingerprint(request: GenerateRequest, job_id: str) -> list[str]:
     """What seeds a task's tunes: whatever a member could change to hear something else."""
-    if request.operation is Operation.COVER:
+    if request.operation is Operation.RESTYLE:
         # No job id: the same upload in the same style is the same cover.
         return ["cover", request.upload_url, request.style]
+    if request.operation.from_upload:
+        return [request.operation, request.upload_url, request.style, request.lyrics]
     parts = [job_id, request.prompt]  # a plain description hashes as it always has
     if request.operation is not Operation.SONG:
         source = request.source.track_id if request.source else ""

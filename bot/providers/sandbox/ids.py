@@ -9,7 +9,8 @@ so nothing a task needs may live only in memory. Grammar (at most 57 characters,
     created  milliseconds since the epoch when the task was submitted
     digest   12 hex of a hash of the request: it seeds the task's tunes
     flags    an operation letter, an "i" for instrumental, or both: "e" extend,
-             "c" cover, "w" WAV, "t" stems; no letter is a song, so ids made
+             "c" restyle (cover), "w" WAV, "t" stems, "u" upload extend, "v" add
+             vocals, "a" add instrumental; no letter is a song, so ids made
              before operations existed (sbx-<created>-<digest>[-i]) read as songs
     source   extend, WAV and stems only: <digest>.<track>.<tenths>, the source
              track's tune and a length in tenths of a second (for extend, where
@@ -28,11 +29,19 @@ from bot.providers.base import Operation, TrackRef
 TRACKS = (1, 2)
 _PREFIX = "sbx"
 _MAX_TENTHS = 999_999  # six digits: over a day of audio, far beyond any vendor's song
-_LETTERS = {Operation.EXTEND: "e", Operation.COVER: "c", Operation.WAV: "w", Operation.STEMS: "t"}
+_LETTERS = {
+    Operation.EXTEND: "e",
+    Operation.RESTYLE: "c",
+    Operation.WAV: "w",
+    Operation.STEMS: "t",
+    Operation.UPLOAD_EXTEND: "u",
+    Operation.ADD_VOCALS: "v",
+    Operation.ADD_INSTRUMENTAL: "a",
+}
 _OPERATIONS = {letter: op for op, letter in _LETTERS.items()}
 _TASK_ID = re.compile(
     _PREFIX + r"-(?P<created>\d{1,15})-(?P<digest>[0-9a-f]{12})"
-    r"(?:-(?P<flags>[ecwt]i?|i))?"
+    r"(?:-(?P<flags>[ecwtuva]i?|i))?"
     r"(?:-(?P<source>[0-9a-f]{12})\.(?P<track>[12])\.(?P<tenths>[1-9]\d{0,5}))?"
 )
 _MEDIA_URL = re.compile(r"sandbox://(?P<task>[^/]+)/(?P<file>[a-z0-9]+\.[a-z0-9]+)")

@@ -1,4 +1,5 @@
-"""The sandbox's words: titles, lyrics, lyrics written from a theme, and word timings.
+"""The sandbox's words: titles, lyrics, lyrics written from a theme, boosted styles and
+word timings.
 
 Everything is a pure function of its arguments, so a fresh provider after a
 restart says the same as the one that took the request (as far as the task
@@ -33,7 +34,7 @@ def track_title(request: GenerateRequest | None, operation: Operation, number: i
         source = request.source.title if request and request.source else ""
         return f"{source or f'Sandbox Song {number}'} (extended)"
     made = title_from_prompt(request.prompt) if request else ""
-    noun = "Cover" if operation is Operation.COVER else "Song"
+    noun = "Cover" if operation is Operation.RESTYLE else "Song"
     return made or f"Sandbox {noun} {number}"
 
 
@@ -91,6 +92,28 @@ def write_drafts(theme: str) -> list[LyricsDraft]:
         LyricsDraft(title=title, text="\n".join(first)),
         LyricsDraft(title=f"Ballad of {title}", text="\n".join(second)),
     ]
+
+
+# What a boost adds to a short style: production words a vendor's boost also writes.
+_BOOST_WORDS = (
+    "warm analog synths",
+    "crisp drums",
+    "wide stereo mix",
+    "intimate vocals",
+    "lush reverb",
+    "driving bassline",
+    "bright acoustic guitar",
+    "cinematic strings",
+)
+_BOOST_ADDS = 3
+
+
+def boosted_style(style: str) -> str:
+    """``style`` and a few production words picked by its own letters: the same style
+    always boosts the same way."""
+    start = sum(style.encode()) % len(_BOOST_WORDS)
+    added = [_BOOST_WORDS[(start + i) % len(_BOOST_WORDS)] for i in range(_BOOST_ADDS)]
+    return ", ".join([style.strip(), *added]) if style.strip() else ", ".join(added)
 
 
 def timed_words(lyrics: str, seconds: float) -> list[TimedWord]:

@@ -1,4 +1,4 @@
-"""Checking a member's upload before a cover is paid for: type, size and length."""
+"""Checking a member's upload before anything made from it is paid for: type, size, length."""
 
 from __future__ import annotations
 
@@ -25,21 +25,21 @@ async def check_upload(upload: discord.Attachment, settings: ActionSettings) -> 
             "`{name}` is not an audio file I can read ({kinds}).", name=upload.filename, kinds=kinds
         )
     size_mb = upload.size / 1024 / 1024
-    if size_mb > settings.cover_max_mb:
-        size, limit = f"{size_mb:.1f}", f"{settings.cover_max_mb:g}"
+    if size_mb > settings.upload_max_mb:
+        size, limit = f"{size_mb:.1f}", f"{settings.upload_max_mb:g}"
         raise InputError(
-            "The file is {size} MB; covers take at most {limit} MB.", size=size, limit=limit
+            "The file is {size} MB; uploads may be at most {limit} MB.", size=size, limit=limit
         )
-    with tempfile.TemporaryDirectory(prefix="cover-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="upload-") as tmp:
         path = Path(tmp) / f"upload{Path(upload.filename).suffix.lower()}"
         await upload.save(path)
         seconds = await asyncio.to_thread(audio_length, path)
     if seconds is None:
         raise InputError("I could not read `{name}` as audio.", name=upload.filename)
-    if seconds > settings.cover_max_minutes * 60:
-        minutes, limit = f"{seconds / 60:.1f}", f"{settings.cover_max_minutes:g}"
+    if seconds > settings.upload_max_minutes * 60:
+        minutes, limit = f"{seconds / 60:.1f}", f"{settings.upload_max_minutes:g}"
         raise InputError(
-            "The song is {minutes} minutes long; covers take at most {limit} minutes.",
+            "The song is {minutes} minutes long; uploads may be at most {limit} minutes.",
             minutes=minutes,
             limit=limit,
         )
