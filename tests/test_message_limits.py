@@ -10,7 +10,7 @@ from bot.discord.ui.links import MAX_URL, vetted
 from bot.discord.ui.lyrics import draft_messages, lyrics_page, lyrics_pages_messages, timed_embed
 from bot.discord.ui.progress import progress_embed
 from bot.discord.ui.results import PostedTrack, bare_result_content, files_embed, result_embeds
-from bot.discord.uploads import prepare_files
+from bot.discord.fitting import prepare_files
 from bot.jobs.models import Job
 from bot.jobs.notifier import FetchedFile
 from bot.providers.base import GenerateRequest, LyricsDraft, OutputFile, TimedWord, Track

@@ -29,7 +29,7 @@ from bot.discord.ui.results import (
     song_title,
 )
 from bot.discord.ui.text import ASKED_FOR
-from bot.discord.uploads import Outgoing, prepare_files, prepare_tracks
+from bot.discord.fitting import Outgoing, prepare_files, prepare_tracks
 from bot.errors import StorageError
 from bot.i18n import N_, t
 from bot.jobs.costs import BudgetWatch
