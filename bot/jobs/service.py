@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.config import BudgetSettings, JobSettings, QuotaSettings
-from bot.errors import InputError
+from bot.errors import InputError, ProviderError
 from bot.jobs.costs import month_start
 from bot.jobs.estimates import Pace, pace
 from bot.jobs.models import Job
@@ -21,6 +21,7 @@ from bot.jobs.validation import check_generate, check_theme
 from bot.log_json import bind
 from bot.moderation import Blocklist, check_request, default_terms
 from bot.providers.base import (
+    FailureReason,
     GenerateRequest,
     LyricsDraft,
     Operation,
@@ -288,10 +289,16 @@ class JobService:
 
     async def boost_style(self, style: str, model: str) -> str:
         """A fuller style text from the first provider that writes one, cut to what
-        ``model`` takes (at a comma where one falls). Raises ``ProviderError``."""
-        provider = next(p for p in self._providers if Operation.BOOST_STYLE in p.operations)
+        ``model`` takes (at a comma where one falls). Raises ``ProviderError``, and
+        ``InputError`` for a model not offered (before any vendor is asked)."""
+        spec = self.offered_models().get(model)
+        if spec is None:  # a form's id names its model; the bot may have dropped it since
+            raise InputError("Model `{model}` is not available here.", model=model)
+        provider = next((p for p in self._providers if Operation.BOOST_STYLE in p.operations), None)
+        if provider is None:  # a form opened with the boost, submitted after a reconfiguration
+            raise ProviderError(FailureReason.INVALID_INPUT, "unsupported", "no provider boosts")
         boosted = (await provider.boost_style(style.strip())).strip()
-        limit = MODELS[model].style_limit
+        limit = spec.style_limit
         if len(boosted) > limit:
             cut = boosted.rfind(",", 0, limit)
             boosted = boosted[: cut if cut > 0 else limit].strip()
