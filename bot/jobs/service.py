@@ -287,18 +287,20 @@ class JobService:
         provider = next(p for p in self._providers if Operation.WRITE_LYRICS in p.operations)
         return await provider.write_lyrics(theme)
 
-    async def boost_style(self, style: str, model: str) -> str:
-        """A fuller style text from the first provider that writes one, cut to what
-        ``model`` takes (at a comma where one falls). Raises ``ProviderError``, and
-        ``InputError`` for a model not offered (before any vendor is asked)."""
-        spec = self.offered_models().get(model)
-        if spec is None:  # a form's id names its model; the bot may have dropped it since
-            raise InputError("Model `{model}` is not available here.", model=model)
+    async def boost_style(self, request: GenerateRequest) -> str:
+        """A fuller style for ``request`` from the first provider that writes one, cut to
+        what its model takes (at a comma where one falls).
+
+        The request is checked first, as ``create`` will: a song refused anyway must
+        not cost a boost. Raises ``InputError`` for that, else ``ProviderError``.
+        """
+        offered = self.offered_models(request.operation)
+        check_generate(request, offered)
         provider = next((p for p in self._providers if Operation.BOOST_STYLE in p.operations), None)
         if provider is None:  # a form opened with the boost, submitted after a reconfiguration
             raise ProviderError(FailureReason.INVALID_INPUT, "unsupported", "no provider boosts")
-        boosted = (await provider.boost_style(style.strip())).strip()
-        limit = spec.style_limit
+        boosted = (await provider.boost_style(request.style.strip())).strip()
+        limit = offered[request.model].style_limit
         if len(boosted) > limit:
             cut = boosted.rfind(",", 0, limit)
             boosted = boosted[: cut if cut > 0 else limit].strip()
