@@ -154,7 +154,7 @@ class ComposeCog(commands.Cog, name="Compose"):
         the song goes with their own style, and the answer says so.
         """
         try:
-            style = await self.bot.jobs.boost_style(request.style, request.model)
+            style = await self.bot.jobs.boost_style(request)
         except ProviderError as exc:
             log.warning("style boost failed (%s): %s", exc.code, exc)
             note = t(locale, "The style could not be boosted just now, so your own was used.")

@@ -118,6 +118,15 @@ def test_the_compose_form_in_spanish() -> None:
     ]
 
 
+def test_the_boosted_compose_form_asks_for_a_few_words() -> None:
+    options = ComposeOptions("v5", boost=True)
+    english = compose_form(options, MODELS["v5"], tuning=False)
+    spanish = compose_form(options, MODELS["v5"], tuning=False, locale=SPANISH)
+    assert _labels(english)[1] == "Style in a few words (to be boosted)"
+    assert _labels(spanish)[1] == "Estilo en pocas palabras (se mejorará)"
+    assert english.custom_id == spanish.custom_id == options.custom_id()
+
+
 def test_the_remix_and_extend_forms_in_spanish() -> None:
     edit = description_form("remix:0123456789abcdef", MODELS["v5"], {}, SPANISH)
     assert (edit.title, _labels(edit)) == (

@@ -42,6 +42,25 @@ def test_compose_options_travel_in_the_form_id() -> None:
     assert ComposeOptions.parse(ComposeOptions("v5").custom_id()) == ComposeOptions("v5")
 
 
+def test_the_style_boost_travels_in_the_form_id() -> None:
+    boosted = ComposeOptions("v4.5-plus", True, "f", 0.55, None, 1.0, boost=True)
+    custom_id = boosted.custom_id()
+    assert custom_id.endswith(":b")
+    assert len(custom_id) <= 100
+    assert ComposeOptions.parse(custom_id) == boosted
+    assert ComposeOptions.parse(ComposeOptions("v5", boost=True).custom_id()) == ComposeOptions(
+        "v5", boost=True
+    )
+
+
+def test_a_form_sent_before_the_boost_existed_is_not_boosted() -> None:
+    old = ComposeOptions.parse("compose:v4.5:0:m:0.50:-:-")
+    assert old == ComposeOptions("v4.5", False, "m", 0.5, None, None)
+    assert old is not None
+    assert not old.boost
+    assert ComposeOptions.parse("compose:v5:0:-:-:-:-:x") is None  # no other flag is read
+
+
 def test_lyrics_split_at_a_line_and_join_back() -> None:
     lyrics = "\n".join(f"line {n} of the song" for n in range(300))
     first, more = split_lyrics(lyrics)

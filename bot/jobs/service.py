@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.config import BudgetSettings, JobSettings, QuotaSettings
-from bot.errors import InputError
+from bot.errors import InputError, ProviderError
 from bot.jobs.costs import month_start
 from bot.jobs.estimates import Pace, pace
 from bot.jobs.models import Job
@@ -21,6 +21,7 @@ from bot.jobs.validation import check_generate, check_theme
 from bot.log_json import bind
 from bot.moderation import Blocklist, check_request, default_terms
 from bot.providers.base import (
+    FailureReason,
     GenerateRequest,
     LyricsDraft,
     Operation,
@@ -286,12 +287,20 @@ class JobService:
         provider = next(p for p in self._providers if Operation.WRITE_LYRICS in p.operations)
         return await provider.write_lyrics(theme)
 
-    async def boost_style(self, style: str, model: str) -> str:
-        """A fuller style text from the first provider that writes one, cut to what
-        ``model`` takes (at a comma where one falls). Raises ``ProviderError``."""
-        provider = next(p for p in self._providers if Operation.BOOST_STYLE in p.operations)
-        boosted = (await provider.boost_style(style.strip())).strip()
-        limit = MODELS[model].style_limit
+    async def boost_style(self, request: GenerateRequest) -> str:
+        """A fuller style for ``request`` from the first provider that writes one, cut to
+        what its model takes (at a comma where one falls).
+
+        The request is checked first, as ``create`` will: a song refused anyway must
+        not cost a boost. Raises ``InputError`` for that, else ``ProviderError``.
+        """
+        offered = self.offered_models(request.operation)
+        check_generate(request, offered)
+        provider = next((p for p in self._providers if Operation.BOOST_STYLE in p.operations), None)
+        if provider is None:  # a form opened with the boost, submitted after a reconfiguration
+            raise ProviderError(FailureReason.INVALID_INPUT, "unsupported", "no provider boosts")
+        boosted = (await provider.boost_style(request.style.strip())).strip()
+        limit = offered[request.model].style_limit
         if len(boosted) > limit:
             cut = boosted.rfind(",", 0, limit)
             boosted = boosted[: cut if cut > 0 else limit].strip()
