@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -13,9 +10,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import MusicBot
-from bot.discord.ui.actions import files_view, result_view
 from bot.discord.ui.limits import chunks, fit
-from bot.discord.ui.results import PostedTrack, files_embed, result_embeds, song_title
+from bot.discord.ui.results import song_title
 from bot.discord.ui.text import NOUNS, quote, stage_label
 from bot.errors import InputError
 from bot.i18n import t
@@ -73,62 +69,10 @@ class LibraryCog(commands.Cog, name="Library"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         # The post is public: the server's language.
         public = interaction.guild_locale
-        message_id = await self._repost(job, channel_id, interaction.user.id, public)
-        await self.bot.jobs.record_repost(job, channel_id, message_id)
+        message_id = await self.bot.jobs.repost(job, channel_id, interaction.user.id, public)
         link = f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
         answer = t(interaction.locale, "Posted again: {link}", link=link)
         await interaction.followup.send(answer, ephemeral=True)
-
-    async def _repost(self, job: Job, channel_id: int, user_id: int, locale: object) -> int:
-        """Upload a surviving post's files again under fresh embeds and working buttons."""
-        source = await self._surviving_post(job)
-        channel = self.bot.get_partial_messageable(channel_id, guild_id=job.guild_id)
-        mention, title = f"<@{user_id}>", song_title(job)
-        content = t(
-            locale,
-            "{mention} posted **{title}** again (job `{job}`).",
-            mention=mention,
-            title=title,
-            job=job.id,
-        )
-        with tempfile.TemporaryDirectory(prefix=f"repost-{job.id}-") as tmp:
-            files = []
-            for n, attachment in enumerate(source.attachments):
-                path = Path(tmp) / f"{n}-{attachment.filename}"
-                await attachment.save(path)
-                files.append(discord.File(path, filename=attachment.filename))
-            names = {a.filename for a in source.attachments}
-            if job.request.operation.makes_tracks:
-                ops = self.bot.jobs.operations_of(job)
-                embeds = result_embeds(job, _posted(job, names), locale)
-                view = result_view(job.id, len(job.tracks), ops, locale)
-            else:
-                embeds, view = [files_embed(job, [], locale)], files_view(job.id, locale)
-            message = await channel.send(content, embeds=embeds, files=files, view=view)
-        return message.id
-
-    async def _surviving_post(self, job: Job) -> discord.Message:
-        """The original result, or else the newest re-post still there: its files are the song.
-
-        A moderator may delete the original in Discord without the bot's button;
-        any earlier /song post carries the same files.
-        """
-        assert job.result_message_id is not None
-        for channel_id, message_id in await self.bot.jobs.posts(job):
-            channel = self.bot.get_partial_messageable(channel_id, guild_id=job.guild_id)
-            with contextlib.suppress(discord.NotFound):
-                return await channel.fetch_message(message_id)
-        raise InputError("Every post of that song is gone, and its files with them.")
-
-
-def _posted(job: Job, names: set[str]) -> list[PostedTrack]:
-    """Which of the original attachments belong to which track (by their numbered names)."""
-    posted = []
-    for n, track in enumerate(job.tracks, start=1):
-        audio = next((name for name in names if name.endswith(f"-{n}.mp3")), None)
-        cover = f"cover-{n}.png" if f"cover-{n}.png" in names else None
-        posted.append(PostedTrack(track, audio, cover))
-    return posted
 
 
 def _history_line(job: Job, locale: object = None) -> str:

@@ -11,11 +11,11 @@ import pytest
 
 from bot.app import MusicBot
 from bot.discord.delivery import DiscordNotifier
+from bot.discord.fitting import prepare_files, prepare_tracks
 from bot.discord.ui.actions import more_view
 from bot.discord.ui.links import vetted
 from bot.discord.ui.results import PostedTrack, lineage, result_content, result_embeds, song_title
 from bot.discord.ui.text import ASKED_FOR, FAILURE_TEXT, HERE_IS, MADE_FROM, NOUNS, STAGE_LABELS
-from bot.discord.fitting import prepare_files, prepare_tracks
 from bot.errors import InputError
 from bot.i18n import t
 from bot.jobs import followups

@@ -5,12 +5,12 @@ from __future__ import annotations
 import discord
 import pytest
 
+from bot.discord.fitting import prepare_files
 from bot.discord.ui.limits import TOTAL, chunks, fit, pack, size
 from bot.discord.ui.links import MAX_URL, vetted
 from bot.discord.ui.lyrics import draft_messages, lyrics_page, lyrics_pages_messages, timed_embed
 from bot.discord.ui.progress import progress_embed
 from bot.discord.ui.results import PostedTrack, bare_result_content, files_embed, result_embeds
-from bot.discord.fitting import prepare_files
 from bot.jobs.models import Job
 from bot.jobs.notifier import FetchedFile
 from bot.providers.base import GenerateRequest, LyricsDraft, OutputFile, TimedWord, Track

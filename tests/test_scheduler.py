@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.config import JobSettings
 from bot.jobs.estimates import LinePlace
 from bot.jobs.models import Job, Stage
-from bot.jobs.notifier import FetchedFile, TrackFiles
+from bot.jobs.notifier import FetchedFile, Posted, TrackFiles
 from bot.jobs.runner import JobRunner
 from bot.jobs.store import JobStore
 from bot.providers.base import GenerateRequest
@@ -36,21 +36,25 @@ class RecordingNotifier:
         self.shown.append((job.id, job.stage))
         return job.progress_message_id or next(self._messages)
 
-    async def deliver(self, job: Job, files: list[TrackFiles], workdir: Path) -> int:
+    async def deliver(self, job: Job, files: list[TrackFiles], workdir: Path) -> Posted:
         assert files
         assert all(f.audio is not None for f in files)
         return self._post(job)
 
-    async def deliver_files(self, job: Job, files: list[FetchedFile], workdir: Path) -> int:
+    async def deliver_files(self, job: Job, files: list[FetchedFile], workdir: Path) -> Posted:
         return self._post(job)
 
-    def _post(self, job: Job) -> int:
+    async def repost(
+        self, job: Job, posts: list[tuple[int, int]], channel_id: int, user_id: int, locale: object
+    ) -> int:
+        raise AssertionError("nothing re-posts here")
+
+    def _post(self, job: Job) -> Posted:
         # As the Discord notifier does: a started delivery finds its earlier post.
-        if job.delivery_started and job.id in self._posted:
-            return self._posted[job.id]
-        self.delivered.append(job.id)
-        self._posted[job.id] = next(self._messages)
-        return self._posted[job.id]
+        if not (job.delivery_started and job.id in self._posted):
+            self.delivered.append(job.id)
+            self._posted[job.id] = next(self._messages)
+        return Posted(self._posted[job.id], None)
 
     async def charged(self, job: Job) -> None:
         return None  # no budget here to warn about

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import aiosqlite
@@ -10,7 +11,7 @@ import pytest
 
 from bot.discord.ui.results import lineage
 from bot.jobs.migrations import MIGRATIONS
-from bot.jobs.models import Job, Stage
+from bot.jobs.models import Job, PostedNames, Stage, TrackNames
 from bot.jobs.store import JobStore
 from bot.providers.base import (
     FailureReason,
@@ -151,3 +152,45 @@ async def test_lineage_files_and_lookups_by_message(tmp_path: Path) -> None:
     assert [j.id for j in await store.recent(1, 7, 1)] == ["c1"]
     assert await store.recent(99, 7, 10) == []
     await store.close()
+
+
+async def test_a_results_attachment_names_are_stored_with_its_message(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    store = await JobStore.open(path)
+    job = make_job()
+    await store.add(job)
+    assert (await store.get(job.id)).attachments is None  # type: ignore[union-attr]
+    job.result_message_id = 500
+    job.attachments = PostedNames(
+        tracks=[TrackNames(audio="T1-1.mp3", cover="cover-1.jpg"), TrackNames()],
+        files=["Vocals-1.wav", None],
+    )
+    await store.update(job, "result_message_id", "attachments")
+    await store.close()
+
+    reopened = await JobStore.open(path)
+    loaded = await reopened.get(job.id)
+    await reopened.close()
+    assert loaded is not None
+    assert loaded.attachments == job.attachments
+    assert loaded == job
+
+
+async def test_a_result_posted_before_names_were_stored_has_none(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    # The schema of a bot from before migration 12, and a song it posted.
+    with sqlite3.connect(path) as db:
+        for number, script in enumerate(MIGRATIONS[:11], start=1):
+            db.executescript(f"{script}; PRAGMA user_version = {number};")
+        db.execute(
+            "INSERT INTO jobs (id, guild_id, channel_id, user_id, provider, request, state,"
+            " result_message_id, created_at, deadline_at)"
+            " VALUES ('old', 1, 2, 7, 'kie', ?, 'succeeded', 500, 100, 200)",
+            (make_job().request.model_dump_json(),),
+        )
+    db.close()
+    store = await JobStore.open(path)
+    old = await store.get("old")
+    await store.close()
+    assert old is not None
+    assert (old.result_message_id, old.attachments) == (500, None)

@@ -6,9 +6,11 @@ interaction webhook, whose token dies after 15 minutes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+import tempfile
+from collections.abc import Awaitable, Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +18,19 @@ import aiohttp
 import discord
 
 from bot.discord.audit import AuditLog
+from bot.discord.fitting import (
+    IMAGE_SUFFIXES,
+    Outgoing,
+    cover_filename,
+    file_filename,
+    prepare_files,
+    prepare_tracks,
+)
 from bot.discord.ui.actions import files_view, reaction_hint, result_view
 from bot.discord.ui.limits import content
 from bot.discord.ui.progress import progress_embed, progress_view
 from bot.discord.ui.results import (
+    PostedTrack,
     bare_result_content,
     files_embed,
     has_bare_marker,
@@ -29,13 +40,12 @@ from bot.discord.ui.results import (
     song_title,
 )
 from bot.discord.ui.text import ASKED_FOR
-from bot.discord.fitting import Outgoing, prepare_files, prepare_tracks
-from bot.errors import StorageError
+from bot.errors import InputError, StorageError
 from bot.i18n import N_, t
 from bot.jobs.costs import BudgetWatch
 from bot.jobs.estimates import LinePlace
-from bot.jobs.models import Job, Stage
-from bot.jobs.notifier import DeliveryError, FetchedFile, TrackFiles
+from bot.jobs.models import Job, PostedNames, Stage, TrackNames
+from bot.jobs.notifier import DeliveryError, FetchedFile, Posted, TrackFiles
 from bot.providers.base import Operation
 
 log = logging.getLogger(__name__)
@@ -135,36 +145,90 @@ class DiscordNotifier:
         )
         return message.id
 
-    async def deliver(self, job: Job, files: list[TrackFiles], workdir: Path) -> int:
-        ops = self._operations(job)
+    async def deliver(self, job: Job, files: list[TrackFiles], workdir: Path) -> Posted:
         locale = self._locale(job)
+        hint = reaction_hint(self._operations(job), locale)
 
         async def build(limit: int, link_audio: bool) -> Outgoing:
             posted, attachments = await prepare_tracks(
                 files, workdir, limit, link_audio=link_audio, locale=locale
             )
-            return Outgoing(
-                result_content(job, reaction_hint(ops, locale), locale),
-                result_embeds(job, posted, locale),
-                attachments,
-                result_view(job.id, len(posted), ops, locale),
-            )
+            text = result_content(job, hint, locale)
+            return self._songs_post(job, text, posted, attachments, locale)
 
         return await self._post_once(job, build)
 
-    async def deliver_files(self, job: Job, files: list[FetchedFile], workdir: Path) -> int:
+    async def deliver_files(self, job: Job, files: list[FetchedFile], workdir: Path) -> Posted:
         locale = self._locale(job)
 
         async def build(limit: int, link_all: bool) -> Outgoing:
             attachments, notes = prepare_files(files, limit, link_all=link_all, locale=locale)
-            return Outgoing(
-                result_content(job, locale=locale),
-                [files_embed(job, notes, locale)],
-                attachments,
-                files_view(job.id, locale),
-            )
+            text = result_content(job, locale=locale)
+            return _files_post(job, text, notes, attachments, locale)
 
         return await self._post_once(job, build)
+
+    def _songs_post(
+        self,
+        job: Job,
+        text: str,
+        posted: list[PostedTrack],
+        attachments: list[discord.File],
+        locale: object,
+    ) -> Outgoing:
+        """A song's result post, first or again: its tracks' embeds, files and buttons."""
+        names = PostedNames(
+            tracks=[TrackNames(audio=p.audio_name, cover=p.cover_name) for p in posted]
+        )
+        ops = self._operations(job)
+        view = result_view(job.id, len(posted), ops, locale)
+        return Outgoing(text, result_embeds(job, posted, locale), attachments, view, names)
+
+    async def repost(
+        self, job: Job, posts: list[tuple[int, int]], channel_id: int, user_id: int, locale: object
+    ) -> int:
+        source = await self._surviving_post(job, posts)
+        saved = {a.filename: a for a in source.attachments}
+        # Named when it was posted; guessed for a result posted before names were stored.
+        names = job.attachments or _guessed_names(job, saved)
+        mention, title = f"<@{user_id}>", song_title(job)
+        text = t(
+            locale,
+            "{mention} posted **{title}** again (job `{job}`).",
+            mention=mention,
+            title=title,
+            job=job.id,
+        )
+        channel = self._client.get_partial_messageable(channel_id, guild_id=job.guild_id)
+        with tempfile.TemporaryDirectory(prefix=f"repost-{job.id}-") as tmp:
+            files = []
+            for n, name in enumerate(_in_order(names)):
+                if name in saved:
+                    path = Path(tmp) / f"{n}-{name}"
+                    await saved[name].save(path)
+                    files.append(discord.File(path, filename=name))
+            if job.request.operation.makes_tracks:
+                posted = [
+                    PostedTrack(track, _kept(named.audio, saved), _kept(named.cover, saved))
+                    for track, named in zip(job.tracks, names.tracks, strict=False)
+                ]
+                outgoing = self._songs_post(job, text, posted, files, locale)
+            else:
+                outgoing = _files_post(job, text, [], files, locale)
+            message = await _send(channel, outgoing, allowed_mentions=NO_PINGS)
+        return message.id
+
+    async def _surviving_post(self, job: Job, posts: list[tuple[int, int]]) -> discord.Message:
+        """The first of ``posts`` still there: its files are the song.
+
+        A moderator may delete the original in Discord without the bot's button;
+        any earlier /song post carries the same files.
+        """
+        for channel_id, message_id in posts:
+            channel = self._client.get_partial_messageable(channel_id, guild_id=job.guild_id)
+            with contextlib.suppress(discord.NotFound):
+                return await channel.fetch_message(message_id)
+        raise InputError("Every post of that song is gone, and its files with them.")
 
     def _locale(self, job: Job) -> discord.Locale | None:
         """The server's language, for public messages: from the Gateway's guild cache.
@@ -189,7 +253,9 @@ class DiscordNotifier:
             # Direct messages closed, or Discord down too: the log is all that is left.
             log.warning("job %s: requester not told of the failed delivery: %s", job.id, exc)
 
-    async def _post_once(self, job: Job, build: Callable[[int, bool], Awaitable[Outgoing]]) -> int:
+    async def _post_once(
+        self, job: Job, build: Callable[[int, bool], Awaitable[Outgoing]]
+    ) -> Posted:
         """Post the result unless an interrupted attempt did; link instead of attach on a 413.
 
         ``build(limit, link)`` renders the message for an upload limit, linking
@@ -200,8 +266,9 @@ class DiscordNotifier:
         if job.delivery_started:
             existing = await self._find_result(channel, job)
             if existing is not None:
-                log.info("job %s: result already posted as %s", job.id, existing)
-                return existing
+                log.info("job %s: result already posted as %s", job.id, existing.id)
+                filenames = {a.filename for a in existing.attachments}
+                return Posted(existing.id, _guessed_names(job, filenames))
         limit = self._upload_limit(job)
         try:
             return await self._send_result(channel, job, await build(limit, False))
@@ -221,7 +288,7 @@ class DiscordNotifier:
 
     async def _post_bare(
         self, channel: discord.PartialMessageable, job: Job, full: Outgoing
-    ) -> int:
+    ) -> Posted:
         """The song's files and a short text, once Discord refused the full message (400).
 
         Something in the embeds or buttons broke a rule the bot did not foresee;
@@ -232,7 +299,11 @@ class DiscordNotifier:
             job.id,
         )
         bare = Outgoing(
-            bare_result_content(job, self._locale(job)), [], full.files, discord.ui.View()
+            bare_result_content(job, self._locale(job)),
+            [],
+            full.files,
+            discord.ui.View(),
+            full.names,
         )
         try:
             return await self._send_result(channel, job, bare)
@@ -241,7 +312,7 @@ class DiscordNotifier:
 
     async def _send_result(
         self, channel: discord.PartialMessageable, job: Job, outgoing: Outgoing
-    ) -> int:
+    ) -> Posted:
         reference = None
         if job.progress_message_id is not None:
             reference = discord.MessageReference(
@@ -250,12 +321,10 @@ class DiscordNotifier:
                 fail_if_not_exists=False,
             )
         try:
-            message = await channel.send(
-                outgoing.content,
-                embeds=outgoing.embeds,
-                files=outgoing.files,
-                view=outgoing.view,
-                reference=reference,  # type: ignore[arg-type]
+            message = await _send(
+                channel,
+                outgoing,
+                reference=reference,
                 # discord.py sends enforce_nonce: Discord answers a repeat of this
                 # nonce within minutes with the message it already made.
                 nonce=f"r-{job.id}",
@@ -266,12 +335,11 @@ class DiscordNotifier:
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise _as_delivery_error("result", exc) from None
-        finally:
-            for f in outgoing.files:
-                f.close()
-        return message.id
+        return Posted(message.id, outgoing.names)
 
-    async def _find_result(self, channel: discord.PartialMessageable, job: Job) -> int | None:
+    async def _find_result(
+        self, channel: discord.PartialMessageable, job: Job
+    ) -> discord.Message | None:
         """The result message an interrupted earlier attempt may have posted."""
         marker = result_marker(job.id, 1)
         after = discord.Object(job.progress_message_id or _snowflake_at(job.created_at))
@@ -283,7 +351,7 @@ class DiscordNotifier:
                 if any(e.footer.text == marker for e in message.embeds) or has_bare_marker(
                     message.content, job.id
                 ):
-                    return message.id
+                    return message
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             raise _as_delivery_error("history", exc) from None
         return None
@@ -296,6 +364,64 @@ class DiscordNotifier:
             return job.upload_limit
         guild = self._client.get_guild(job.guild_id)
         return guild.filesize_limit if guild is not None else _FALLBACK_UPLOAD_LIMIT
+
+
+async def _send(
+    channel: discord.PartialMessageable, outgoing: Outgoing, **options: Any
+) -> discord.Message:
+    """Send ``outgoing`` with ``options`` (mentions, nonce...); its files are closed after."""
+    try:
+        return await channel.send(
+            outgoing.content,
+            embeds=outgoing.embeds,
+            files=outgoing.files,
+            view=outgoing.view,
+            **options,
+        )
+    finally:
+        for f in outgoing.files:
+            f.close()
+
+
+def _files_post(
+    job: Job, text: str, notes: list[str], attachments: list[discord.File], locale: object
+) -> Outgoing:
+    """A WAV, stems or video result post, first or again."""
+    names = PostedNames(files=_file_names(job, {a.filename for a in attachments}))
+    return Outgoing(
+        text, [files_embed(job, notes, locale)], attachments, files_view(job.id, locale), names
+    )
+
+
+def _guessed_names(job: Job, filenames: Collection[str]) -> PostedNames:
+    """Which of ``filenames`` is which, from the names alone.
+
+    For a result posted before the names were stored (migration 12), and for
+    one an interrupted delivery left, found after a restart.
+    """
+    tracks = []
+    for n, _ in enumerate(job.tracks, start=1):
+        # An MP3's name starts with its track's title, which members choose.
+        audio = next((name for name in filenames if name.endswith(f"-{n}.mp3")), None)
+        covers = {cover_filename(n, suffix) for suffix in IMAGE_SUFFIXES.values()}
+        cover = next((name for name in filenames if name in covers), None)
+        tracks.append(TrackNames(audio=audio, cover=cover))
+    return PostedNames(tracks=tracks, files=_file_names(job, filenames))
+
+
+def _file_names(job: Job, filenames: Collection[str]) -> list[str | None]:
+    """Each WAV, stem or video's name among ``filenames``; None for one not attached."""
+    named = (file_filename(f, n) for n, f in enumerate(job.files, start=1))
+    return [name if name in filenames else None for name in named]
+
+
+def _in_order(names: PostedNames) -> list[str | None]:
+    """Every attachment name of a result, in the order they were posted."""
+    return [name for t in names.tracks for name in (t.audio, t.cover)] + names.files
+
+
+def _kept(name: str | None, saved: Collection[str]) -> str | None:
+    return name if name in saved else None
 
 
 def _snowflake_at(timestamp: float) -> int:

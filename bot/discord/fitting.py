@@ -12,8 +12,14 @@ from bot.discord.ui.links import vetted
 from bot.discord.ui.results import PostedTrack, safe_filename
 from bot.discord.ui.text import quote
 from bot.i18n import t
+from bot.jobs.models import PostedNames
 from bot.jobs.notifier import FetchedFile, TrackFiles
 from bot.media.audio import fit_mp3
+from bot.media.types import HEAD_BYTES, sniff
+from bot.providers.base import OutputFile
+
+# The fetch lets through only these kinds of cover (bot.media.types).
+IMAGE_SUFFIXES = {"jpeg": ".jpg", "png": ".png", "webp": ".webp"}
 
 
 @dataclass
@@ -24,6 +30,7 @@ class Outgoing:
     embeds: list[discord.Embed]
     files: list[discord.File]
     view: discord.ui.View
+    names: PostedNames  # which of ``files`` is which
 
 
 async def prepare_tracks(
@@ -52,7 +59,7 @@ async def prepare_tracks(
                 attachments.append(discord.File(audio, filename=audio_name))
         cover_name = None
         if item.cover is not None and 0 < _size(item.cover) <= limit:
-            cover_name = f"cover-{n}.png"
+            cover_name = cover_filename(n, _image_suffix(item.cover))
             attachments.append(discord.File(item.cover, filename=cover_name))
         note = note or _not_fetched(item, locale)
         posted.append(PostedTrack(item.track, audio_name, cover_name, note))
@@ -92,6 +99,17 @@ async def _fit(audio: Path, dest: Path, limit: int, locale: object) -> tuple[Pat
     )
 
 
+def cover_filename(n: int, suffix: str) -> str:
+    return f"cover-{n}{suffix}"
+
+
+def _image_suffix(cover: Path) -> str:
+    """The suffix of the cover's real kind: a JPEG is not posted as a .png."""
+    with cover.open("rb") as f:  # a dozen bytes of a local spool file
+        kind = sniff(f.read(HEAD_BYTES))
+    return IMAGE_SUFFIXES.get(kind or "", ".png")
+
+
 def _size(path: Path) -> int:
     # A stat on a local spool file: cheap enough for the event loop.
     return path.stat().st_size
@@ -106,11 +124,15 @@ def prepare_files(
     for n, item in enumerate(files, start=1):
         size = _size(item.path) if item.path is not None else 0
         if item.path is not None and not link_all and 0 < size <= limit:
-            name = safe_filename(item.file.label, n, item.file.suffix)
-            attachments.append(discord.File(item.path, filename=name))
+            attachments.append(discord.File(item.path, filename=file_filename(item.file, n)))
             continue
         notes.append(_file_note(item, locale))
     return attachments, notes
+
+
+def file_filename(file: OutputFile, n: int) -> str:
+    """The attachment name of a job's ``n``-th WAV, stem or video."""
+    return safe_filename(file.label, n, file.suffix)
 
 
 def _file_note(item: FetchedFile, locale: object) -> str:

@@ -20,7 +20,7 @@ from bot.jobs.estimates import LinePlace
 from bot.jobs.fetching import MediaFetcher
 from bot.jobs.line_board import LineBoard
 from bot.jobs.models import Job, Stage
-from bot.jobs.notifier import DeliveryError, Notifier
+from bot.jobs.notifier import DeliveryError, Notifier, Posted
 from bot.jobs.space import SpaceWaitingStore
 from bot.ops import metrics
 from bot.providers.base import Provider
@@ -186,9 +186,11 @@ class Delivery:
     async def deliver(self, job: Job, provider: Provider) -> None:
         if job.result_message_id is None:
             await self.show(job, again=True)
-            job.result_message_id = await self._post_result(job, provider)
-            if job.result_message_id is not None:
-                await self._store.update(job, "result_message_id")
+            posted = await self._post_result(job, provider)
+            if posted is not None:
+                # With its message, which attachment is which: /song re-posts by these names.
+                job.result_message_id, job.attachments = posted.message_id, posted.names
+                await self._store.update(job, "result_message_id", "attachments")
         if job.result_message_id is None:
             # Set before the last progress edit, so that it says "could not be posted"
             # instead of staying on "Uploading"; stored just after it, by _close.
@@ -210,10 +212,10 @@ class Delivery:
         stored = await self._store.get(job.id)
         return stored is None or stored.deleted_at is not None
 
-    async def _post_result(self, job: Job, provider: Provider) -> int | None:
+    async def _post_result(self, job: Job, provider: Provider) -> Posted | None:
         with tempfile.TemporaryDirectory(prefix=f"job-{job.id}-") as tmp:
             workdir = Path(tmp)
-            post: Callable[[], Awaitable[int]]
+            post: Callable[[], Awaitable[Posted]]
             if job.request.operation.makes_tracks:
                 tracks = await self._fetcher.tracks(job, provider, workdir)
                 post = functools.partial(self._notifier.deliver, job, tracks, workdir)

@@ -126,4 +126,9 @@ MIGRATIONS: Sequence[str] = (
     """
     ALTER TABLE jobs ADD COLUMN purged_at REAL;
     """,
+    # Which attachment of a result is which (Job.attachments, JSON), for /song's re-post;
+    # NULL for results posted before.
+    """
+    ALTER TABLE jobs ADD COLUMN attachments TEXT;
+    """,
 )

@@ -29,6 +29,23 @@ class Stage(enum.StrEnum):
     UNDELIVERED = "undelivered"  # made, but Discord would not take the result
 
 
+class TrackNames(BaseModel):
+    """The attachment names of one track in its result post; None: not attached."""
+
+    audio: str | None = None
+    cover: str | None = None
+
+
+class PostedNames(BaseModel):
+    """Which attachment of a result post is which, by the name it was posted under.
+
+    ``tracks``: per track of a song; ``files``: per WAV, stem or video (None: linked).
+    """
+
+    tracks: list[TrackNames] = []
+    files: list[str | None] = []
+
+
 class Job(BaseModel):
     id: str
     guild_id: int
@@ -82,6 +99,8 @@ class Job(BaseModel):
     parent_job_id: str | None = None
     parent_track: int | None = None
     parent_link: str | None = None  # the parent's result message, for members to jump to
+    # The result's attachments, stored with its message (None: posted before they were stored).
+    attachments: PostedNames | None = None
     files: list[OutputFile] = []  # what a WAV, stems or video job made
     deleted_at: float | None = None  # its result was deleted by a member
     # When its prompt, lyrics, style and vendor URLs were purged (storage.retention_days).

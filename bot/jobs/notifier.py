@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.jobs.estimates import LinePlace
-from bot.jobs.models import Job
+from bot.jobs.models import Job, PostedNames
 from bot.providers.base import GenerateRequest, OutputFile, Track
 
 
@@ -33,6 +33,14 @@ class FetchedFile:
     path: Path | None
 
 
+@dataclass(frozen=True)
+class Posted:
+    """A result as posted: its message, and which attachment is which (None: not known)."""
+
+    message_id: int
+    names: PostedNames | None
+
+
 class DeliveryError(Exception):
     """Delivery failed. ``retryable`` is False when retrying cannot help (channel gone)."""
 
@@ -49,16 +57,26 @@ class Notifier(Protocol):
         job stands in line, when known. Raises ``DeliveryError``.
         """
 
-    async def deliver(self, job: Job, files: list[TrackFiles], workdir: Path) -> int:
-        """Post the finished tracks once; return the result message id.
+    async def deliver(self, job: Job, files: list[TrackFiles], workdir: Path) -> Posted:
+        """Post the finished tracks once; return the result message and its attachments' names.
 
         When ``job.delivery_started`` is set an earlier attempt may have posted
         already: the implementation finds that message instead of posting again.
         Raises ``DeliveryError``.
         """
 
-    async def deliver_files(self, job: Job, files: list[FetchedFile], workdir: Path) -> int:
+    async def deliver_files(self, job: Job, files: list[FetchedFile], workdir: Path) -> Posted:
         """Like ``deliver``, for a job that made files (WAV, stems, video), not songs."""
+
+    async def repost(
+        self, job: Job, posts: list[tuple[int, int]], channel_id: int, user_id: int, locale: object
+    ) -> int:
+        """Post ``job``'s result again in ``channel_id``, for ``user_id``; return the message id.
+
+        The files come from the first of ``posts`` (channel id, message id) still
+        there, picked by the names stored with the job. ``locale``: the post's
+        language. Raises ``InputError`` when every post is gone.
+        """
 
     async def charged(self, job: Job) -> None:
         """A vendor accepted ``job``, whose cost is stored: warn moderators if the

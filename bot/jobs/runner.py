@@ -79,6 +79,7 @@ class JobRunner:
             self._store, notifier, settings, fetcher, clock=clock, retry_delay=retry_delay
         )
         self._delivery = delivery
+        self.notifier = notifier  # the service's re-posts go through it too
         self._steps = JobSteps(
             self._store,
             providers,

@@ -225,16 +225,20 @@ class JobService:
         """A member's latest ``limit`` jobs on a server, newest first."""
         return await self._store.recent(guild_id, user_id, limit)
 
-    async def posts(self, job: Job) -> list[tuple[int, int]]:
-        """(channel id, message id) of ``job``'s result, then of every re-post, newest first."""
+    async def repost(self, job: Job, channel_id: int, user_id: int, locale: object) -> int:
+        """Post ``job``'s result again in ``channel_id`` for ``user_id``; return the message id.
+
+        The files come from its result, or else from the newest re-post still
+        there; the new post is remembered, so its buttons and reactions work.
+        ``locale``: the post's language. Raises ``InputError`` when every post is gone.
+        """
         original = (
             [] if job.result_message_id is None else [(job.channel_id, job.result_message_id)]
         )
-        return [*original, *await self._store.reposts(job.id)]
-
-    async def record_repost(self, job: Job, channel_id: int, message_id: int) -> None:
-        """Remember that ``message_id`` posts ``job`` again: its buttons and reactions work."""
+        posts = [*original, *await self._store.reposts(job.id)]
+        message_id = await self._runner.notifier.repost(job, posts, channel_id, user_id, locale)
         await self._store.add_repost(message_id, channel_id, job.id)
+        return message_id
 
     # -- the line, and what members used -----------------------------------------
 

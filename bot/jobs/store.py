@@ -735,6 +735,8 @@ def _to_row(job: Job) -> dict[str, Any]:
     row = job.model_dump(mode="json", exclude={"tracks"})
     row["request"] = json.dumps(row["request"])
     row["files"] = json.dumps(row["files"])
+    if row["attachments"] is not None:
+        row["attachments"] = json.dumps(row["attachments"])
     row["delivery_started"] = int(job.delivery_started)
     return row
 
@@ -744,4 +746,6 @@ def _from_row(row: aiosqlite.Row) -> Job:
     data["request"] = GenerateRequest.model_validate_json(data["request"])
     data["failure"] = data["failure"] or None
     data["files"] = json.loads(data["files"])
+    if data["attachments"] is not None:
+        data["attachments"] = json.loads(data["attachments"])
     return Job.model_validate(data)

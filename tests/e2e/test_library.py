@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
+from PIL import Image
+
+from bot.jobs.store import JobStore
 from tests.e2e.conftest import Launcher
 from tests.e2e.helpers import (
     answered,
@@ -16,6 +22,7 @@ from tests.e2e.helpers import (
     wait_results,
 )
 from tests.fakes.discord import FakeDiscord
+from tests.fakes.discord.models import FakeMessage
 from tests.fakes.kie import KieEmulator
 
 
@@ -131,3 +138,65 @@ async def test_unknown_song_id_is_refused(
         await discord_fake.slash_command("song", {"id": "0123456789abcdef"}, user_id=member)
     )
     assert "There is no song `0123456789abcdef`" in private_text(refused)
+
+
+def _jpeg_cover() -> bytes:
+    """A real JPEG cover, as vendors often serve: posted under a .jpg name, not .png."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 60, 90)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def _thumbnails(message: FakeMessage) -> list[object]:
+    return [e.get("thumbnail", {}).get("url") for e in message.embeds]  # type: ignore[union-attr]
+
+
+async def test_song_reposts_each_cover_under_the_name_it_was_posted_with(
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+) -> None:
+    kie.image_bytes = _jpeg_cover()
+    await bots.start()
+    await generate(discord_fake, member, prompt="a song with a jpeg cover", title="Jay")
+    [original] = await wait_results(discord_fake, 1)
+    job = original.embeds[0]["footer"]["text"].split(" ")[1]
+    await wait_done(discord_fake)
+    covers = sorted(a.filename for a in original.attachments if a.filename.startswith("cover-"))
+    assert covers == ["cover-1.jpg", "cover-2.jpg"]
+    assert _thumbnails(original) == ["attachment://cover-1.jpg", "attachment://cover-2.jpg"]
+
+    asked = await answered(await discord_fake.slash_command("song", {"id": job}, user_id=member))
+    await discord_fake.wait_for(lambda: bool(asked.followups), timeout=10)
+    [repost] = [m for m in discord_fake.channel_messages() if "posted **" in m.content]
+    assert _thumbnails(repost) == _thumbnails(original)
+    assert [a.data for a in repost.attachments] == [a.data for a in original.attachments]
+
+
+async def test_a_song_delivered_before_names_were_stored_still_reposts(
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int, tmp_path: Path
+) -> None:
+    bot = await bots.start()
+    await generate(discord_fake, member, prompt="a song from an older bot", title="Old")
+    [original] = await wait_results(discord_fake, 1)
+    job_id = original.embeds[0]["footer"]["text"].split(" ")[1]
+    await wait_done(discord_fake)
+    await bot.stop()
+    # As a row delivered before migration 12 reads: no names stored with it.
+    store = await JobStore.open(tmp_path / "bot.sqlite3")
+    try:
+        job = await store.get(job_id)
+        assert job is not None
+        assert job.attachments is not None
+        job.attachments = None
+        await store.update(job, "attachments")
+    finally:
+        await store.close()
+    await bots.restart(bot)
+
+    asked = await answered(await discord_fake.slash_command("song", {"id": job_id}, user_id=member))
+    await discord_fake.wait_for(lambda: bool(asked.followups), timeout=10)
+    assert "Posted again" in private_text(asked)
+    [repost] = [m for m in discord_fake.channel_messages() if "posted **" in m.content]
+    assert _thumbnails(repost) == ["attachment://cover-1.png", "attachment://cover-2.png"]
+    assert _thumbnails(repost) == _thumbnails(original)
+    assert [a.data for a in repost.attachments] == [a.data for a in original.attachments]
+    assert custom_ids(repost) == custom_ids(original)
