@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import discord
 from discord.ext import commands
 
+from bot.callbacks.receiver import CallbackReceiver, callback_url_for
 from bot.config import Settings
 from bot.discord.audit import AuditLog
 from bot.discord.buttons import ButtonHandlers
@@ -26,10 +27,9 @@ from bot.jobs.retention import keep_purging
 from bot.jobs.runner import JobRunner
 from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
-from bot.ops import metrics
 from bot.ops.health import HealthServer
 from bot.providers.base import Provider
-from bot.webhooks import CallbackReceiver, callback_url_for
+from bot.telemetry import counters
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class MusicBot(commands.Bot):
             tree_cls=BotTree,
             help_command=None,
             # Counts every request to Discord, and its 429s, for /metrics.
-            http_trace=metrics.discord_trace(),
+            http_trace=counters.discord_trace(),
         )
         self.settings = settings
         self.store = store

@@ -17,9 +17,10 @@ from bot.errors import ConfigError, FailureReason, StartupError
 from bot.jobs.models import Job
 from bot.jobs.pacing import Pacing
 from bot.jobs.store import JobStore
-from bot.ops import metrics, provider_status
+from bot.ops import metrics
 from bot.ops.health import HealthServer
 from bot.providers.base import JobState
+from bot.telemetry import counters, provider_status
 from tests.factories import shown_job
 
 _ids = itertools.count()
@@ -107,7 +108,7 @@ async def test_metrics_serve_the_registry_in_prometheus_text(
     server: HealthServer, store: JobStore
 ) -> None:
     await store.add(job())
-    metrics.vendor_error("kie", FailureReason.TIMEOUT)
+    counters.vendor_error("kie", FailureReason.TIMEOUT)
     status, body = await get(server, "/metrics")
     assert status == 200
     assert 'suno_bot_jobs{state="waiting"} 1.0' in body
@@ -130,7 +131,7 @@ async def test_a_taken_port_stops_the_start_with_the_setting_to_change(
 
 
 def test_status_classes_keep_429_apart() -> None:
-    assert [metrics.status_class(s) for s in (200, 204, 404, 429, 503)] == [
+    assert [counters.status_class(s) for s in (200, 204, 404, 429, 503)] == [
         "2xx",
         "2xx",
         "4xx",

@@ -1,6 +1,6 @@
 """The layers point one way: nothing under bot/providers or bot/media imports the config,
-Discord or the job service; the job service does not import the admin's backup command;
-the cogs never touch the store.
+Discord or the job service; the foundation imports none of the layers above it; the
+job service imports nothing of the admin's tools; the cogs never touch the store.
 
 The provider and media packages sit below the job service, the configuration
 (``bot.config`` composes their settings) and everything that speaks Discord; the
@@ -34,8 +34,22 @@ FORBIDDEN = (
     "bot.tree",
 )
 JOBS = sorted((ROOT / "bot" / "jobs").rglob("*.py"))
-# The job service may use the metrics (bot.ops.metrics) but not the admin's commands.
-FORBIDDEN_IN_JOBS = ("bot.ops.backup",)
+# The admin's tools sit above the job service: the counters it increments are in the
+# foundation (bot.telemetry), the pre-upgrade backup beside the store (bot.jobs.backup).
+FORBIDDEN_IN_JOBS = ("bot.ops",)
+# What every layer may use, so it uses none of them.
+FOUNDATION = sorted((ROOT / "bot" / "telemetry").rglob("*.py")) + [
+    ROOT / "bot" / f"{name}.py" for name in ("errors", "i18n", "log_json", "config_errors")
+]
+FORBIDDEN_IN_FOUNDATION = (
+    "bot.jobs",
+    "bot.ops",
+    "bot.discord",
+    "bot.providers",
+    "bot.callbacks",
+    "discord",
+    "cogs",
+)
 
 
 def imported(path: Path) -> set[str]:
@@ -57,6 +71,8 @@ def forbidden(name: str, modules: tuple[str, ...] = FORBIDDEN) -> bool:
 def test_the_modules_are_found() -> None:
     assert len(BELOW) > 30
     assert len(JOBS) > 10
+    assert len(FOUNDATION) > 5
+    assert all(path.is_file() for path in FOUNDATION)
 
 
 @pytest.mark.parametrize("path", BELOW, ids=lambda p: str(p.relative_to(ROOT)))
@@ -91,6 +107,12 @@ def test_no_cog_touches_the_store(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", JOBS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_no_job_module_imports_the_backup_command(path: Path) -> None:
+def test_no_job_module_imports_the_admin_s_tools(path: Path) -> None:
     bad = sorted(name for name in imported(path) if forbidden(name, FORBIDDEN_IN_JOBS))
+    assert not bad, f"{path.relative_to(ROOT)} imports {', '.join(bad)}"
+
+
+@pytest.mark.parametrize("path", FOUNDATION, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_foundation_module_imports_a_layer_above(path: Path) -> None:
+    bad = sorted(name for name in imported(path) if forbidden(name, FORBIDDEN_IN_FOUNDATION))
     assert not bad, f"{path.relative_to(ROOT)} imports {', '.join(bad)}"

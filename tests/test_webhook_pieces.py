@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from bot.callbacks.receiver import CallbackReceiver, callback_url_for
 from bot.config import CallbackSettings
 from bot.jobs.models import Job
 from bot.jobs.store import JobStore
-from bot.webhooks import CallbackReceiver, callback_url_for
 from tests.providers.helpers import GENERATION, VENDORS, FakeClock, Vendor
 
 KIE_SECRET = "kie-webhook-secret-for-pieces"

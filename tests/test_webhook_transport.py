@@ -14,9 +14,9 @@ import httpx
 import psutil
 import pytest
 
+from bot.callbacks.receiver import CallbackReceiver
 from bot.config import CallbackSettings
 from bot.jobs.store import JobStore
-from bot.webhooks import CallbackReceiver
 from tests.webhook_harness import (
     chunked,
     closed_by_server,

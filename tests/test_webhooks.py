@@ -15,7 +15,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from bot.ops.metrics import REGISTRY
+from bot.telemetry.counters import REGISTRY
 from tests.fakes.kunavo import KunavoEmulator
 from tests.full_disk import fill_up, free_up
 from tests.webhook_harness import (

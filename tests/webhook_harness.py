@@ -18,13 +18,13 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from bot.callbacks.receiver import CallbackReceiver, callback_url_for
 from bot.config import CallbackSettings
 from bot.jobs.models import Job
 from bot.jobs.store import JobStore
 from bot.providers.base import GenerateRequest, Provider
 from bot.providers.kie import KieProvider, KieSettings
 from bot.providers.kunavo import KunavoProvider, KunavoSettings
-from bot.webhooks import CallbackReceiver, callback_url_for
 from tests.fakes.kie import webhook_signature
 
 KIE_SECRET = "kie-webhook-secret"

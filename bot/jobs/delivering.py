@@ -22,8 +22,8 @@ from bot.jobs.line_board import LineBoard
 from bot.jobs.models import Job, Stage
 from bot.jobs.notifier import DeliveryError, Notifier, Posted
 from bot.jobs.space import SpaceWaitingStore
-from bot.ops import metrics
 from bot.providers.base import Provider
+from bot.telemetry import counters
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +203,7 @@ class Delivery:
             self._shown[job.id] = Stage.DELIVERING
             await self.show(job)
         await self._close(job)
-        metrics.delivered(job.result_message_id is not None)
+        counters.delivered(job.result_message_id is not None)
         if job.result_message_id is None:
             await self._notifier.undelivered(job)  # after closing: /history now says so
 

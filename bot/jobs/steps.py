@@ -19,8 +19,8 @@ from bot.jobs.delivering import Delivery
 from bot.jobs.models import Job
 from bot.jobs.pacing import Pacing
 from bot.jobs.space import SpaceWaitingStore
-from bot.ops import metrics
 from bot.providers.base import FailureReason, JobState, Provider
+from bot.telemetry import counters
 
 log = logging.getLogger(__name__)
 
@@ -128,14 +128,14 @@ class JobSteps:
                 finally:
                     self._pacing.of(provider.name).sent(job.id)
             except AnswerLost as exc:
-                metrics.submit_failed(provider.name, exc.reason)
+                counters.submit_failed(provider.name, exc.reason)
                 # The task may exist, and its callback name it: wait for that before
                 # giving the song up. Never resubmitted here: that could pay twice.
                 if not await self._await_adoption(job, provider, exc):
                     await self._fail(job, exc.reason, exc.code, exc.detail)
                 return provider
             except ProviderError as exc:
-                metrics.submit_failed(provider.name, exc.reason)
+                counters.submit_failed(provider.name, exc.reason)
                 if _rate_limited(exc):
                     await self._back_in_line(job, provider, exc)
                     return provider
@@ -161,7 +161,7 @@ class JobSteps:
             # The deadline counts from the vendor's accepting it, not from the wait in line.
             job.deadline_at += job.submitted_at - job.created_at
             charge(job, provider.price)  # billed from now: stored with the task id
-            metrics.submitted(provider.name, job.submitted_at - job.created_at)
+            counters.submitted(provider.name, job.submitted_at - job.created_at)
             await self._store.update(
                 job, "vendor_task_id", "submitted_at", "state", "deadline_at", *COST_FIELDS
             )
@@ -283,15 +283,15 @@ class JobSteps:
             log.info("job %s: no callback for a while; polling instead", job.id)
             job.callbacks_stalled = True
             await self._store.update(job, "callbacks_stalled")
-        metrics.polled(provider.name)
+        counters.polled(provider.name)
         try:
             status = await provider.status(job.vendor_task_id, job.request.operation)
         except (TransientProviderError, MalformedResponse) as exc:
-            metrics.vendor_error(provider.name, exc.reason)
+            counters.vendor_error(provider.name, exc.reason)
             # One bad look is not a verdict: keep polling until the deadline.
             log.warning("job %s: status check failed for now: %s", job.id, exc)
         except ProviderError as exc:
-            metrics.vendor_error(provider.name, exc.reason)
+            counters.vendor_error(provider.name, exc.reason)
             await self._fail(job, exc.reason, exc.code, exc.detail)
             return
         else:
@@ -301,7 +301,7 @@ class JobSteps:
             if status.files:
                 job.files = status.files
             if status.state is JobState.FAILED:
-                metrics.vendor_error(provider.name, status.failure or FailureReason.UNKNOWN)
+                counters.vendor_error(provider.name, status.failure or FailureReason.UNKNOWN)
                 await self._fail(
                     job, status.failure or FailureReason.UNKNOWN, status.code, status.detail
                 )
@@ -310,7 +310,9 @@ class JobSteps:
         job.last_poll_at = self._clock()
         if job.state is JobState.SUCCEEDED:
             job.finished_at = job.last_poll_at
-            metrics.completed(provider.name, job.finished_at - (job.submitted_at or job.created_at))
+            counters.completed(
+                provider.name, job.finished_at - (job.submitted_at or job.created_at)
+            )
         await self._store.update(
             job, "state", "polls", "last_poll_at", "finished_at", "tracks", "files"
         )

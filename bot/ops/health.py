@@ -25,7 +25,8 @@ from bot.config import HealthSettings
 from bot.errors import StartupError, StorageFull
 from bot.jobs.pacing import Pacing
 from bot.jobs.store import JobStore
-from bot.ops import metrics, provider_status
+from bot.ops.metrics import JobCensusCollector
+from bot.telemetry import counters, provider_status
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class HealthServer:
         self._store = store
         self._providers = list(providers)
         self._pacing = pacing
-        self._census = metrics.JobCensusCollector(self._providers)
+        self._census = JobCensusCollector(self._providers)
         self._probing = asyncio.Lock()  # one write probe at a time, however many checks come
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
@@ -69,7 +70,7 @@ class HealthServer:
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
-        metrics.REGISTRY.register(self._census)
+        counters.REGISTRY.register(self._census)
         # With listen_port 0 the OS picks the port; the socket knows which.
         self.port = int(sock.getsockname()[1])
         log.info("health endpoint listening on port %s (/healthz, /metrics)", self.port)
@@ -79,7 +80,7 @@ class HealthServer:
             return
         await self._runner.cleanup()
         self._runner = None
-        metrics.REGISTRY.unregister(self._census)
+        counters.REGISTRY.unregister(self._census)
 
     async def checks(self) -> dict[str, Any]:
         """Each check's answer: "ok", or what is wrong (providers: one answer each)."""
@@ -106,7 +107,7 @@ class HealthServer:
             log.warning("metrics: cannot count the jobs (%s); their gauges are left out", exc)
             self._census.use(())
         return web.Response(
-            body=generate_latest(metrics.REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST}
+            body=generate_latest(counters.REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )
 
     async def _database_problem(self) -> str | None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 class ModelSpec:
     key: str  # the bot's name, shown to members and used in config
     label: str
+    # Suno's own name, which the resellers passing Suno's API through (kie.ai, APIXO) take.
+    suno_name: str
     max_minutes: int
     lyrics_limit: int
     style_limit: int
@@ -27,11 +29,11 @@ _NEW = {"lyrics_limit": 5000, "style_limit": 1000, "max_minutes": 8}
 MODELS: dict[str, ModelSpec] = {
     spec.key: spec
     for spec in (
-        ModelSpec("v3.5", "V3.5: song structure", **_OLD),
-        ModelSpec("v4", "V4: better vocals", **_OLD),
-        ModelSpec("v4.5", "V4.5: smart prompts", **_NEW),
-        ModelSpec("v4.5-plus", "V4.5+: richer sound", **_NEW),
-        ModelSpec("v4.5-all", "V4.5 All: smart and fast", **_NEW),
-        ModelSpec("v5", "V5: best musicality", **_NEW),
+        ModelSpec("v3.5", "V3.5: song structure", "V3_5", **_OLD),
+        ModelSpec("v4", "V4: better vocals", "V4", **_OLD),
+        ModelSpec("v4.5", "V4.5: smart prompts", "V4_5", **_NEW),
+        ModelSpec("v4.5-plus", "V4.5+: richer sound", "V4_5PLUS", **_NEW),
+        ModelSpec("v4.5-all", "V4.5 All: smart and fast", "V4_5ALL", **_NEW),
+        ModelSpec("v5", "V5: best musicality", "V5", **_NEW),
     )
 }

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -99,6 +99,51 @@ def as_time(value: Any) -> datetime | None:
         return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         return None
+
+
+def first_text(item: Mapping[str, Any], *names: str, text: Callable[[Any], str] = as_text) -> str:
+    """The first of ``names`` that reads as text in ``item``; "" if none does.
+
+    Dialects spell one field several ways (``audio_url`` or ``audioUrl``, ``tags``
+    or ``style``), and a null or empty value leaves the way to the next spelling.
+    """
+    for name in names:
+        value = text(item.get(name))
+        if value:
+            return value
+    return ""
+
+
+# Where a dialect's track object keeps a text field of ``Track`` when not under the
+# field's own name: the names to try (the first that reads as text wins), or () for
+# a field the object never holds.
+TrackNames = Mapping[str, tuple[str, ...]]
+_TRACK_TEXT = ("audio_url", "stream_url", "image_url", "title", "tags", "lyrics", "model")
+
+
+def read_track(
+    task_id: str,
+    track_id: str,
+    item: Mapping[str, Any],
+    names: TrackNames,
+    *,
+    text: Callable[[Any], str] = as_text,
+    **fallback: Any,
+) -> Track:
+    """One track object read through ``names``, with its duration.
+
+    ``fallback`` holds what the task says for all its tracks (its model, when its
+    links expire...): a field the track leaves empty, or never holds, takes it.
+    """
+    found = {
+        field: first_text(item, *names.get(field, (field,)), text=text) for field in _TRACK_TEXT
+    }
+    return Track(
+        vendor_task_id=task_id,
+        vendor_track_id=track_id,
+        duration=as_number(item.get("duration")),
+        **(fallback | {field: value for field, value in found.items() if value}),
+    )
 
 
 def all_audio(tracks: list[Track]) -> bool:

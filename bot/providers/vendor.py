@@ -1,7 +1,8 @@
 """What every hosted-vendor adapter shares: clients, retries, refusals, downloads.
 
 A dialect module subclasses ``VendorProvider`` and keeps only what is its
-own: paths, body shapes, state maps, error tables and callback checks.
+own: its models, poll cadence and error table (class attributes), paths, body
+shapes, state maps and callback checks.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import abc
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar, TypedDict, Unpack
 
 import httpx
 
@@ -35,6 +37,13 @@ DETAIL_LIMIT = 300  # vendor text kept in logs and exceptions
 KEY_REFUSED = frozenset({"401", "403"})
 
 
+class Transports(TypedDict, total=False):
+    """What carries a vendor's requests, where not the network: tests' emulators."""
+
+    transport: httpx.AsyncBaseTransport | None  # the API calls
+    media_transport: httpx.AsyncBaseTransport | None  # downloads from the vendor's CDN
+
+
 class VendorProvider(Provider):
     """A vendor account reached over HTTPS with a Bearer key."""
 
@@ -42,44 +51,41 @@ class VendorProvider(Provider):
     # A GET that needs the key and changes nothing (the status of a task that does not
     # exist), for ``account`` where the vendor has no balance call; "": none.
     probe_path = ""
+    # The dialect's own: catalog key -> the vendor's model name (an entry's ``models``
+    # narrows it), the poll cadence its docs advise (an entry's settings may change
+    # it) and its error codes (an entry's ``error_reasons`` override them).
+    vendor_models: ClassVar[Mapping[str, str]]
+    default_poll: ClassVar[PollPolicy]
+    error_table: ClassVar[ErrorTable]
 
     def accepts_callbacks(self, url: str) -> bool:
         return True
 
-    def __init__(
-        self,
-        settings: HttpProviderSettings,
-        models: Mapping[str, str],
-        default_poll: PollPolicy,
-        errors: ErrorTable,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        media_transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
+    def __init__(self, settings: HttpProviderSettings, **transports: Unpack[Transports]) -> None:
         self.name = settings.name
         self.price = settings.price()
         self.models = {
             key: vendor
-            for key, vendor in models.items()
+            for key, vendor in self.vendor_models.items()
             if not settings.models or key in settings.models
         }
-        self.poll_policy = settings.poll_policy(default_poll)
+        self.poll_policy = settings.poll_policy(self.default_poll)
         self._settings = settings
         self._key = settings.api_key.get_secret_value()
         self._secret = settings.webhook_secret.get_secret_value()
-        self._errors = errors.merged(settings.error_reasons)
+        self._errors = self.error_table.merged(settings.error_reasons)
         self._client = httpx.AsyncClient(
             base_url=settings.base_url,
             headers={"Authorization": f"Bearer {self._key}"},
             timeout=settings.timeout_seconds,
-            transport=transport,
+            transport=transports.get("transport"),
         )
         # Media lives on vendor CDNs: this client never carries the API key, and
         # by default reaches public addresses only (see bot.media.guard).
         self._media = httpx.AsyncClient(
             timeout=settings.timeout_seconds,
             follow_redirects=True,
-            transport=media_transport or GuardedTransport(public_only),
+            transport=transports.get("media_transport") or GuardedTransport(public_only),
             trust_env=False,
         )
         self._http = VendorHttp(

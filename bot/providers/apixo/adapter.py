@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
@@ -40,20 +40,17 @@ from bot.providers.base import (
     PollPolicy,
     TaskStatus,
 )
-from bot.providers.errors_table import ErrorTable
+from bot.providers.catalog import MODELS
+from bot.providers.errors_table import HTTP_STATUSES, ErrorTable
 from bot.providers.http import Transient
 from bot.providers.parsing import VISIBLE_ID, all_audio, as_code, as_text, json_body, json_object
-from bot.providers.vendor import VendorProvider
+from bot.providers.vendor import Transports, VendorProvider
 
 log = logging.getLogger(__name__)
 
-# Catalog key -> APIXO's ``input.mode``. The docs list no V3_5.
+# Catalog key -> APIXO's ``input.mode``: Suno's own name. The docs list no V3_5.
 APIXO_MODELS: dict[str, str] = {
-    "v4": "V4",
-    "v4.5": "V4_5",
-    "v4.5-plus": "V4_5PLUS",
-    "v4.5-all": "V4_5ALL",
-    "v5": "V5",
+    key: spec.suno_name for key, spec in MODELS.items() if key != "v3.5"
 }
 
 # The docs advise a first look after ~45 s, then every 5-10 s, for a 60-90 s
@@ -63,22 +60,8 @@ APIXO_MODELS: dict[str, str] = {
 DEFAULT_POLL = PollPolicy(first_delay=45.0, interval=8.0, backoff=1.3, max_interval=30.0)
 
 R = FailureReason
-# Envelope codes, whether sent as the HTTP status or in a 200 body.
-APIXO_ERRORS = ErrorTable(
-    reasons={
-        "400": R.INVALID_INPUT,
-        "401": R.PROVIDER_ERROR,  # our key is wrong: the admin's problem, not the member's
-        "402": R.INSUFFICIENT_CREDITS,
-        "403": R.PROVIDER_ERROR,  # the key lacks access: the admin's problem too
-        "404": R.PROVIDER_ERROR,
-        "429": R.RATE_LIMITED,
-        "500": R.PROVIDER_ERROR,
-        "502": R.PROVIDER_ERROR,
-        "503": R.PROVIDER_ERROR,
-        "504": R.PROVIDER_ERROR,
-    },
-    transient=frozenset({"429", "500", "502", "503", "504"}),
-)
+# Envelope codes, whether sent as the HTTP status or in a 200 body: the plain HTTP statuses.
+APIXO_ERRORS = HTTP_STATUSES
 # A failed task's ``failCode``. An unknown code is not assumed to be the vendor's fault.
 APIXO_FAIL_CODES = ErrorTable(
     reasons={
@@ -108,22 +91,12 @@ class ApixoProvider(VendorProvider):
     vendor = "APIXO"
     operations = frozenset({Operation.SONG, Operation.CUSTOM, Operation.TUNING})
     probe_path = f"{STATUS_PATH}?taskId=doctor-probe"  # APIXO has no balance call
+    vendor_models = APIXO_MODELS
+    default_poll = DEFAULT_POLL
+    error_table = APIXO_ERRORS
 
-    def __init__(
-        self,
-        settings: ApixoSettings,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        media_transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(
-            settings,
-            APIXO_MODELS,
-            DEFAULT_POLL,
-            APIXO_ERRORS,
-            transport=transport,
-            media_transport=media_transport,
-        )
+    def __init__(self, settings: ApixoSettings, **transports: Unpack[Transports]) -> None:
+        super().__init__(settings, **transports)
         self._routing = settings.routing
         self._fail_codes = APIXO_FAIL_CODES.merged(settings.error_reasons)
 

@@ -10,10 +10,26 @@ import httpx
 
 from bot.errors import MalformedResponse
 from bot.providers.base import Track
-from bot.providers.parsing import as_code, as_number, as_text, as_time
+from bot.providers.parsing import (
+    TrackNames,
+    as_code,
+    as_text,
+    as_time,
+    first_text,
+    read_track,
+)
 
 # The docs say result URLs live 15 days (one page says 14); counted from createTime.
 URL_LIFETIME = timedelta(days=15)
+# A resultUrls object: snake_case and camelCase spellings are both seen; the lyrics
+# are the task's.
+_TRACK_NAMES: TrackNames = {
+    "audio_url": ("audio_url", "audioUrl"),
+    "stream_url": ("stream_audio_url", "streamAudioUrl"),
+    "image_url": ("image_url", "imageUrl"),
+    "model": ("model_name", "modelName"),
+    "lyrics": (),
+}
 
 
 def error_of(response: httpx.Response, body: Any) -> tuple[str, str] | None:
@@ -68,26 +84,6 @@ def _track(task_id: str, n: int, item: Any, lyrics: str, expires: datetime | Non
         item = {"audio_url": item}  # the plain-URL form some answers use
     if not isinstance(item, dict):
         raise MalformedResponse("a resultUrls item is neither an object nor a URL")
-    return Track(
-        vendor_task_id=task_id,
-        # APIXO documents no track id; the position keeps the two tracks apart.
-        vendor_track_id=_pick(item, "id", "audio_id", "audioId") or f"{task_id}-{n}",
-        audio_url=_pick(item, "audio_url", "audioUrl"),
-        stream_url=_pick(item, "stream_audio_url", "streamAudioUrl"),
-        image_url=_pick(item, "image_url", "imageUrl"),
-        title=_pick(item, "title"),
-        tags=_pick(item, "tags"),
-        lyrics=lyrics,
-        duration=as_number(item.get("duration")),
-        model=_pick(item, "model_name", "modelName"),
-        expires_at=expires,
-    )
-
-
-def _pick(item: dict[str, Any], *names: str) -> str:
-    """The first non-empty field of ``names``, as text (snake_case and camelCase both seen)."""
-    for name in names:
-        value = item.get(name)
-        if value is not None and not isinstance(value, dict | list) and str(value):
-            return str(value)
-    return ""
+    # APIXO documents no track id; the position keeps the two tracks apart.
+    track_id = first_text(item, "id", "audio_id", "audioId") or f"{task_id}-{n}"
+    return read_track(task_id, track_id, item, _TRACK_NAMES, lyrics=lyrics, expires_at=expires)

@@ -23,7 +23,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
@@ -51,7 +51,7 @@ from bot.providers.evolink.results import ApiError, api_error, song_tracks
 from bot.providers.evolink.settings import EvolinkSettings
 from bot.providers.http import Transient
 from bot.providers.parsing import all_audio, as_code, as_progress, as_text, json_body, json_object
-from bot.providers.vendor import VendorProvider
+from bot.providers.vendor import Transports, VendorProvider
 
 log = logging.getLogger(__name__)
 
@@ -138,23 +138,14 @@ class EvolinkProvider(VendorProvider):
     vendor = "Evolink"
     operations = frozenset({Operation.SONG, Operation.CUSTOM, Operation.TUNING})
     probe_path = f"{TASK_PATH}task-unified-doctor-probe"  # Evolink has no balance call
+    vendor_models = EVOLINK_MODELS
+    default_poll = DEFAULT_POLL
+    error_table = EVOLINK_ERRORS
 
-    def __init__(
-        self,
-        settings: EvolinkSettings,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        media_transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        suffix = BETA_SUFFIX if settings.beta_models else ""
-        super().__init__(
-            settings,
-            {key: name + suffix for key, name in EVOLINK_MODELS.items()},
-            DEFAULT_POLL,
-            EVOLINK_ERRORS,
-            transport=transport,
-            media_transport=media_transport,
-        )
+    def __init__(self, settings: EvolinkSettings, **transports: Unpack[Transports]) -> None:
+        super().__init__(settings, **transports)
+        if settings.beta_models:
+            self.models = {key: name + BETA_SUFFIX for key, name in self.models.items()}
         # Kept apart as well: a reseller's override wins whichever key it names.
         self._overrides = {str(k).strip(): v for k, v in settings.error_reasons.items()}
         self._warned_callback = False

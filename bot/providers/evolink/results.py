@@ -10,10 +10,24 @@ import httpx
 
 from bot.errors import MalformedResponse
 from bot.providers.base import Track
-from bot.providers.parsing import as_code, as_number, as_text, as_time, json_body
+from bot.providers.parsing import (
+    TrackNames,
+    as_code,
+    as_text,
+    as_time,
+    json_body,
+    read_track,
+)
 
 # "Generated audio links are valid for 72 hours" (seed 002).
 URL_LIFETIME = timedelta(hours=72)
+# An entry of result_data, which leaves the model to its task. The lyrics are not in
+# the seed; kie-style answers say "prompt".
+_TRACK_NAMES: TrackNames = {
+    "stream_url": ("stream_audio_url",),
+    "lyrics": ("lyrics", "prompt"),
+    "model": (),
+}
 
 
 @dataclass(frozen=True)
@@ -77,20 +91,7 @@ def _track(task_id: str, item: Any, model: str, expires: datetime | None) -> Tra
     track_id = as_code(item.get("result_id"))
     if track_id is None:
         raise MalformedResponse("an entry of result_data has no result_id")
-    return Track(
-        vendor_task_id=task_id,
-        vendor_track_id=track_id,
-        audio_url=as_text(item.get("audio_url")),
-        stream_url=as_text(item.get("stream_audio_url")),
-        image_url=as_text(item.get("image_url")),
-        title=as_text(item.get("title")),
-        tags=as_text(item.get("tags")),
-        # Not in the seed; kie-style answers call the lyrics "prompt".
-        lyrics=as_text(item.get("lyrics") or item.get("prompt")),
-        duration=as_number(item.get("duration")),
-        model=model,
-        expires_at=expires,
-    )
+    return read_track(task_id, track_id, item, _TRACK_NAMES, model=model, expires_at=expires)
 
 
 def _url_track(task_id: str, n: int, url: Any, model: str, expires: datetime | None) -> Track:

@@ -20,7 +20,7 @@ import logging
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Unpack
 
 import httpx
 
@@ -38,6 +38,7 @@ from bot.providers.base import (
     TimedWord,
     TrackRef,
 )
+from bot.providers.catalog import MODELS
 from bot.providers.errors_table import ErrorTable
 from bot.providers.http import Transient
 from bot.providers.kie.callbacks import callback_task_id, require_signature
@@ -60,19 +61,12 @@ from bot.providers.kie.results import (
 )
 from bot.providers.kie.settings import KieSettings
 from bot.providers.parsing import all_audio, as_code, as_text, json_body, json_object
-from bot.providers.vendor import KEY_REFUSED, VendorProvider
+from bot.providers.vendor import KEY_REFUSED, Transports, VendorProvider
 
 log = logging.getLogger(__name__)
 
-# Catalog key -> kie's model name.
-KIE_MODELS: dict[str, str] = {
-    "v3.5": "V3_5",
-    "v4": "V4",
-    "v4.5": "V4_5",
-    "v4.5-plus": "V4_5PLUS",
-    "v4.5-all": "V4_5ALL",
-    "v5": "V5",
-}
+# Catalog key -> kie's model name: Suno's own, for every model.
+KIE_MODELS: dict[str, str] = {key: spec.suno_name for key, spec in MODELS.items()}
 
 # kie generations take one to three minutes and the vendor allows about three
 # polls per second per task; this cadence spends at most 8 polls on two minutes.
@@ -136,6 +130,9 @@ class _Verdict(NamedTuple):
 class KieProvider(VendorProvider):
     vendor = "kie"
     operations = frozenset(Operation)
+    vendor_models = KIE_MODELS
+    default_poll = DEFAULT_POLL
+    error_table = KIE_ERRORS
     operation_models = MappingProxyType(
         {Operation.ADD_VOCALS: LAYER_MODELS, Operation.ADD_INSTRUMENTAL: LAYER_MODELS}
     )
@@ -144,19 +141,11 @@ class KieProvider(VendorProvider):
         self,
         settings: KieSettings,
         *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        media_transport: httpx.AsyncBaseTransport | None = None,
         lyrics_poll_seconds: float = 3.0,
         lyrics_wait_seconds: float = 120.0,
+        **transports: Unpack[Transports],
     ) -> None:
-        super().__init__(
-            settings,
-            KIE_MODELS,
-            DEFAULT_POLL,
-            KIE_ERRORS,
-            transport=transport,
-            media_transport=media_transport,
-        )
+        super().__init__(settings, **transports)
         self._callback_url = settings.callback_url
         # Lyrics take seconds, and a member waits for them in an interaction.
         self._lyrics_poll = lyrics_poll_seconds

@@ -40,7 +40,7 @@ from bot.providers.base import (
     PollPolicy,
     TaskStatus,
 )
-from bot.providers.errors_table import ErrorTable
+from bot.providers.errors_table import HTTP_STATUSES
 from bot.providers.http import Transient
 from bot.providers.kunavo.callbacks import (
     SIGNATURE_HEADER,
@@ -50,7 +50,6 @@ from bot.providers.kunavo.callbacks import (
 )
 from bot.providers.kunavo.requests import JOBS_PATH, idempotency_key, song_fields
 from bot.providers.kunavo.results import error_of, song_tracks
-from bot.providers.kunavo.settings import KunavoSettings
 from bot.providers.parsing import all_audio, as_progress, json_body, json_object, webhook_allowed
 from bot.providers.signing import hmac_sha256, require_fresh, require_match
 from bot.providers.vendor import VendorProvider
@@ -68,19 +67,13 @@ DEFAULT_POLL = PollPolicy(first_delay=20.0, interval=10.0, backoff=1.5, max_inte
 
 
 R = FailureReason
-KUNAVO_ERRORS = ErrorTable(
-    reasons={
-        # HTTP statuses of a refused call.
-        "400": R.INVALID_INPUT,
-        "401": R.PROVIDER_ERROR,  # our key is wrong: the admin's problem, not the member's
-        "402": R.INSUFFICIENT_CREDITS,
-        "403": R.PROVIDER_ERROR,
-        "404": R.PROVIDER_ERROR,  # also another account's task: the API is owner-scoped
+# A refused call's HTTP status (a 404 is also another account's task: the API is
+# owner-scoped), or a failed task's error.code.
+KUNAVO_ERRORS = HTTP_STATUSES.extended(
+    {
         "409": R.PROVIDER_ERROR,  # the first request with this Idempotency-Key is in flight
         "413": R.INVALID_INPUT,
         "422": R.INVALID_INPUT,
-        "429": R.RATE_LIMITED,
-        "500": R.PROVIDER_ERROR,
         # error.code of a failed task: undocumented, so these are guesses
         # (the names OpenAI-style vendors such as Evolink use).
         "content_policy_violation": R.CONTENT_POLICY,
@@ -99,7 +92,7 @@ KUNAVO_ERRORS = ErrorTable(
     },
     # 409: per the IETF Idempotency-Key draft, "the original request is still
     # being processed"; asking again shortly gets the original task.
-    transient=frozenset({"409", "429", "500", "502", "503", "504"}),
+    transient={"409"},
 )
 
 # For codes the table does not know: the words in the code (or message) decide.
@@ -136,22 +129,9 @@ class KunavoProvider(VendorProvider):
     # vocal gender or weights: tuned requests are refused before any request.
     operations = frozenset({Operation.SONG, Operation.CUSTOM})
     idempotent_submit = True  # the Idempotency-Key is the job id
-
-    def __init__(
-        self,
-        settings: KunavoSettings,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        media_transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(
-            settings,
-            KUNAVO_MODELS,
-            DEFAULT_POLL,
-            KUNAVO_ERRORS,
-            transport=transport,
-            media_transport=media_transport,
-        )
+    vendor_models = KUNAVO_MODELS
+    default_poll = DEFAULT_POLL
+    error_table = KUNAVO_ERRORS
 
     async def submit(
         self, request: GenerateRequest, job_id: str, callback_url: str | None = None

@@ -7,10 +7,12 @@ from typing import Any
 
 from bot.errors import MalformedResponse
 from bot.providers.base import Track
-from bot.providers.parsing import as_number, as_text, as_time
+from bot.providers.parsing import TrackNames, as_text, as_time, read_track
 
 # When output.archived is false the URLs are Suno's own, which expire after about a day.
 SUNO_URL_LIFETIME = timedelta(hours=24)
+# A track in output.tracks; its own model, where it names one, wins over the job's.
+_TRACK_NAMES: TrackNames = {"audio_url": ("url",), "tags": ("tags", "style")}
 
 
 def error_of(body: Any) -> tuple[str, str]:
@@ -71,16 +73,7 @@ def _track(task_id: str, n: int, item: Any, expires: datetime | None, model: str
         raise MalformedResponse("a track in output.tracks is not an object")
     # Kunavo documents no track id; position within the task identifies it.
     track_id = _text(item.get("id")) or f"{task_id}:{n}"
-    return Track(
-        vendor_task_id=task_id,
-        vendor_track_id=track_id,
-        audio_url=_text(item.get("url")),
-        stream_url=_text(item.get("stream_url")),
-        image_url=_text(item.get("image_url")),
-        title=_text(item.get("title")),
-        tags=_text(item.get("tags") or item.get("style")),
-        lyrics=_text(item.get("lyrics")),
-        duration=as_number(item.get("duration")),
-        model=_text(item.get("model")) or model,
-        expires_at=as_time(item.get("expires_at")) or expires,
+    expires = as_time(item.get("expires_at")) or expires
+    return read_track(
+        task_id, track_id, item, _TRACK_NAMES, text=_text, model=model, expires_at=expires
     )

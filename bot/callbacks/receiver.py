@@ -18,13 +18,13 @@ from collections.abc import Callable, Mapping
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from bot.callbacks.transport import ConnectionGuard
 from bot.config import CallbackSettings
 from bot.errors import StorageFull
 from bot.jobs.models import Job
 from bot.jobs.store import JobStore
-from bot.ops import metrics
 from bot.providers.base import CallbackMalformed, CallbackRejected, Provider
-from bot.webhook_transport import ConnectionGuard
+from bot.telemetry import counters
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class CallbackReceiver:
 
     async def _handle(self, request: web.Request) -> web.Response:
         response = await self._answer(request)
-        metrics.callback_answered(response.status)
+        counters.callback_answered(response.status)
         return response
 
     async def _answer(self, request: web.Request) -> web.Response:

@@ -15,7 +15,7 @@ public interfaces: ``Server.__call__``, ``Request.protocol`` and
 
 Each connection carries one request (answers say ``Connection: close``), so
 the header deadline counted from the connection's opening covers its only
-request; the body's deadline is the handler's (see ``webhooks.py``). Vendors
+request; the body's deadline is the handler's (see ``receiver.py``). Vendors
 open a connection per callback anyway.
 """
 
