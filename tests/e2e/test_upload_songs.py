@@ -45,28 +45,64 @@ def sent(kie: KieEmulator, path: str) -> dict[str, Any]:
 # -- what a member asks and gets ----------------------------------------------------------
 
 
-async def test_extend_upload_continues_from_the_last_whole_second_by_default(
-    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
+CASES: dict[str, tuple[str, dict[str, Any], str, str, dict[str, Any]]] = {
+    "extend-upload": (
+        "Sea_Demo.mp3",  # 2.06 s long
+        {"style": "surf rock", "lyrics": "[Verse]\nthe waves come back"},
+        "Queued a continuation of `Sea\\_Demo.mp3`",  # markdown-safe
+        UPLOAD_EXTEND,
+        {
+            "defaultParamFlag": True,
+            "prompt": "[Verse]\nthe waves come back",
+            "style": "surf rock",
+            "title": "Sea Demo",  # the file's name without its extension
+            "instrumental": False,
+            "continueAt": 2,  # the upload's last whole second
+            "model": "V5",
+        },
+    ),
+    "add-vocals": (
+        "backing track.mp3",
+        {
+            "lyrics": "[Verse]\nsing it low",
+            "style": "soul",
+            "vocal_gender": "m",
+            "avoid": "autotune",
+        },
+        "Queued vocals over `backing track.mp3`",
+        ADD_VOCALS,
+        {
+            "prompt": "[Verse]\nsing it low",
+            "style": "soul",
+            "title": "backing track",
+            "negativeTags": "autotune",
+            "vocalGender": "m",
+            "model": "V5",
+        },
+    ),
+    "add-instrumental": (
+        "hum.mp3",
+        {"style": "string quartet", "model": "v4.5-plus"},
+        "Queued music under `hum.mp3`",
+        ADD_INSTRUMENTAL,
+        {"tags": "string quartet", "title": "hum", "negativeTags": "", "model": "V4_5PLUS"},
+    ),
+}
+
+
+@pytest.mark.parametrize("command", CASES)
+async def test_each_upload_command_is_queued_posted_and_sends_kies_body(
+    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int, command: str
 ) -> None:
+    filename, options, queued, path, body = CASES[command]
     await bots.start()
-    upload = FakeAttachment("Sea_Demo.mp3", kie.audio_bytes)  # 2.06 s long
-    asked = await ask(
-        discord_fake, member, "extend-upload",
-        {"audio": upload, "style": "surf rock", "lyrics": "[Verse]\nthe waves come back"},
-    )  # fmt: skip
-    assert "Queued a continuation of `Sea\\_Demo.mp3`" in private_text(asked)  # markdown-safe
+    upload = FakeAttachment(filename, kie.audio_bytes)
+    asked = await ask(discord_fake, member, command, {"audio": upload, **options})
+    assert queued in private_text(asked)
     await posted(discord_fake)
-    assert sent(kie, UPLOAD_EXTEND) == {
-        "uploadUrl": upload.url,
-        "defaultParamFlag": True,
-        "prompt": "[Verse]\nthe waves come back",
-        "style": "surf rock",
-        "title": "Sea Demo",  # the file's name without its extension
-        "instrumental": False,
-        "continueAt": 2,
-        "model": "V5",
-    }
-    assert upload.url.startswith(discord_fake.world.http_base)
+    assert upload.url.startswith(discord_fake.world.http_base)  # Discord's copy
+    assert sent(kie, path) == {"uploadUrl": upload.url, **body}
+    assert sum(kie.hits[p] for p in UPLOAD_PATHS) == 1
 
 
 async def test_extend_upload_from_a_chosen_minute_and_second_without_words(
@@ -84,47 +120,6 @@ async def test_extend_upload_from_a_chosen_minute_and_second_without_words(
     body = sent(kie, UPLOAD_EXTEND)
     assert (body["continueAt"], body["instrumental"], body["prompt"]) == (65, True, "")
     assert (body["title"], body["model"], body["uploadUrl"]) == ("Longer", "V4_5", upload.url)
-
-
-async def test_add_vocals_sings_the_members_words_over_the_upload(
-    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
-) -> None:
-    await bots.start()
-    upload = FakeAttachment("backing track.mp3", kie.audio_bytes)
-    options = {
-        "audio": upload, "lyrics": "[Verse]\nsing it low", "style": "soul", "vocal_gender": "m",
-        "avoid": "autotune",
-    }  # fmt: skip
-    asked = await ask(discord_fake, member, "add-vocals", options)
-    assert "Queued vocals over `backing track.mp3`" in private_text(asked)
-    await posted(discord_fake)
-    assert sent(kie, ADD_VOCALS) == {
-        "uploadUrl": upload.url,
-        "prompt": "[Verse]\nsing it low",
-        "style": "soul",
-        "title": "backing track",
-        "negativeTags": "autotune",
-        "vocalGender": "m",
-        "model": "V5",
-    }
-
-
-async def test_add_instrumental_plays_under_the_upload(
-    bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
-) -> None:
-    await bots.start()
-    upload = FakeAttachment("hum.mp3", kie.audio_bytes)
-    options = {"audio": upload, "style": "string quartet", "model": "v4.5-plus"}
-    asked = await ask(discord_fake, member, "add-instrumental", options)
-    assert "Queued music under `hum.mp3`" in private_text(asked)
-    await posted(discord_fake)
-    assert sent(kie, ADD_INSTRUMENTAL) == {
-        "uploadUrl": upload.url,
-        "tags": "string quartet",
-        "title": "hum",
-        "negativeTags": "",
-        "model": "V4_5PLUS",
-    }
 
 
 # -- refused, privately, with nothing sent -------------------------------------------------

@@ -44,26 +44,13 @@ def upload(operation: Operation, **fields: Any) -> GenerateRequest:
     return custom(**{**base, **fields})
 
 
-async def finishes_with_two_tracks(
-    kie: KieProvider, emu: KieEmulator, clock: FakeClock, task_id: str, op: Operation
-) -> list[str]:
-    """The lyrics of the two tracks, once the task is done; polled at generate's record."""
-    status = await done(kie, clock, task_id, op)
-    assert (status.state, len(status.tracks)) == (JobState.SUCCEEDED, 2)
-    assert [t.title for t in status.tracks] == ["Summer Dreams"] * 2
-    assert all(t.audio_url.startswith(emu.base_url) for t in status.tracks)
-    assert emu.hits[RECORD] == 1
-    return [t.lyrics for t in status.tracks]
-
-
 # -- what goes to kie ---------------------------------------------------------------------
 
 
-async def test_upload_extend_sends_the_upload_the_second_and_the_new_words(
-    kie: KieProvider, emu: KieEmulator, clock: FakeClock
-) -> None:
-    task_id = await kie.submit(upload(Operation.UPLOAD_EXTEND), "job-1", HOOKS)
-    assert emu.calls(UPLOAD_EXTEND) == [
+SUNG = "sung"  # the tracks sing the request's lyrics
+CASES = {
+    "upload-extend": (
+        upload(Operation.UPLOAD_EXTEND),
         {
             "uploadUrl": UPLOAD,
             "defaultParamFlag": True,
@@ -73,22 +60,13 @@ async def test_upload_extend_sends_the_upload_the_second_and_the_new_words(
             "instrumental": False,
             "continueAt": 65,  # whole seconds as an integer, as kie's examples
             "model": "V5",
-            "callBackUrl": HOOKS,
-        }
-    ]
-    assert emu.submits == []
-    lyrics = await finishes_with_two_tracks(kie, emu, clock, task_id, Operation.UPLOAD_EXTEND)
-    assert all("Driving down the highway" in words for words in lyrics)
-
-
-async def test_an_instrumental_upload_extend_sends_no_words(
-    kie: KieProvider, emu: KieEmulator, clock: FakeClock
-) -> None:
-    request = upload(
-        Operation.UPLOAD_EXTEND, lyrics="", instrumental=True, continue_at=12.5, model="v4.5"
-    )
-    task_id = await kie.submit(request, "job-1", HOOKS)
-    assert emu.calls(UPLOAD_EXTEND) == [
+        },
+        SUNG,
+    ),
+    "instrumental upload-extend": (
+        upload(
+            Operation.UPLOAD_EXTEND, lyrics="", instrumental=True, continue_at=12.5, model="v4.5"
+        ),
         {
             "uploadUrl": UPLOAD,
             "defaultParamFlag": True,
@@ -98,21 +76,11 @@ async def test_an_instrumental_upload_extend_sends_no_words(
             "instrumental": True,
             "continueAt": 12.5,
             "model": "V4_5",
-            "callBackUrl": HOOKS,
-        }
-    ]
-    lyrics = await finishes_with_two_tracks(kie, emu, clock, task_id, Operation.UPLOAD_EXTEND)
-    assert lyrics == ["[Instrumental]"] * 2
-
-
-async def test_add_vocals_sends_the_words_the_style_and_the_voice(
-    kie: KieProvider, emu: KieEmulator, clock: FakeClock
-) -> None:
-    request = upload(
-        Operation.ADD_VOCALS, model="v4.5-plus", vocal_gender="f", negative_tags="screamo"
-    )
-    task_id = await kie.submit(request, "job-1", HOOKS)
-    assert emu.calls(ADD_VOCALS) == [
+        },
+        "[Instrumental]",
+    ),
+    "add-vocals": (
+        upload(Operation.ADD_VOCALS, model="v4.5-plus", vocal_gender="f", negative_tags="screamo"),
         {
             "uploadUrl": UPLOAD,
             "prompt": LYRICS,
@@ -121,29 +89,46 @@ async def test_add_vocals_sends_the_words_the_style_and_the_voice(
             "negativeTags": "screamo",
             "vocalGender": "f",
             "model": "V4_5PLUS",
-            "callBackUrl": HOOKS,
-        }
-    ]
-    lyrics = await finishes_with_two_tracks(kie, emu, clock, task_id, Operation.ADD_VOCALS)
-    assert all("Driving down the highway" in words for words in lyrics)
-
-
-async def test_add_instrumental_names_the_style_tags_and_sends_empty_negative_tags(
-    kie: KieProvider, emu: KieEmulator, clock: FakeClock
-) -> None:
-    task_id = await kie.submit(upload(Operation.ADD_INSTRUMENTAL), "job-1", HOOKS)
-    assert emu.calls(ADD_INSTRUMENTAL) == [
+        },
+        SUNG,
+    ),
+    "add-instrumental": (
+        upload(Operation.ADD_INSTRUMENTAL),
         {
             "uploadUrl": UPLOAD,
-            "tags": "pop, upbeat",
+            "tags": "pop, upbeat",  # add-instrumental's name for the style
             "title": "Summer Dreams",
             "negativeTags": "",  # kie requires the field; empty is accepted
             "model": "V5",
-            "callBackUrl": HOOKS,
-        }
-    ]
-    lyrics = await finishes_with_two_tracks(kie, emu, clock, task_id, Operation.ADD_INSTRUMENTAL)
-    assert lyrics == ["[Instrumental]"] * 2
+        },
+        "[Instrumental]",
+    ),
+}
+
+
+@pytest.mark.parametrize(("request_", "body", "lyrics"), CASES.values(), ids=CASES)
+async def test_each_upload_operation_sends_kies_body_and_finishes_with_two_tracks(
+    kie: KieProvider,
+    emu: KieEmulator,
+    clock: FakeClock,
+    request_: GenerateRequest,
+    body: dict[str, Any],
+    lyrics: str,
+) -> None:
+    operation = request_.operation
+    task_id = await kie.submit(request_, "job-1", HOOKS)
+    assert emu.calls(PATHS[operation]) == [{**body, "callBackUrl": HOOKS}]
+    assert emu.submits == []
+    status = await done(kie, clock, task_id, operation)
+    assert (status.state, len(status.tracks)) == (JobState.SUCCEEDED, 2)
+    assert [t.title for t in status.tracks] == ["Summer Dreams"] * 2
+    assert all(t.audio_url.startswith(emu.base_url) for t in status.tracks)
+    assert emu.hits[RECORD] == 1  # polled where songs are
+    sung = [t.lyrics for t in status.tracks]
+    if lyrics == SUNG:
+        assert all("Driving down the highway" in words for words in sung)
+    else:
+        assert sung == [lyrics] * 2
 
 
 # -- refused before any request -------------------------------------------------------------
