@@ -61,9 +61,7 @@ def test_validation_refusals_in_spanish() -> None:
     assert unknown.text(SPANISH).startswith("El modelo `v9` no está disponible aquí. Elige uno")
     assert "v3.5, v4" in unknown.text(SPANISH)
     no_upload = _refusal(GenerateRequest(operation=Operation.RESTYLE, model="v5", prompt="rain"))
-    assert (
-        no_upload.text(SPANISH) == "Adjunta el archivo de audio al que quieres cambiar el estilo."
-    )
+    assert no_upload.text(SPANISH) == "Adjunta el archivo de audio del que partir."
     with pytest.raises(InputError) as theme:
         check_theme("x" * 201)
     assert theme.value.text(SPANISH) == "`tema` tiene 201 caracteres; caben como máximo 200."
