@@ -56,6 +56,26 @@ def test_quotas_are_read_and_checked(tmp_path: Path) -> None:
     assert "member_per_dya" in caught.value.problem
 
 
+def test_the_upload_limits_old_cover_names_still_work(tmp_path: Path) -> None:
+    path = write(tmp_path, "[actions]\ncover_max_mb = 5\ncover_max_minutes = 3\n")
+    actions = load_settings(path, ENV).actions
+    assert (actions.upload_max_mb, actions.upload_max_minutes) == (5, 3)
+    path = write(tmp_path, "[actions]\nupload_max_mb = 6\nupload_max_minutes = 2\n")
+    actions = load_settings(path, ENV).actions
+    assert (actions.upload_max_mb, actions.upload_max_minutes) == (6, 2)
+    # A mistake names the key as the admin wrote it; both names at once is one too many.
+    for text, problem in (
+        ("cover_max_mb = 0\n", "`cover_max_mb` in [actions] must be more than 0 (it is 0)"),
+        (
+            "upload_max_mb = 6\ncover_max_mb = 5\n",
+            "unknown key `cover_max_mb` in [actions] (did you mean `upload_max_mb`?)",
+        ),
+    ):
+        with pytest.raises(ConfigError) as caught:
+            load_settings(write(tmp_path, "[actions]\n" + text), ENV)
+        assert caught.value.problem == problem
+
+
 def test_vendor_key_comes_from_the_named_variable(tmp_path: Path) -> None:
     path = write(tmp_path, '[[providers]]\nname = "k"\nkind = "kie"\napi_key_env = "MY_KIE"\n')
     settings = load_settings(path, {**ENV, "MY_KIE": "secret-key"})

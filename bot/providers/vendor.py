@@ -121,10 +121,14 @@ class VendorProvider(Provider):
         missing = request.needs() - self.operations
         if missing:
             raise unsupported(self, min(missing))
-        model = self.models.get(request.model)
+        model = self.models_for(request.operation).get(request.model)
         if model is None:
+            # A model the vendor has may still not run this operation (kie layers on two).
+            where = f" for {request.operation}" if request.model in self.models else ""
             raise ProviderError(
-                FailureReason.INVALID_INPUT, "model", f"{self.name} does not offer {request.model}"
+                FailureReason.INVALID_INPUT,
+                "model",
+                f"{self.name} does not offer {request.model}{where}",
             )
         return model
 

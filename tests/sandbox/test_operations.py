@@ -10,11 +10,14 @@ from bot.errors import ProviderError
 from bot.media.audio import mp3_duration
 from bot.providers.base import (
     FailureReason,
+    GenerateRequest,
+    JobState,
     Operation,
     TrackRef,
     unsupported,
 )
 from bot.providers.sandbox import SandboxProvider
+from bot.providers.sandbox.ids import parse_task_id
 from tests.sandbox.helpers import (
     CAP,
     STAGE,
@@ -229,3 +232,83 @@ async def test_a_cover_takes_its_tunes_from_the_upload_and_the_style(
     assert audio["job-1"] == audio["job-2"]  # the same upload in the same style
     assert audio["job-1"][0] != audio["job-1"][1]  # two takes
     assert not set(audio["job-1"]) & set(audio["job-3"])
+
+
+# --- songs from an upload -------------------------------------------------------------------
+
+FROM_UPLOAD = {
+    Operation.UPLOAD_EXTEND: "u",
+    Operation.ADD_VOCALS: "v",
+    Operation.ADD_INSTRUMENTAL: "a",
+}
+
+
+def from_upload(operation: Operation, **changes: object) -> GenerateRequest:
+    """What the upload commands send the sandbox: custom mode and the upload's URL."""
+    values: dict[str, object] = {
+        "operation": operation,
+        "upload_url": UPLOAD,
+        "custom": True,
+        "lyrics": "sing it low",
+        "style": "soul",
+        "title": "Mine",
+    }
+    return request(**(values | changes))
+
+
+@pytest.mark.parametrize("operation", FROM_UPLOAD, ids=str)
+async def test_a_song_from_an_upload_has_two_tracks_and_a_fresh_instance_finishes_it(
+    provider: SandboxProvider, clock: FakeClock, tmp_path: Path, operation: Operation
+) -> None:
+    task_id = await provider.submit(from_upload(operation, continue_at=1.0), "job-1")
+    assert task_id.split("-")[3][0] == FROM_UPLOAD[operation]  # its flags: the letter first
+    task = parse_task_id(task_id)
+    assert task is not None
+    assert (task.operation, str(task)) == (operation, task_id)
+    clock.now += 3.5 * STAGE
+
+    status = await provider.status(task_id, operation)
+    assert [t.title for t in status.tracks] == ["Mine"] * 2
+    assert [t.tags for t in status.tracks] == ["soul"] * 2
+    # After a restart the id alone still finishes it.
+    status = await SandboxProvider(settings(), clock=clock).status(task_id, operation)
+    assert status.state is JobState.SUCCEEDED
+    mp3s = [p for p in await download_all(provider, status, tmp_path) if p.suffix == ".mp3"]
+    assert [mp3_duration(p) for p in mp3s] == [pytest.approx(TRACK_SECONDS, abs=0.2)] * 2
+
+
+@pytest.mark.parametrize("operation", FROM_UPLOAD, ids=str)
+async def test_a_song_from_an_upload_needs_the_upload(
+    provider: SandboxProvider, operation: Operation
+) -> None:
+    with pytest.raises(ProviderError) as caught:
+        await provider.submit(from_upload(operation, upload_url=""), "job-1")
+    assert (caught.value.reason, caught.value.code) == (FailureReason.INVALID_INPUT, "no_upload")
+
+
+async def test_added_vocals_sing_the_members_words(
+    provider: SandboxProvider, clock: FakeClock
+) -> None:
+    _, status = await finished(provider, clock, from_upload(Operation.ADD_VOCALS))
+    assert [t.lyrics for t in status.tracks] == ["sing it low"] * 2
+
+
+@pytest.mark.parametrize("flag", [True, False])
+async def test_an_added_instrumental_has_no_words_whatever_the_request_says(
+    provider: SandboxProvider, clock: FakeClock, flag: bool
+) -> None:
+    req = from_upload(Operation.ADD_INSTRUMENTAL, instrumental=flag)
+    task_id, status = await finished(provider, clock, req)
+    assert task_id.endswith("-ai")
+    assert [t.lyrics for t in status.tracks] == ["[Instrumental]"] * 2
+    fresh = await SandboxProvider(settings(), clock=clock).status(task_id, req.operation)
+    assert [t.lyrics for t in fresh.tracks] == ["[Instrumental]"] * 2
+
+
+async def test_an_upload_extend_without_words_is_instrumental(
+    provider: SandboxProvider, clock: FakeClock
+) -> None:
+    req = from_upload(Operation.UPLOAD_EXTEND, lyrics="", instrumental=True, continue_at=1.0)
+    task_id, status = await finished(provider, clock, req)
+    assert task_id.endswith("-ui")
+    assert [t.lyrics for t in status.tracks] == ["[Instrumental]"] * 2

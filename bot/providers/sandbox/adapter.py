@@ -102,7 +102,9 @@ class SandboxProvider(Provider):
             created_ms=int(self._clock() * 1000),
             digest=_digest(_fingerprint(request, job_id)),
             operation=request.operation,
-            instrumental=request.instrumental and request.operation.makes_tracks,
+            # An added instrumental has no words of its own, whatever the request says (as kie).
+            instrumental=request.operation is Operation.ADD_INSTRUMENTAL
+            or (request.instrumental and request.operation.makes_tracks),
             source=self._source_tune(request),
         )
         task_id = str(task)
