@@ -21,7 +21,7 @@ from bot.errors import InputError
 from bot.jobs.models import Job
 from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
-from bot.providers.base import GenerateRequest, JobState, Operation
+from bot.providers.base import GenerateRequest, Operation, TaskState
 from bot.providers.sandbox import SandboxProvider
 from tests.sandbox.helpers import settings as sandbox_settings
 from tests.test_store import make_job
@@ -128,7 +128,7 @@ async def test_what_counts_against_a_quota(stores: list[JobStore], tmp_path: Pat
     first = await create(service)
     assert isinstance(first, Job)
     # A failed job gives its quota back.
-    first.state = JobState.FAILED
+    first.state = TaskState.FAILED
     await store.update(first, "state")
     clock.now += 60
     second, third = await create(service), await create(service)

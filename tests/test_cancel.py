@@ -17,7 +17,7 @@ from bot.jobs.quotas import Usage
 from bot.jobs.runner import JobRunner
 from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
-from bot.providers.base import GenerateRequest, JobState, Operation, TaskStatus
+from bot.providers.base import GenerateRequest, Operation, TaskState, TaskStatus
 from bot.providers.sandbox import SandboxProvider, SandboxSettings
 from tests.test_scheduler import STAGE, STALL, RecordingNotifier, new_job, until
 
@@ -103,7 +103,7 @@ async def test_a_waiting_job_is_cancelled_without_a_submit_or_any_quota(store: J
     assert not cancelled.submitted
     done = await closed(store, job.id)
     await runner.stop()
-    assert done.state is JobState.CANCELLED
+    assert done.state is TaskState.CANCELLED
     assert provider.submitted == []
     assert provider.cancelled == []  # no task to cancel
     assert notifier.shown == [(job.id, Stage.CANCELLED)]
@@ -128,7 +128,7 @@ async def test_a_submitted_job_is_never_delivered_even_when_the_vendor_finishes(
     done = await closed(store, job.id)
     await asyncio.sleep(STAGE * 4)  # the vendor's task is finished by now
     await runner.stop()
-    assert done.state is JobState.CANCELLED
+    assert done.state is TaskState.CANCELLED
     assert notifier.delivered == []
     assert notifier.shown[-1] == (job.id, Stage.CANCELLED)
     assert provider.submitted == [job.id]
@@ -148,7 +148,7 @@ async def test_a_cancel_during_a_status_check_sticks(store: JobStore) -> None:
     provider.hold.set()
     done = await closed(store, job.id)
     await runner.stop()
-    assert done.state is JobState.CANCELLED
+    assert done.state is TaskState.CANCELLED
     assert done.tracks == []
     assert notifier.delivered == []
     assert notifier.shown[-1] == (job.id, Stage.CANCELLED)
@@ -167,7 +167,7 @@ async def test_a_cancel_while_a_step_is_about_to_submit_sends_nothing(store: Job
     notifier.hold.set()
     done = await closed(store, job.id)
     await runner.stop()
-    assert done.state is JobState.CANCELLED
+    assert done.state is TaskState.CANCELLED
     assert provider.submitted == []
     assert notifier.shown[-1] == (job.id, Stage.CANCELLED)
     assert await counted(store, job.user_id) == 0
@@ -191,30 +191,30 @@ async def test_too_late_once_the_result_is_being_delivered(store: JobStore) -> N
     provider, notifier = CountingSandbox(), RecordingNotifier()
     jobs, runner = service(store, provider, notifier)
     job = new_job()
-    job.state, job.vendor_task_id = JobState.SUCCEEDED, "task"
+    job.state, job.vendor_task_id = TaskState.SUCCEEDED, "task"
     job.next_check_at = time.time() + 3600
     await store.add(job)
     assert await jobs.cancel(job) is None
     stored = await store.get(job.id)
     assert stored is not None
-    assert stored.state is JobState.SUCCEEDED
+    assert stored.state is TaskState.SUCCEEDED
     await runner.stop()
 
 
 @pytest.mark.parametrize(
     ("state", "task", "offered"),
     [
-        (JobState.QUEUED, None, True),  # waiting for its submit
-        (JobState.QUEUED, "task", True),
-        (JobState.RUNNING, "task", True),
-        (JobState.PARTIAL, "task", True),
-        (JobState.SUCCEEDED, "task", False),  # being delivered
-        (JobState.FAILED, "task", False),
-        (JobState.CANCELLED, "task", False),
+        (TaskState.QUEUED, None, True),  # waiting for its submit
+        (TaskState.QUEUED, "task", True),
+        (TaskState.RUNNING, "task", True),
+        (TaskState.PARTIAL, "task", True),
+        (TaskState.SUCCEEDED, "task", False),  # being delivered
+        (TaskState.FAILED, "task", False),
+        (TaskState.CANCELLED, "task", False),
     ],
 )
 def test_the_progress_message_offers_cancel_while_the_song_is_made(
-    state: JobState, task: str | None, offered: bool
+    state: TaskState, task: str | None, offered: bool
 ) -> None:
     job = new_job()
     job.id, job.state, job.vendor_task_id = "0123456789abcdef", state, task

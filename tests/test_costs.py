@@ -14,7 +14,7 @@ from bot.jobs.models import Job
 from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
 from bot.providers.apixo import ApixoSettings
-from bot.providers.base import FailureReason, GenerateRequest, JobState, Operation, Price
+from bot.providers.base import FailureReason, GenerateRequest, Operation, Price, TaskState
 from bot.providers.evolink import EvolinkSettings
 from bot.providers.kie import KieSettings
 from bot.providers.sandbox import SandboxProvider, SandboxSettings
@@ -70,11 +70,11 @@ def test_a_job_costs_its_price_twice_when_a_crash_may_have_made_a_second_task() 
 
 def test_a_failed_task_is_refunded_but_one_given_up_at_the_deadline_is_not() -> None:
     failed = paid_job()
-    failed.state, failed.failure = JobState.FAILED, FailureReason.PROVIDER_ERROR
+    failed.state, failed.failure = TaskState.FAILED, FailureReason.PROVIDER_ERROR
     refund(failed)
     assert failed.cost_usd == 0
     late = paid_job()
-    late.state, late.failure = JobState.FAILED, FailureReason.TIMEOUT
+    late.state, late.failure = TaskState.FAILED, FailureReason.TIMEOUT
     refund(late)
     assert late.cost_usd == 0.5
 

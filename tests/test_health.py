@@ -19,7 +19,7 @@ from bot.jobs.pacing import Pacing
 from bot.jobs.store import JobStore
 from bot.ops import metrics
 from bot.ops.health import HealthServer
-from bot.providers.base import JobState
+from bot.providers.base import TaskState
 from bot.telemetry import counters, provider_status
 from tests.factories import shown_job
 
@@ -55,12 +55,12 @@ async def get(health: HealthServer, path: str) -> tuple[int, str]:
 
 async def test_census_counts_jobs_by_state_line_and_spending(store: JobStore) -> None:
     await store.add(job())  # waiting in line at kie
-    await store.add(job(provider="apixo", vendor_task_id="t1", state=JobState.RUNNING))
+    await store.add(job(provider="apixo", vendor_task_id="t1", state=TaskState.RUNNING))
     await store.add(
-        job(vendor_task_id="t2", state=JobState.SUCCEEDED, result_message_id=9, cost_usd=0.5)
+        job(vendor_task_id="t2", state=TaskState.SUCCEEDED, result_message_id=9, cost_usd=0.5)
     )
     await store.add(
-        job(vendor_task_id="t3", state=JobState.SUCCEEDED, closed_at=5, cost_credits=12.0)
+        job(vendor_task_id="t3", state=TaskState.SUCCEEDED, closed_at=5, cost_credits=12.0)
     )
     collector = metrics.JobCensusCollector(["kie", "apixo", "evolink"])
     collector.use(await store.census())

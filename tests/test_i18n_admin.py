@@ -21,7 +21,7 @@ from bot.discord.ui.actions import Action
 from bot.errors import InputError
 from bot.guild_rules import GuildRulesBook, RoleQuota
 from bot.i18n import t
-from bot.jobs.models import JobState
+from bot.jobs.models import TaskState
 from bot.jobs.store import JobStore
 from bot.moderation import Blocked, Blocklist, check_request
 from bot.providers.base import GenerateRequest
@@ -170,7 +170,7 @@ def test_audit_lines_are_in_the_servers_language() -> None:
     request = GenerateRequest(model="v5", prompt="rain", lyrics="la la taylor swift")
     audit.refused(request, GUILD, 7, Blocked("lyrics", "taylor swift"))
     audit.refused(request, GUILD, 7, InputError("There is no setting `{key}`.", key="x"))
-    audit.ended(shown_job(state=JobState.SUCCEEDED, cost_usd=0.5, result_message_id=5))
+    audit.ended(shown_job(state=TaskState.SUCCEEDED, cost_usd=0.5, result_message_id=5))
     assert audit.lines == [
         "⛔ Rechazada la canción de <@7>: la letra contiene el término bloqueado "
         "“taylor swift” — “rain”",

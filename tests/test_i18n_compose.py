@@ -19,7 +19,7 @@ from bot.discord.ui.forms import (
 from bot.discord.ui.lyrics import draft_messages, lyrics_page, timed_embed
 from bot.discord.upload_checks import check_upload
 from bot.errors import InputError
-from bot.jobs.models import JobState
+from bot.jobs.models import TaskState
 from bot.jobs.validation import check_generate, check_theme
 from bot.providers.base import GenerateRequest, LyricsDraft, Operation, Track
 from bot.providers.catalog import MODELS
@@ -169,7 +169,7 @@ def test_lyrics_pages_and_drafts_in_spanish() -> None:
 def test_history_lines_in_spanish() -> None:
     track = Track(vendor_task_id="t", vendor_track_id="a1", title="Lluvia", duration=120)
     request = GenerateRequest(model="v5", prompt="rain")
-    done = shown_job(request, [track], state=JobState.SUCCEEDED, result_message_id=9)
+    done = shown_job(request, [track], state=TaskState.SUCCEEDED, result_message_id=9)
     assert _history_line(done, SPANISH) == (
         "`0123456789abcdef` · <t:0:R> · canción **Lluvia** · "
         "[abrir](https://discord.com/channels/1/2/9)"
@@ -177,7 +177,7 @@ def test_history_lines_in_spanish() -> None:
     assert _history_line(done) == (
         "`0123456789abcdef` · <t:0:R> · song **Lluvia** · [open](https://discord.com/channels/1/2/9)"
     )
-    failed = shown_job(request, [track], state=JobState.FAILED)
+    failed = shown_job(request, [track], state=TaskState.FAILED)
     assert _history_line(failed, SPANISH).endswith("· falló")
     deleted = shown_job(request, [track], deleted_at=5)
     assert _history_line(deleted, SPANISH).endswith("· se eliminó")

@@ -7,13 +7,13 @@ import pytest
 
 from bot.discord.ui.progress import progress_view
 from bot.jobs.models import Job
-from bot.providers.base import JobState, Track
+from bot.providers.base import TaskState, Track
 from tests.factories import shown_job
 
 STREAM = "https://cdn.example/stream/a1"
 
 
-def _job(*streams: str, state: JobState = JobState.PARTIAL, **fields: object) -> Job:
+def _job(*streams: str, state: TaskState = TaskState.PARTIAL, **fields: object) -> Job:
     tracks = [
         Track(vendor_task_id="t", vendor_track_id=f"a{n}", stream_url=url)
         for n, url in enumerate(streams, start=1)
@@ -38,7 +38,7 @@ def test_each_streaming_track_gets_a_link_while_it_is_made() -> None:
         ("Listen now · song 2", STREAM + "2"),
     ]
     # A stream that shows up before the vendor says "partial" counts just the same.
-    assert _links(_job(STREAM, state=JobState.RUNNING)) == [("Listen now", STREAM)]
+    assert _links(_job(STREAM, state=TaskState.RUNNING)) == [("Listen now", STREAM)]
 
 
 def test_no_link_before_a_stream_exists() -> None:
@@ -67,8 +67,8 @@ def test_markdown_breaking_characters_are_encoded() -> None:
 
 
 def test_the_link_goes_when_the_job_ends() -> None:
-    assert _links(_job(STREAM, state=JobState.SUCCEEDED, result_message_id=5)) == []
-    assert _links(_job(STREAM, state=JobState.FAILED)) == []
-    assert _links(_job(STREAM, state=JobState.SUCCEEDED, closed_at=3.0)) == []  # undelivered
+    assert _links(_job(STREAM, state=TaskState.SUCCEEDED, result_message_id=5)) == []
+    assert _links(_job(STREAM, state=TaskState.FAILED)) == []
+    assert _links(_job(STREAM, state=TaskState.SUCCEEDED, closed_at=3.0)) == []  # undelivered
     # Still there while the songs are downloaded and uploaded.
-    assert _links(_job(STREAM, state=JobState.SUCCEEDED)) == [("Listen now", STREAM)]
+    assert _links(_job(STREAM, state=TaskState.SUCCEEDED)) == [("Listen now", STREAM)]

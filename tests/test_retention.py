@@ -12,7 +12,7 @@ from bot.jobs.models import Job
 from bot.jobs.quotas import DAY
 from bot.jobs.retention import keep_purging, purge_old
 from bot.jobs.store import JobStore
-from bot.providers.base import FailureReason, GenerateRequest, JobState, OutputFile, Track
+from bot.providers.base import FailureReason, GenerateRequest, OutputFile, TaskState, Track
 from cogs.library import _history_line
 
 NOW = 1_000 * DAY
@@ -41,7 +41,7 @@ def job(job_id: str, closed_days_ago: float | None, **fields: object) -> Job:
         "user_id": 7,
         "provider": "kie",
         "request": request,
-        "state": JobState.SUCCEEDED,
+        "state": TaskState.SUCCEEDED,
         "vendor_task_id": f"task-{job_id}",
         "callback_token": f"cb-token-{job_id}",
         "created_at": created,
@@ -85,7 +85,7 @@ async def test_old_finished_jobs_lose_their_details_but_not_history_song_or_cost
     old_failed = job(
         "oldfail",
         closed_days_ago=31,
-        state=JobState.FAILED,
+        state=TaskState.FAILED,
         failure=FailureReason.CONTENT_POLICY,
         failure_code="400",
         failure_detail="vendor said: Zebediah is not allowed",
@@ -141,7 +141,7 @@ async def test_old_finished_jobs_lose_their_details_but_not_history_song_or_cost
     )
     # Lineage and costs.
     assert lineage(purged) == lineage(old)
-    assert (purged.cost_usd, purged.cost_credits, purged.state) == (0.06, 12.0, JobState.SUCCEEDED)
+    assert (purged.cost_usd, purged.cost_credits, purged.state) == (0.06, 12.0, TaskState.SUCCEEDED)
     failed = after["oldfail"]
     assert failed is not None
     assert (failed.failure, failed.failure_code, failed.failure_detail) == (

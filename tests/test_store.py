@@ -16,9 +16,9 @@ from bot.jobs.store import JobStore
 from bot.providers.base import (
     FailureReason,
     GenerateRequest,
-    JobState,
     Operation,
     OutputFile,
+    TaskState,
     Track,
 )
 
@@ -41,7 +41,7 @@ async def test_round_trip_and_stages(tmp_path: Path) -> None:
     job = make_job()
     await store.add(job)
     assert job.stage is Stage.WAITING
-    job.vendor_task_id, job.state = "task-1", JobState.RUNNING
+    job.vendor_task_id, job.state = "task-1", TaskState.RUNNING
     job.tracks = [
         Track(vendor_task_id="task-1", vendor_track_id=f"a{n}", title=f"T{n}") for n in (1, 2)
     ]
@@ -63,7 +63,7 @@ async def test_unfinished_and_counts(tmp_path: Path) -> None:
     for n in range(3):
         await store.add(make_job(f"j{n}"))
     done = make_job("j9")
-    done.state, done.failure, done.closed_at = JobState.FAILED, FailureReason.TIMEOUT, 150.0
+    done.state, done.failure, done.closed_at = TaskState.FAILED, FailureReason.TIMEOUT, 150.0
     await store.add(done)
     other_member, other_server = make_job("j5", user_id=8), make_job("j6")
     other_server.guild_id = 3

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 from bot.providers.base import (
     FailureReason,
     GenerateRequest,
-    JobState,
     OutputFile,
+    TaskState,
     Track,
 )
 
@@ -53,7 +53,7 @@ class Job(BaseModel):
     user_id: int
     provider: str
     request: GenerateRequest
-    state: JobState = JobState.QUEUED
+    state: TaskState = TaskState.QUEUED
     vendor_task_id: str | None = None
     polls: int = 0
     failure: FailureReason | None = None
@@ -115,18 +115,18 @@ class Job(BaseModel):
 
     @property
     def stage(self) -> Stage:
-        if self.state is JobState.FAILED:
+        if self.state is TaskState.FAILED:
             return Stage.FAILED
-        if self.state is JobState.CANCELLED:
+        if self.state is TaskState.CANCELLED:
             return Stage.CANCELLED
-        if self.state is JobState.SUCCEEDED:
+        if self.state is TaskState.SUCCEEDED:
             if self.result_message_id is not None:
                 return Stage.DONE
             # Closed without a result message: every way of posting it was refused.
             return Stage.DELIVERING if self.closed_at is None else Stage.UNDELIVERED
         if self.vendor_task_id is None:
             return Stage.WAITING
-        if self.streaming and self.state in (JobState.QUEUED, JobState.RUNNING):
+        if self.streaming and self.state in (TaskState.QUEUED, TaskState.RUNNING):
             # Streamable before the vendor says so (a dialect without a partial
             # state): a stage of its own, so the progress message shows the link once.
             return Stage.PARTIAL

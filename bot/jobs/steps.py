@@ -19,7 +19,7 @@ from bot.jobs.delivering import Delivery
 from bot.jobs.models import Job
 from bot.jobs.pacing import Pacing
 from bot.jobs.space import SpaceWaitingStore
-from bot.providers.base import FailureReason, JobState, Provider
+from bot.providers.base import FailureReason, Provider, TaskState
 from bot.telemetry import counters
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class JobSteps:
             await self._fail(job, FailureReason.PROVIDER_ERROR, "unconfigured", job.provider)
             await self._delivery.announce_failure(job)
             return None
-        if job.state is JobState.SUCCEEDED:
+        if job.state is TaskState.SUCCEEDED:
             await self._delivery.deliver(job, provider)
             return None
         if job.state.terminal:
@@ -157,7 +157,7 @@ class JobSteps:
                 continue
             job.vendor_task_id = task_id
             job.submitted_at = self._clock()
-            job.state = JobState.QUEUED
+            job.state = TaskState.QUEUED
             # The deadline counts from the vendor's accepting it, not from the wait in line.
             job.deadline_at += job.submitted_at - job.created_at
             charge(job, provider.price)  # billed from now: stored with the task id
@@ -300,7 +300,7 @@ class JobSteps:
                 job.tracks = status.tracks
             if status.files:
                 job.files = status.files
-            if status.state is JobState.FAILED:
+            if status.state is TaskState.FAILED:
                 counters.vendor_error(provider.name, status.failure or FailureReason.UNKNOWN)
                 await self._fail(
                     job, status.failure or FailureReason.UNKNOWN, status.code, status.detail
@@ -308,7 +308,7 @@ class JobSteps:
                 return
         job.polls += 1
         job.last_poll_at = self._clock()
-        if job.state is JobState.SUCCEEDED:
+        if job.state is TaskState.SUCCEEDED:
             job.finished_at = job.last_poll_at
             counters.completed(
                 provider.name, job.finished_at - (job.submitted_at or job.created_at)
@@ -322,7 +322,7 @@ class JobSteps:
             )
 
     async def _fail(self, job: Job, reason: FailureReason, code: str, detail: str) -> None:
-        job.state = JobState.FAILED
+        job.state = TaskState.FAILED
         job.failure, job.failure_code, job.failure_detail = reason, code, detail
         job.finished_at = self._clock()
         refund(job)

@@ -24,7 +24,7 @@ from bot.jobs.estimates import Run
 from bot.jobs.migrations import MIGRATIONS
 from bot.jobs.models import Job
 from bot.jobs.quotas import DAY, WEEK, Usage, Used
-from bot.providers.base import GenerateRequest, JobState, Operation, Track
+from bot.providers.base import GenerateRequest, Operation, TaskState, Track
 
 log = logging.getLogger(__name__)
 
@@ -406,7 +406,7 @@ class JobStore:
             unknown = set(fields) - _MUTABLE - {"tracks"}
             if unknown:
                 raise ValueError(f"not a mutable job column: {sorted(unknown)}")
-            stale = job.state is not JobState.CANCELLED and set(fields) != {"progress_message_id"}
+            stale = job.state is not TaskState.CANCELLED and set(fields) != {"progress_message_id"}
             row = _to_row(job)
             columns = [f for f in fields if f != "tracks"]
             written = False  # a write of tracks alone is checked below

@@ -22,7 +22,10 @@ from bot.errors import FailureReason, ProviderError
 __all__ = ["FailureReason"]  # re-exported: the provider-neutral model names it
 
 
-class JobState(enum.StrEnum):
+class TaskState(enum.StrEnum):
+    """A vendor task's state as the vendor last reported it (``Job.state``); what a
+    member sees is the job's ``Stage`` (bot/jobs/models.py), built from it."""
+
     QUEUED = "queued"
     RUNNING = "running"
     PARTIAL = "partial"  # at least one track can be streamed
@@ -32,7 +35,7 @@ class JobState(enum.StrEnum):
 
     @property
     def terminal(self) -> bool:
-        return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
+        return self in (TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED)
 
 
 class Operation(enum.StrEnum):
@@ -172,7 +175,7 @@ class OutputFile(BaseModel):
 class TaskStatus(BaseModel):
     """One look at a vendor task."""
 
-    state: JobState
+    state: TaskState
     tracks: list[Track] = []
     files: list[OutputFile] = []  # what a WAV, stems or video task made
     failure: FailureReason | None = None

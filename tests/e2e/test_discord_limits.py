@@ -9,7 +9,7 @@ import discord
 
 from bot.jobs.models import Job
 from bot.jobs.store import JobStore
-from bot.providers.base import GenerateRequest, JobState, Track
+from bot.providers.base import GenerateRequest, TaskState, Track
 from tests.e2e.conftest import Launcher
 from tests.e2e.helpers import (
     answered,
@@ -162,7 +162,7 @@ async def _seed_songs(database: Path, fake: FakeDiscord, member: int, count: int
                 user_id=member,
                 provider="kie",
                 request=GenerateRequest(model="v5", prompt="a song", title=title),
-                state=JobState.SUCCEEDED,
+                state=TaskState.SUCCEEDED,
                 result_message_id=discord.utils.time_snowflake(discord.utils.utcnow()) + n,
                 created_at=time.time() - 60 * n,
                 deadline_at=time.time(),

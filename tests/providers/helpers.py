@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from bot.errors import ProviderError
 from bot.providers.apixo import ApixoProvider, ApixoSettings
-from bot.providers.base import GenerateRequest, JobState
+from bot.providers.base import GenerateRequest, TaskState
 from bot.providers.evolink import EvolinkProvider, EvolinkSettings
 from bot.providers.kie import KieProvider, KieSettings
 from bot.providers.kunavo import KunavoProvider, KunavoSettings
@@ -67,7 +67,7 @@ class Vendor:
     unknown_task: str  # a well-formed task id the emulator never issued
     malformed: tuple[str, ...]  # ``malformed_next`` kinds that spoil an answer's body
     refuse: Callable[[Any, int, str, int], None]  # emu, HTTP status, message, count
-    realtime_state: JobState  # a state a real-time run passes through before success
+    realtime_state: TaskState  # a state a real-time run passes through before success
     idempotent_submit: bool = False  # True: submits may be repeated safely
     emulator_extra: dict[str, Any] = field(default_factory=dict)
     settings_extra: dict[str, Any] = field(default_factory=dict)
@@ -130,7 +130,7 @@ KIE = Vendor(
     unknown_task="no-such-task",
     malformed=("not_json", "truncated", "no_data"),
     refuse=_refuse_kie,
-    realtime_state=JobState.PARTIAL,
+    realtime_state=TaskState.PARTIAL,
 )
 APIXO = Vendor(
     name="apixo",
@@ -143,7 +143,7 @@ APIXO = Vendor(
     unknown_task="task_nope",
     malformed=("not_json", "truncated", "no_data"),
     refuse=_refuse_apixo,
-    realtime_state=JobState.RUNNING,
+    realtime_state=TaskState.RUNNING,
 )
 EVOLINK = Vendor(
     name="evolink",
@@ -156,7 +156,7 @@ EVOLINK = Vendor(
     unknown_task="task-unified-0-nope",
     malformed=("not_json", "truncated", "empty_object"),
     refuse=_refuse_evolink,
-    realtime_state=JobState.RUNNING,
+    realtime_state=TaskState.RUNNING,
 )
 KUNAVO = Vendor(
     name="kunavo",
@@ -169,7 +169,7 @@ KUNAVO = Vendor(
     unknown_task="msc_nope",
     malformed=("not_json", "truncated", "no_id"),
     refuse=_refuse_kunavo,
-    realtime_state=JobState.RUNNING,
+    realtime_state=TaskState.RUNNING,
     idempotent_submit=True,
     emulator_extra={"webhook_secret": KUNAVO_SECRET, "other_api_key": KUNAVO_OTHER_KEY},
     settings_extra={"webhook_secret": SecretStr(KUNAVO_SECRET)},

@@ -24,7 +24,7 @@ from bot.providers.base import (
     CallbackRejected,
     FailureReason,
     GenerateRequest,
-    JobState,
+    TaskState,
     TaskStatus,
 )
 from tests.fakes.apixo import FAILURES, ApixoEmulator
@@ -166,16 +166,16 @@ async def test_task_walks_through_every_state(
     created = datetime.fromtimestamp(clock.now, UTC)
 
     pending = await apixo.status(task_id)
-    assert (pending.state, pending.tracks, pending.code) == (JobState.QUEUED, [], "pending")
+    assert (pending.state, pending.tracks, pending.code) == (TaskState.QUEUED, [], "pending")
     clock.advance(35)
     text = await apixo.status(task_id)
-    assert (text.state, text.tracks, text.code) == (JobState.RUNNING, [], "processing")
+    assert (text.state, text.tracks, text.code) == (TaskState.RUNNING, [], "processing")
     clock.advance(30)
-    assert (await apixo.status(task_id)).state is JobState.RUNNING  # APIXO has no partial
+    assert (await apixo.status(task_id)).state is TaskState.RUNNING  # APIXO has no partial
     clock.advance(35)
 
     done = await apixo.status(task_id)
-    assert (done.state, done.failure, done.code) == (JobState.SUCCEEDED, None, "success")
+    assert (done.state, done.failure, done.code) == (TaskState.SUCCEEDED, None, "success")
     assert [t.vendor_track_id for t in done.tracks] == [f"{task_id}-1", f"{task_id}-2"]
     for track in done.tracks:
         assert track.vendor_task_id == task_id
@@ -201,7 +201,7 @@ async def test_every_result_json_form_yields_two_tracks(
     emu.result_as_object = form == "object"
     emu.result_ids = form == "with_ids"
     task_id, status = await finished(apixo, clock)
-    assert status.state is JobState.SUCCEEDED
+    assert status.state is TaskState.SUCCEEDED
     one, two = status.tracks
     assert (one.audio_url, two.audio_url) == (
         f"{emu.base_url}/files/{task_id}/1.mp3",
@@ -235,7 +235,7 @@ async def test_every_fail_code_maps_to_its_reason(
     emu.plan(outcome)
     _, status = await finished(apixo, clock)
     fail_code, fail_msg, _ = FAILURES[outcome]
-    assert (status.state, status.failure) == (JobState.FAILED, reason)
+    assert (status.state, status.failure) == (TaskState.FAILED, reason)
     assert (status.code, status.detail) == (f"failed:{fail_code}", fail_msg)
     assert status.tracks == []
 
@@ -246,7 +246,7 @@ async def test_unknown_fail_code_is_unknown(
     emu.plan("generation_failed", fail_code="QUOTA_GREMLIN", fail_msg="odd")
     _, status = await finished(apixo, clock)
     assert (status.state, status.failure, status.code) == (
-        JobState.FAILED,
+        TaskState.FAILED,
         R.UNKNOWN,
         "failed:QUOTA_GREMLIN",
     )
@@ -257,7 +257,7 @@ async def test_early_failure_is_seen_before_the_generation_time(
 ) -> None:
     emu.plan("content_violation")
     task_id = await apixo.submit(REQUEST, "job-1")
-    assert (await apixo.status(task_id)).state is JobState.QUEUED
+    assert (await apixo.status(task_id)).state is TaskState.QUEUED
     clock.advance(31)
     assert (await apixo.status(task_id)).failure is R.CONTENT_POLICY
 
@@ -334,7 +334,7 @@ async def test_vendor_validation_refusal_is_invalid_input(
 async def test_errors_on_polls(apixo: ApixoProvider, emu: ApixoEmulator) -> None:
     task_id = await apixo.submit(REQUEST, "job-1")
     emu.fail_status(503, "overloaded", count=2)
-    assert (await apixo.status(task_id)).state is JobState.QUEUED
+    assert (await apixo.status(task_id)).state is TaskState.QUEUED
     assert emu.hits[STATUS] == 3
     emu.fail_status(402, "no credits", http_status=200)
     with pytest.raises(ProviderError) as info:
@@ -405,7 +405,7 @@ async def test_unparseable_result_json_is_malformed(
     emu.malformed_next("bad_result_json")
     with pytest.raises(MalformedResponse, match="resultJson"):
         await apixo.status(task_id)
-    assert (await apixo.status(task_id)).state is JobState.SUCCEEDED
+    assert (await apixo.status(task_id)).state is TaskState.SUCCEEDED
 
 
 # -- rate limits and overload ------------------------------------------------------------
@@ -440,7 +440,7 @@ async def test_callbacks_arrive_per_stage_and_name_the_task(
         assert event == CallbackEvent(task_id=task_id, event_id=None)
     assert state(receiver.received[-1][1]) == "success"
     # The bot confirms a wake-up with one status fetch.
-    assert (await apixo.status(task_id)).state is JobState.SUCCEEDED
+    assert (await apixo.status(task_id)).state is TaskState.SUCCEEDED
 
 
 async def test_failure_callback_is_accepted(
@@ -469,7 +469,7 @@ async def test_callbacks_stalled_after_first_leave_polling_to_finish(
     await asyncio.sleep(0.1)  # time enough for a "complete" callback that must not come
     assert [stage for stage, _ in emu.callbacks_sent] == ["text", "first"]
     assert len(receiver.received) == 2
-    assert (await apixo.status(task_id)).state is JobState.SUCCEEDED
+    assert (await apixo.status(task_id)).state is TaskState.SUCCEEDED
 
 
 async def test_disabled_callbacks_send_nothing(
@@ -481,7 +481,7 @@ async def test_disabled_callbacks_send_nothing(
         clock.advance(step)
         await asyncio.sleep(0.05)
     assert (emu.callbacks_sent, receiver.received) == ([], [])
-    assert (await apixo.status(task_id)).state is JobState.SUCCEEDED
+    assert (await apixo.status(task_id)).state is TaskState.SUCCEEDED
 
 
 async def test_real_time_run_with_callbacks(
@@ -495,7 +495,7 @@ async def test_real_time_run_with_callbacks(
         await wait_until(lambda: any(state(body) == "success" for _, body in receiver.received))
         events = {apixo.read_callback(h, b, time.time()).task_id for h, b in receiver.received}
         assert events == {task_id}
-        assert (await apixo.status(task_id)).state is JobState.SUCCEEDED
+        assert (await apixo.status(task_id)).state is TaskState.SUCCEEDED
     finally:
         await apixo.aclose()
         await emu.stop()
@@ -593,7 +593,7 @@ async def test_camel_case_items_and_complete_state_are_read(
     }
     status = await answer_with(task("complete", resultJson=result(item), lyrics="la")).status("t1")
     (track,) = status.tracks
-    assert status.state is JobState.SUCCEEDED
+    assert status.state is TaskState.SUCCEEDED
     assert (track.vendor_track_id, track.stream_url, track.image_url) == (
         "a1",
         "https://cdn/s",
@@ -631,7 +631,7 @@ async def test_failed_without_fail_code_is_unknown(
 ) -> None:
     status = await answer_with(task("failed", failMsg="no idea")).status("t1")
     assert (status.state, status.failure, status.code, status.detail) == (
-        JobState.FAILED,
+        TaskState.FAILED,
         R.UNKNOWN,
         "failed",
         "no idea",
@@ -643,7 +643,7 @@ async def test_unknown_state_keeps_polling_and_is_logged(
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="bot.providers.apixo"):
         status = await answer_with(task("queued_upstream")).status("t1")
-    assert (status.state, status.code) == (JobState.RUNNING, "queued_upstream")
+    assert (status.state, status.code) == (TaskState.RUNNING, "queued_upstream")
     assert "queued_upstream" in caplog.text
 
 
@@ -670,7 +670,7 @@ async def test_a_stream_is_kept_from_the_first_stage(
 
     first = await apixo.status(task_id)
     streams = [f"{emu.base_url}/stream/{task_id}/{n}" for n in (1, 2)]
-    assert first.state is JobState.RUNNING
+    assert first.state is TaskState.RUNNING
     assert [(t.stream_url, t.audio_url) for t in first.tracks] == [(s, "") for s in streams]
     assert await apixo.download(streams[0], tmp_path / "s.mp3", 10_000_000) > 0
     clock.advance(35)

@@ -9,7 +9,7 @@ import pytest
 
 from bot.errors import ProviderError
 from bot.providers.apixo import ApixoProvider
-from bot.providers.base import FailureReason, GenerateRequest, JobState, Operation
+from bot.providers.base import FailureReason, GenerateRequest, Operation, TaskState
 from tests.fakes.apixo import ApixoEmulator
 from tests.providers.helpers import (
     APIXO,
@@ -63,7 +63,7 @@ async def test_custom_mode_sends_lyrics_style_title_and_tuning_and_finishes(
     }
     clock.advance(GENERATION)
     done = await apixo.status(task_id)
-    assert done.state is JobState.SUCCEEDED
+    assert done.state is TaskState.SUCCEEDED
     assert len(done.tracks) == 2
     assert all(t.audio_url.startswith(emu.base_url) for t in done.tracks)
     assert all(t.lyrics.startswith("[Verse 1]\n[Verse]\nDriving") for t in done.tracks)
@@ -83,7 +83,7 @@ async def test_custom_instrumental_without_lyrics_sends_no_tuning_fields(
     }
     clock.advance(GENERATION)
     done = await apixo.status(task_id)
-    assert (done.state, len(done.tracks)) == (JobState.SUCCEEDED, 2)
+    assert (done.state, len(done.tracks)) == (TaskState.SUCCEEDED, 2)
     assert all(t.lyrics == "" for t in done.tracks)
 
 

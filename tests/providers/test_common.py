@@ -32,8 +32,8 @@ from bot.errors import (
 from bot.providers.base import (
     FailureReason,
     GenerateRequest,
-    JobState,
     Operation,
+    TaskState,
     TaskStatus,
     TrackRef,
 )
@@ -93,7 +93,7 @@ async def test_never_stays_queued(
     emu.plan("never")
     task_id = await provider.submit(vendor.request, "job-1")
     clock.advance(10_000)
-    assert (await provider.status(task_id)).state is JobState.QUEUED
+    assert (await provider.status(task_id)).state is TaskState.QUEUED
     assert task_id not in emu.completed_at
 
 
@@ -112,13 +112,13 @@ async def test_real_time_run_to_completion(
     provider = vendor.provider_cls(make_settings(base_url=emu.base_url))
     try:
         task_id = await provider.submit(vendor.request, "job-1")
-        seen: list[JobState] = []
-        status = TaskStatus(state=JobState.QUEUED)
+        seen: list[TaskState] = []
+        status = TaskStatus(state=TaskState.QUEUED)
         while not status.state.terminal:
             status = await provider.status(task_id)
             seen.append(status.state)
             await asyncio.sleep(0.02)
-        assert status.state is JobState.SUCCEEDED
+        assert status.state is TaskState.SUCCEEDED
         assert vendor.realtime_state in seen
         assert time.time() >= emu.completed_at[task_id]
     finally:
@@ -335,7 +335,7 @@ async def test_malformed_poll_answer(vendor: Vendor, provider: Any, emu: Any) ->
         emu.malformed_next(kind)
         with pytest.raises(MalformedResponse):
             await provider.status(task_id)
-        assert (await provider.status(task_id)).state is JobState.QUEUED, kind
+        assert (await provider.status(task_id)).state is TaskState.QUEUED, kind
 
 
 @once_only
@@ -358,7 +358,7 @@ async def test_connection_cut_mid_body_retries_a_poll_but_not_a_submit(
     provider = make_provider()
     task_id = await provider.submit(vendor.request, "job-1")
     emu.malformed_next("disconnect")
-    assert (await provider.status(task_id)).state is JobState.QUEUED
+    assert (await provider.status(task_id)).state is TaskState.QUEUED
     assert emu.polls[task_id] == 2
 
     emu.malformed_next("disconnect")

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from bot.errors import MalformedResponse, ProviderError, TransientProviderError
-from bot.providers.base import CallbackRejected, FailureReason, GenerateRequest, JobState
+from bot.providers.base import CallbackRejected, FailureReason, GenerateRequest, TaskState
 from bot.providers.base import TaskStatus as Status
 from bot.providers.evolink import EvolinkProvider
 from bot.providers.evolink.adapter import DEFAULT_POLL, catalog_key
@@ -120,20 +120,20 @@ async def test_task_walks_through_every_state_with_progress(
     created = datetime.fromtimestamp(int(clock.now), UTC)
 
     pending = await evolink.status(task_id)
-    assert (pending.state, pending.code, pending.progress) == (JobState.QUEUED, "pending", 0)
+    assert (pending.state, pending.code, pending.progress) == (TaskState.QUEUED, "pending", 0)
     assert pending.tracks == []
 
     clock.advance(30)
     early = await evolink.status(task_id)
     clock.advance(40)
     later = await evolink.status(task_id)
-    assert (early.state, early.code, later.state) == (JobState.RUNNING, "processing", early.state)
+    assert (early.state, early.code, later.state) == (TaskState.RUNNING, "processing", early.state)
     assert 0 < (early.progress or 0) < (later.progress or 0) < 100
 
     clock.advance(30)
     done = await evolink.status(task_id)
     assert (done.state, done.failure, done.code, done.progress) == (
-        JobState.SUCCEEDED,
+        TaskState.SUCCEEDED,
         None,
         "completed",
         100,
@@ -157,7 +157,7 @@ async def test_results_urls_stand_in_when_result_data_is_absent(
 ) -> None:
     emu.omit_result_data = True
     status = await finished(evolink, clock)
-    assert status.state is JobState.SUCCEEDED
+    assert status.state is TaskState.SUCCEEDED
     task_id = emu.task_ids()[0]
     assert [t.vendor_track_id for t in status.tracks] == [f"{task_id}-0", f"{task_id}-1"]
     assert all(t.audio_url.endswith(".mp3") and not t.title for t in status.tracks)
@@ -178,7 +178,7 @@ async def test_beta_model_names_are_accepted_both_ways(
     with caplog.at_level(logging.WARNING, logger="bot.providers.evolink"):
         status = await finished(evolink, clock)
     assert emu.submits[0]["model"] == ("suno-v4.5-beta" if beta_models else "suno-v4.5")
-    assert status.state is JobState.SUCCEEDED
+    assert status.state is TaskState.SUCCEEDED
     assert {t.model for t in status.tracks} == {"suno-v4.5-beta" if vendor_beta else "suno-v4.5"}
     assert "runs on" not in caplog.text  # the same model, only spelt differently
 
@@ -205,10 +205,10 @@ async def test_task_errors_map_to_reasons_and_keep_the_raw_code(
     emu.plan(outcome, error_code=error_code, error_message="vendor words")
     task_id = await evolink.submit(REQUEST, "job-1")
     clock.advance(40)
-    assert (await evolink.status(task_id)).state is JobState.RUNNING
+    assert (await evolink.status(task_id)).state is TaskState.RUNNING
     clock.advance(10)
     status = await evolink.status(task_id)
-    assert (status.state, status.failure) == (JobState.FAILED, reason)
+    assert (status.state, status.failure) == (TaskState.FAILED, reason)
     assert status.detail == "vendor words"
     raw = error_code or (outcome if outcome != "failed" else None)
     assert status.code == (f"failed:{raw}" if raw else "failed")
@@ -379,7 +379,7 @@ async def test_reseller_override_of_a_task_error_code(
 async def test_503_on_polls_is_retried(evolink: EvolinkProvider, emu: EvolinkEmulator) -> None:
     task_id = await evolink.submit(REQUEST, "job-1")
     emu.fail_requests(503, count=2, path_prefix="/v1/tasks/")
-    assert (await evolink.status(task_id)).state is JobState.QUEUED
+    assert (await evolink.status(task_id)).state is TaskState.QUEUED
     assert emu.hits[f"/v1/tasks/{task_id}"] == 3
 
 
@@ -436,7 +436,7 @@ async def test_completion_callback_is_read_and_confirmed(
     event = evolink.read_callback(headers, body, clock.now)
     assert (event.task_id, event.event_id) == (task_id, None)
     # The bot treats it as a wake-up and confirms with one status fetch.
-    assert (await evolink.status(task_id)).state is JobState.SUCCEEDED
+    assert (await evolink.status(task_id)).state is TaskState.SUCCEEDED
 
 
 async def test_failure_callback_arrives_in_real_time(
@@ -536,14 +536,18 @@ async def test_unknown_status_keeps_polling_and_is_logged(
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="bot.providers.evolink"):
         status = await status_of(task("brand_new_state", progress="42"))
-    assert (status.state, status.code, status.progress) == (JobState.RUNNING, "brand_new_state", 42)
+    assert (status.state, status.code, status.progress) == (
+        TaskState.RUNNING,
+        "brand_new_state",
+        42,
+    )
     assert "brand_new_state" in caplog.text
 
 
 @pytest.mark.parametrize("word", ["cancelled", "canceled"])
 async def test_a_cancelled_task_fails_as_cancelled(word: str) -> None:
     status = await status_of(task(word))
-    assert (status.state, status.failure) == (JobState.FAILED, R.CANCELLED)
+    assert (status.state, status.failure) == (TaskState.FAILED, R.CANCELLED)
 
 
 async def test_lyrics_and_odd_fields_are_read_leniently() -> None:
@@ -605,7 +609,7 @@ async def test_a_stream_is_kept_while_processing(
 
     early = await evolink.status(task_id)
     streams = [f"{emu.base_url}/stream/{task_id}/{n}" for n in (0, 1)]
-    assert early.state is JobState.RUNNING
+    assert early.state is TaskState.RUNNING
     assert [(t.stream_url, t.audio_url) for t in early.tracks] == [(s, "") for s in streams]
     assert await evolink.download(streams[0], tmp_path / "s.mp3", 10_000_000) > 0
     clock.advance(30)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.errors import ProviderError
-from bot.providers.base import FailureReason, GenerateRequest, JobState, Operation
+from bot.providers.base import FailureReason, GenerateRequest, Operation, TaskState
 from bot.providers.evolink import EvolinkProvider
 from tests.fakes.evolink import EvolinkEmulator
 from tests.providers.helpers import (
@@ -69,7 +69,7 @@ async def test_custom_mode_sends_lyrics_style_title_and_tuning_and_finishes(
     ]
     clock.advance(GENERATION)
     done = await evolink.status(task_id)
-    assert (done.state, done.progress) == (JobState.SUCCEEDED, 100)
+    assert (done.state, done.progress) == (TaskState.SUCCEEDED, 100)
     assert len(done.tracks) == 2
     assert all(t.audio_url.startswith(emu.base_url) for t in done.tracks)
 
@@ -91,7 +91,7 @@ async def test_custom_instrumental_without_lyrics_sends_no_tuning_fields(
     ]
     clock.advance(GENERATION)
     done = await evolink.status(task_id)
-    assert (done.state, len(done.tracks)) == (JobState.SUCCEEDED, 2)
+    assert (done.state, len(done.tracks)) == (TaskState.SUCCEEDED, 2)
 
 
 async def test_description_mode_leaves_tuning_out(

@@ -19,7 +19,7 @@ from bot.errors import (
     ProviderError,
     TransientProviderError,
 )
-from bot.providers.base import FailureReason, GenerateRequest, JobState, TaskStatus
+from bot.providers.base import FailureReason, GenerateRequest, TaskState, TaskStatus
 from bot.providers.http import RetryPolicy, VendorHttp, parse_retry_after
 from bot.providers.kie import KieProvider
 from bot.providers.kie.adapter import DEFAULT_POLL
@@ -102,22 +102,22 @@ async def test_task_walks_through_every_stage(
     submitted = datetime.fromtimestamp(clock.now, UTC)
 
     pending = await kie.status(task_id)
-    assert (pending.state, pending.tracks, pending.code) == (JobState.QUEUED, [], "PENDING")
+    assert (pending.state, pending.tracks, pending.code) == (TaskState.QUEUED, [], "PENDING")
 
     clock.advance(35)  # generation_seconds=100: text at 30, first at 60, done at 100
     text = await kie.status(task_id)
-    assert (text.state, text.code) == (JobState.RUNNING, "TEXT_SUCCESS")
+    assert (text.state, text.code) == (TaskState.RUNNING, "TEXT_SUCCESS")
     assert len(text.tracks) == 2
     assert all(t.lyrics.startswith("[Verse]") and not t.stream_url for t in text.tracks)
 
     clock.advance(30)
     first = await kie.status(task_id)
-    assert (first.state, first.code) == (JobState.PARTIAL, "FIRST_SUCCESS")
+    assert (first.state, first.code) == (TaskState.PARTIAL, "FIRST_SUCCESS")
     assert all(t.audio_url == "" and t.stream_url for t in first.tracks)
 
     clock.advance(40)
     done = await kie.status(task_id)
-    assert (done.state, done.failure, done.code) == (JobState.SUCCEEDED, None, "SUCCESS")
+    assert (done.state, done.failure, done.code) == (TaskState.SUCCEEDED, None, "SUCCESS")
     one, two = done.tracks
     assert one.vendor_track_id != two.vendor_track_id
     assert (one.title, one.tags) != (two.title, two.tags)
@@ -156,7 +156,7 @@ async def test_callback_exception_with_audio_counts_as_success(
     task_id = await kie.submit(REQUEST, "job-1")
     clock.advance(100)
     status = await kie.status(task_id)
-    assert status.state is JobState.SUCCEEDED
+    assert status.state is TaskState.SUCCEEDED
     assert status.code == "CALLBACK_EXCEPTION"
     assert "callback" in status.detail.lower()
     assert all(t.audio_url for t in status.tracks)
@@ -169,7 +169,7 @@ async def test_sensitive_words_fail_with_content_policy(
     task_id = await kie.submit(REQUEST, "job-1")
     clock.advance(40)
     status = await kie.status(task_id)
-    assert (status.state, status.failure) == (JobState.FAILED, R.CONTENT_POLICY)
+    assert (status.state, status.failure) == (TaskState.FAILED, R.CONTENT_POLICY)
     assert status.code == "SENSITIVE_WORD_ERROR"
     assert status.detail
 
@@ -188,7 +188,7 @@ async def test_audio_failed_takes_its_reason_from_the_error_code(
     task_id = await kie.submit(REQUEST, "job-1")
     clock.advance(65)
     status = await kie.status(task_id)
-    assert status.state is JobState.FAILED
+    assert status.state is TaskState.FAILED
     assert status.failure is (reason or R.PROVIDER_ERROR)
     assert status.code.startswith("GENERATE_AUDIO_FAILED")
     if error_code is not None:
@@ -203,8 +203,8 @@ async def test_plans_apply_to_successive_submits(
     first = await kie.submit(REQUEST, "job-1")
     second = await kie.submit(REQUEST, "job-2")
     clock.advance(200)
-    assert (await kie.status(first)).state is JobState.FAILED
-    assert (await kie.status(second)).state is JobState.SUCCEEDED
+    assert (await kie.status(first)).state is TaskState.FAILED
+    assert (await kie.status(second)).state is TaskState.SUCCEEDED
 
 
 # -- vendor errors: HTTP 200 + body code, or a real HTTP status -----------------
@@ -276,7 +276,7 @@ async def test_copyright_400_is_a_content_policy_refusal(
 async def test_body_code_errors_on_polls(kie: KieProvider, emu: KieEmulator) -> None:
     task_id = await kie.submit(REQUEST, "job-1")
     emu.fail_record_info(455, "maintenance", count=2)
-    assert (await kie.status(task_id)).state is JobState.QUEUED
+    assert (await kie.status(task_id)).state is TaskState.QUEUED
     assert emu.hits[RECORD] == 3
     emu.fail_record_info(404, "task not found", http_status=404)
     with pytest.raises(ProviderError) as info:
@@ -352,7 +352,7 @@ async def test_poll_read_timeout_is_retried(make_kie: MakeKie, emu: KieEmulator)
     kie = make_kie(timeout_seconds=0.2)
     task_id = await kie.submit(REQUEST, "job-1")
     emu.delay_requests(1.0, path_prefix=RECORD)
-    assert (await kie.status(task_id)).state is JobState.QUEUED
+    assert (await kie.status(task_id)).state is TaskState.QUEUED
     assert emu.polls[task_id] == 2
 
 
@@ -371,7 +371,7 @@ async def test_stream_url_plays_during_first_success(
     task_id = await kie.submit(REQUEST, "job-1")
     clock.advance(70)
     status = await kie.status(task_id)
-    assert status.state is JobState.PARTIAL
+    assert status.state is TaskState.PARTIAL
     assert await kie.download(status.tracks[1].stream_url, tmp_path / "s.mp3", 10_000_000) > 0
 
 
@@ -407,31 +407,31 @@ async def test_unknown_status_keeps_polling_and_is_logged(
     with caplog.at_level(logging.WARNING, logger="bot.providers.kie"):
         status = await kie.status("t1")
     await kie.aclose()
-    assert (status.state, status.code) == (JobState.RUNNING, "BRAND_NEW_STATE")
+    assert (status.state, status.code) == (TaskState.RUNNING, "BRAND_NEW_STATE")
     assert "BRAND_NEW_STATE" in caplog.text
 
 
 @pytest.mark.parametrize(
     ("data", "state", "failure"),
     [
-        (record("CREATE_TASK_FAILED", errorCode=None), JobState.FAILED, R.PROVIDER_ERROR),
-        (record("CREATE_TASK_FAILED", errorCode="402"), JobState.FAILED, R.INSUFFICIENT_CREDITS),
-        (record("CALLBACK_EXCEPTION"), JobState.FAILED, R.PROVIDER_ERROR),
-        (record("CALLBACK_EXCEPTION", response=suno(audio="")), JobState.FAILED, None),
-        (record("SUCCESS", response=suno()), JobState.SUCCEEDED, None),
+        (record("CREATE_TASK_FAILED", errorCode=None), TaskState.FAILED, R.PROVIDER_ERROR),
+        (record("CREATE_TASK_FAILED", errorCode="402"), TaskState.FAILED, R.INSUFFICIENT_CREDITS),
+        (record("CALLBACK_EXCEPTION"), TaskState.FAILED, R.PROVIDER_ERROR),
+        (record("CALLBACK_EXCEPTION", response=suno(audio="")), TaskState.FAILED, None),
+        (record("SUCCESS", response=suno()), TaskState.SUCCEEDED, None),
     ],
 )
 async def test_status_mapping_edges(
     make_settings: Callable[..., Any],
     data: dict[str, Any],
-    state: JobState,
+    state: TaskState,
     failure: FailureReason | None,
 ) -> None:
     kie = mock_kie(make_settings, data)
     status = await kie.status("t1")
     await kie.aclose()
     assert status.state is state
-    assert status.failure is (failure or (R.PROVIDER_ERROR if state is JobState.FAILED else None))
+    assert status.failure is (failure or (R.PROVIDER_ERROR if state is TaskState.FAILED else None))
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
-from bot.providers.base import CallbackRejected, FailureReason, GenerateRequest, JobState
+from bot.providers.base import CallbackRejected, FailureReason, GenerateRequest, TaskState
 from bot.providers.kie import KieProvider, KieSettings
 from tests.fakes.kie import KieEmulator, webhook_signature
 from tests.providers.helpers import KIE, FakeClock, Receiver, provider_fixtures
@@ -108,7 +108,7 @@ async def test_stages_arrive_in_order_and_name_the_task(
     for headers, body in receiver.received:
         event = kie.read_callback(headers, body, clock())
         assert (event.task_id, event.event_id) == (task_id, None)
-    assert (await kie.status(task_id)).state is JobState.SUCCEEDED
+    assert (await kie.status(task_id)).state is TaskState.SUCCEEDED
 
 
 async def test_callback_bodies_are_snake_case_with_urls_as_the_stage_allows(
@@ -168,7 +168,7 @@ async def test_a_sensitive_prompt_sends_one_error_callback(
     assert payload(body)["data"]["data"] == []
     assert kie.read_callback(headers, body, clock()).task_id == task_id
     status = await kie.status(task_id)
-    assert (status.state, status.failure) == (JobState.FAILED, FailureReason.CONTENT_POLICY)
+    assert (status.state, status.failure) == (TaskState.FAILED, FailureReason.CONTENT_POLICY)
 
 
 async def test_an_audio_failure_sends_text_then_error_with_the_vendor_code(
@@ -201,7 +201,7 @@ async def test_stalled_callbacks_stop_after_the_named_stage(
     await advance(emu, clock, 600)
     assert types(receiver) == ["text", "first"]
     # Only the callbacks went quiet: polling still sees the task finish.
-    assert (await kie.status(task_id)).state is JobState.SUCCEEDED
+    assert (await kie.status(task_id)).state is TaskState.SUCCEEDED
 
 
 @pytest.mark.parametrize("url", [None, "https://example.invalid/suno-callback"])

@@ -20,10 +20,10 @@ from bot.providers.base import (
     CallbackRejected,
     FailureReason,
     GenerateRequest,
-    JobState,
     LyricsDraft,
     Operation,
     OutputFile,
+    TaskState,
     TimedWord,
     TrackRef,
 )
@@ -81,10 +81,10 @@ async def test_wav_is_made_from_a_finished_track_and_downloads(
         {"taskId": source.task_id, "audioId": source.track_id, "callBackUrl": PLACEHOLDER}
     ]
     pending = await kie.status(task_id, Operation.WAV)
-    assert (pending.state, pending.files, pending.code) == (JobState.QUEUED, [], "PENDING")
+    assert (pending.state, pending.files, pending.code) == (TaskState.QUEUED, [], "PENDING")
     clock.advance(GENERATION)
     status = await kie.status(task_id, Operation.WAV)
-    assert (status.state, status.code, status.tracks) == (JobState.SUCCEEDED, "SUCCESS", [])
+    assert (status.state, status.code, status.tracks) == (TaskState.SUCCEEDED, "SUCCESS", [])
     [wav] = status.files
     assert (wav.label, wav.suffix) == ("WAV", ".wav")
     assert wav.url.startswith(emu.base_url)
@@ -110,7 +110,7 @@ async def test_stems_are_vocals_and_instrumental_mp3s(
     }
     clock.advance(GENERATION)
     status = await kie.status(task_id, Operation.STEMS)
-    assert status.state is JobState.SUCCEEDED
+    assert status.state is TaskState.SUCCEEDED
     assert [(f.label, f.suffix) for f in status.files] == [
         ("Vocals", ".mp3"),
         ("Instrumental", ".mp3"),
@@ -173,16 +173,16 @@ async def test_a_failed_file_task_takes_its_reason_from_the_error_code(
     task_id = await kie.submit(follow_up(operation, source), "job-2")
     clock.advance(GENERATION)
     status = await kie.status(task_id, operation)
-    assert (status.state, status.failure, status.files) == (JobState.FAILED, reason, [])
+    assert (status.state, status.failure, status.files) == (TaskState.FAILED, reason, [])
     assert (status.code, status.detail) == (f"{FAILED_FLAGS[operation]}:{error_code}", "boom")
 
 
 @pytest.mark.parametrize(
     ("outcome", "state", "failure"),
     [
-        ("sensitive", JobState.FAILED, R.CONTENT_POLICY),
-        ("callback_exception", JobState.SUCCEEDED, None),
-        ("never", JobState.QUEUED, None),
+        ("sensitive", TaskState.FAILED, R.CONTENT_POLICY),
+        ("callback_exception", TaskState.SUCCEEDED, None),
+        ("never", TaskState.QUEUED, None),
     ],
 )
 async def test_other_file_task_outcomes(
@@ -190,7 +190,7 @@ async def test_other_file_task_outcomes(
     emu: KieEmulator,
     clock: FakeClock,
     outcome: str,
-    state: JobState,
+    state: TaskState,
     failure: FailureReason | None,
 ) -> None:
     source, _ = await finished_song(kie, clock)
@@ -199,7 +199,7 @@ async def test_other_file_task_outcomes(
     clock.advance(GENERATION)
     status = await kie.status(task_id, Operation.WAV)
     assert (status.state, status.failure) == (state, failure)
-    assert bool(status.files) is (state is JobState.SUCCEEDED)
+    assert bool(status.files) is (state is TaskState.SUCCEEDED)
 
 
 async def test_file_tasks_need_a_finished_track_of_the_named_task(
@@ -274,38 +274,38 @@ WAV_URL = {"audioWavUrl": "https://cdn/x.wav"}
 @pytest.mark.parametrize(
     ("operation", "data", "state", "failure", "files"),
     [
-        (Operation.WAV, file_record("PENDING"), JobState.QUEUED, None, []),
+        (Operation.WAV, file_record("PENDING"), TaskState.QUEUED, None, []),
         (
             Operation.WAV,
             {"taskId": "t1", "status": "SUCCESS", "response": WAV_URL},  # status, not successFlag
-            JobState.SUCCEEDED,
+            TaskState.SUCCEEDED,
             None,
             [OutputFile(label="WAV", url="https://cdn/x.wav", suffix=".wav")],
         ),
         (
             Operation.WAV,
             file_record("SUCCESS", {"audio_wav_url": "https://cdn/y.wav"}),
-            JobState.SUCCEEDED,
+            TaskState.SUCCEEDED,
             None,
             [OutputFile(label="WAV", url="https://cdn/y.wav", suffix=".wav")],
         ),
         (
             Operation.VIDEO,
             file_record("CREATE_TASK_FAILED", errorCode=402),
-            JobState.FAILED,
+            TaskState.FAILED,
             R.INSUFFICIENT_CREDITS,
             [],
         ),
-        (Operation.VIDEO, file_record("GENERATE_MP4_FAILED"), JobState.FAILED, None, []),
-        (Operation.VIDEO, file_record("CALLBACK_EXCEPTION"), JobState.FAILED, None, []),
+        (Operation.VIDEO, file_record("GENERATE_MP4_FAILED"), TaskState.FAILED, None, []),
+        (Operation.VIDEO, file_record("CALLBACK_EXCEPTION"), TaskState.FAILED, None, []),
         (
             Operation.VIDEO,
             file_record("CALLBACK_EXCEPTION", {"videoUrl": "https://cdn/v.mp4"}),
-            JobState.SUCCEEDED,
+            TaskState.SUCCEEDED,
             None,
             [OutputFile(label="Video", url="https://cdn/v.mp4", suffix=".mp4")],
         ),
-        (Operation.STEMS, file_record("SOMETHING_NEW"), JobState.RUNNING, None, []),
+        (Operation.STEMS, file_record("SOMETHING_NEW"), TaskState.RUNNING, None, []),
         (
             Operation.STEMS,
             file_record(
@@ -316,7 +316,7 @@ WAV_URL = {"audioWavUrl": "https://cdn/x.wav"}
                     "vocalUrl": "https://cdn/v",
                 },
             ),
-            JobState.SUCCEEDED,
+            TaskState.SUCCEEDED,
             None,
             [OutputFile(label="Vocals", url="https://cdn/v", suffix=".mp3")],
         ),
@@ -326,7 +326,7 @@ async def test_file_record_edges(
     make_settings: Callable[..., Any],
     operation: Operation,
     data: dict[str, Any],
-    state: JobState,
+    state: TaskState,
     failure: FailureReason | None,
     files: list[OutputFile],
 ) -> None:
@@ -334,7 +334,7 @@ async def test_file_record_edges(
     status = await kie.status("t1", operation)
     await kie.aclose()
     assert (status.state, status.files) == (state, files)
-    expected = failure or (R.PROVIDER_ERROR if state is JobState.FAILED else None)
+    expected = failure or (R.PROVIDER_ERROR if state is TaskState.FAILED else None)
     assert status.failure is expected
 
 

@@ -11,8 +11,8 @@ import pytest
 from bot.providers.base import (
     FailureReason,
     GenerateRequest,
-    JobState,
     Operation,
+    TaskState,
     TaskStatus,
     TrackRef,
 )
@@ -45,7 +45,7 @@ async def finished_song(
     task_id = await kie.submit(request or GenerateRequest(prompt="sea shanty", model="v4.5"), "j0")
     clock.advance(GENERATION)
     status = await kie.status(task_id)
-    assert status.state is JobState.SUCCEEDED
+    assert status.state is TaskState.SUCCEEDED
     return [
         TrackRef(task_id=t.vendor_task_id, track_id=t.vendor_track_id, duration=t.duration)
         for t in status.tracks
@@ -109,7 +109,7 @@ async def test_custom_mode_sends_lyrics_style_title_and_tuning_and_finishes(
     ]
     assert emu.calls(GENERATE) == emu.submits
     status = await done(kie, clock, task_id, Operation.SONG)
-    assert status.state is JobState.SUCCEEDED
+    assert status.state is TaskState.SUCCEEDED
     assert [t.title for t in status.tracks] == ["Summer Dreams"] * 2
     assert all(t.tags == "pop, upbeat" for t in status.tracks)
     assert all(t.lyrics.startswith("[Verse]\n[Verse]\nDriving") for t in status.tracks)
@@ -222,9 +222,9 @@ async def test_extend_with_default_params_continues_the_source(
     ]
     assert len(emu.submits) == 1  # the extension is not a /generate call
 
-    assert (await kie.status(task_id, Operation.EXTEND)).state is JobState.QUEUED
+    assert (await kie.status(task_id, Operation.EXTEND)).state is TaskState.QUEUED
     status = await done(kie, clock, task_id, Operation.EXTEND)
-    assert (status.state, status.code) == (JobState.SUCCEEDED, "SUCCESS")
+    assert (status.state, status.code) == (TaskState.SUCCEEDED, "SUCCESS")
     assert len(status.tracks) == 2
     source_lyrics = "[Verse]\nsea shanty\n[Chorus]\nla la la"
     for track in status.tracks:
@@ -262,7 +262,7 @@ async def test_extend_from_a_chosen_second_with_new_lyrics(
         "callBackUrl": PLACEHOLDER,
     }
     status = await done(kie, clock, task_id, Operation.EXTEND)
-    assert status.state is JobState.SUCCEEDED
+    assert status.state is TaskState.SUCCEEDED
     assert all(t.title == "Tide, extended" for t in status.tracks)
     assert all("the tide turns" in t.lyrics for t in status.tracks)
 
@@ -379,7 +379,7 @@ async def test_a_plan_applies_to_an_extension_too(
     request = GenerateRequest(model="v4.5", operation=Operation.EXTEND, source=source)
     task_id = await kie.submit(request, "job-2")
     status = await done(kie, clock, task_id, Operation.EXTEND)
-    assert (status.state, status.failure) == (JobState.FAILED, R.PROVIDER_ERROR)
+    assert (status.state, status.failure) == (TaskState.FAILED, R.PROVIDER_ERROR)
     assert (status.code, status.detail) == ("GENERATE_AUDIO_FAILED:531", "extension failed")
 
 
@@ -421,7 +421,7 @@ async def test_cover_sends_the_upload_with_description_mode_fields_and_finishes(
     ]
     assert emu.submits == []
     status = await done(kie, clock, task_id, Operation.RESTYLE)
-    assert (status.state, len(status.tracks)) == (JobState.SUCCEEDED, 2)
+    assert (status.state, len(status.tracks)) == (TaskState.SUCCEEDED, 2)
     assert all(t.audio_url.startswith(emu.base_url) for t in status.tracks)
 
 

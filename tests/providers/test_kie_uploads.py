@@ -14,7 +14,7 @@ from bot.config import JobSettings
 from bot.errors import InputError
 from bot.jobs.service import JobService
 from bot.jobs.store import JobStore
-from bot.providers.base import FailureReason, GenerateRequest, JobState, Operation
+from bot.providers.base import FailureReason, GenerateRequest, Operation, TaskState
 from bot.providers.kie import KieProvider
 from tests.fakes.kie import ADD_INSTRUMENTAL, ADD_VOCALS, RECORD, UPLOAD_EXTEND, KieEmulator
 from tests.providers.helpers import KIE, LYRICS, FakeClock, custom, provider_fixtures, submit_error
@@ -120,7 +120,7 @@ async def test_each_upload_operation_sends_kies_body_and_finishes_with_two_track
     assert emu.calls(PATHS[operation]) == [{**body, "callBackUrl": HOOKS}]
     assert emu.submits == []
     status = await done(kie, clock, task_id, operation)
-    assert (status.state, len(status.tracks)) == (JobState.SUCCEEDED, 2)
+    assert (status.state, len(status.tracks)) == (TaskState.SUCCEEDED, 2)
     assert [t.title for t in status.tracks] == ["Summer Dreams"] * 2
     assert all(t.audio_url.startswith(emu.base_url) for t in status.tracks)
     assert emu.hits[RECORD] == 1  # polled where songs are

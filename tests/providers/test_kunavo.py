@@ -20,7 +20,7 @@ from bot.providers.base import (
     CallbackRejected,
     FailureReason,
     GenerateRequest,
-    JobState,
+    TaskState,
     TaskStatus,
 )
 from bot.providers.kunavo import KunavoProvider
@@ -151,7 +151,7 @@ async def test_connection_cut_mid_answer_is_retried_on_submit_and_poll(
     assert emu.task_ids() == [task_id]
     assert emu.idempotency_replays == 1
     emu.malformed_next("disconnect")
-    assert (await kunavo.status(task_id)).state is JobState.QUEUED
+    assert (await kunavo.status(task_id)).state is TaskState.QUEUED
     assert emu.polls[task_id] == 2
 
 
@@ -215,18 +215,18 @@ async def test_task_walks_through_every_state(
     task_id = await kunavo.submit(REQUEST, "job-1")
     queued = await kunavo.status(task_id)
     assert (queued.state, queued.tracks, queued.code, queued.progress) == (
-        JobState.QUEUED,
+        TaskState.QUEUED,
         [],
         "queued",
         0,
     )
     clock.advance(30)
     running = await kunavo.status(task_id)
-    assert (running.state, running.code, running.tracks) == (JobState.RUNNING, "in_progress", [])
+    assert (running.state, running.code, running.tracks) == (TaskState.RUNNING, "in_progress", [])
     clock.advance(70)
     done = await kunavo.status(task_id)
     assert (done.state, done.failure, done.code, done.progress) == (
-        JobState.SUCCEEDED,
+        TaskState.SUCCEEDED,
         None,
         "completed",
         100,
@@ -252,7 +252,7 @@ async def test_unarchived_links_expire_a_day_after_completion(
     clock.advance(GENERATION)
     done = await kunavo.status(task_id)
     completed = datetime.fromtimestamp(int(clock.now), UTC)
-    assert done.state is JobState.SUCCEEDED
+    assert done.state is TaskState.SUCCEEDED
     assert [t.expires_at for t in done.tracks] == [completed + timedelta(hours=24)] * 2
 
 
@@ -283,7 +283,7 @@ async def test_failure_codes_map_to_reasons(
     task_id = await kunavo.submit(REQUEST, "job-1")
     clock.advance(GENERATION)
     status = await kunavo.status(task_id)
-    assert (status.state, status.failure) == (JobState.FAILED, reason)
+    assert (status.state, status.failure) == (TaskState.FAILED, reason)
     assert (status.code, status.detail) == (f"failed:{code}", FAILURE_CODES[code])
     assert status.tracks == []
 
@@ -312,7 +312,7 @@ async def test_unknown_failure_codes(
     task_id = await kunavo.submit(REQUEST, "job-1")
     clock.advance(GENERATION)
     status = await kunavo.status(task_id)
-    assert (status.state, status.failure) == (JobState.FAILED, reason)
+    assert (status.state, status.failure) == (TaskState.FAILED, reason)
 
 
 # -- HTTP errors -------------------------------------------------------------------------
@@ -362,7 +362,7 @@ async def test_poll_errors_are_retried_like_submits(
 ) -> None:
     task_id = await kunavo.submit(REQUEST, "job-1")
     emu.fail_requests(503, count=2, path_prefix=f"{JOBS}/")
-    assert (await kunavo.status(task_id)).state is JobState.QUEUED
+    assert (await kunavo.status(task_id)).state is TaskState.QUEUED
     assert emu.polls[task_id] == 1  # the two 503s never reached the handler
     assert emu.hits[f"{JOBS}/{task_id}"] == 3
 
@@ -372,7 +372,7 @@ async def test_another_accounts_task_is_a_404(
 ) -> None:
     other = make_kunavo(api_key=SecretStr(OTHER_KEY))
     theirs = await other.submit(REQUEST, "job-1")
-    assert (await other.status(theirs)).state is JobState.QUEUED
+    assert (await other.status(theirs)).state is TaskState.QUEUED
     with pytest.raises(ProviderError) as info:
         await kunavo.status(theirs)
     assert info.value.code == "404"
@@ -463,19 +463,19 @@ def output(archived: Any = True, **track: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("answer", "state", "failure"),
     [
-        (job("in_progress", output=output(url="")), JobState.PARTIAL, None),
-        (job("brand_new_state"), JobState.RUNNING, None),
-        (job("cancelled"), JobState.FAILED, R.CANCELLED),
+        (job("in_progress", output=output(url="")), TaskState.PARTIAL, None),
+        (job("brand_new_state"), TaskState.RUNNING, None),
+        (job("cancelled"), TaskState.FAILED, R.CANCELLED),
         (
             job("failed", error={"code": "x", "message": "quota hit"}),
-            JobState.FAILED,
+            TaskState.FAILED,
             R.INSUFFICIENT_CREDITS,
         ),
-        (job("completed", output=output()), JobState.SUCCEEDED, None),
+        (job("completed", output=output()), TaskState.SUCCEEDED, None),
     ],
 )
 async def test_status_mapping_edges(
-    make_kunavo: MakeKunavo, answer: Any, state: JobState, failure: FailureReason | None
+    make_kunavo: MakeKunavo, answer: Any, state: TaskState, failure: FailureReason | None
 ) -> None:
     status = await mocked(make_kunavo, answer).status("msc_1")
     assert (status.state, status.failure) == (state, failure)
@@ -775,7 +775,7 @@ async def test_a_stream_is_kept_while_in_progress(
 
     early = await kunavo.status(task_id)
     streams = [f"{emu.base_url}/stream/{task_id}/{n}" for n in (0, 1)]
-    assert (early.state, early.code) == (JobState.PARTIAL, "in_progress")
+    assert (early.state, early.code) == (TaskState.PARTIAL, "in_progress")
     assert [(t.stream_url, t.audio_url) for t in early.tracks] == [(s, "") for s in streams]
     assert await kunavo.download(streams[0], tmp_path / "s.mp3", 10_000_000) > 0
     clock.advance(70)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.errors import ProviderError
-from bot.providers.base import FailureReason, GenerateRequest, JobState, Operation
+from bot.providers.base import FailureReason, GenerateRequest, Operation, TaskState
 from bot.providers.kunavo import KunavoProvider
 from tests.fakes.kunavo import KunavoEmulator
 from tests.providers.helpers import (
@@ -63,7 +63,7 @@ async def test_custom_mode_sends_lyrics_style_and_title_and_finishes(
     assert emu.idempotency_keys == ["job-1"]
     clock.advance(GENERATION)
     done = await kunavo.status(task_id)
-    assert done.state is JobState.SUCCEEDED
+    assert done.state is TaskState.SUCCEEDED
     assert len(done.tracks) == 2
     assert all(t.audio_url.startswith(emu.base_url) for t in done.tracks)
 
@@ -81,7 +81,7 @@ async def test_custom_instrumental_may_go_without_lyrics(
         "instrumental": True,
     }
     clock.advance(GENERATION)
-    assert (await kunavo.status(task_id)).state is JobState.SUCCEEDED
+    assert (await kunavo.status(task_id)).state is TaskState.SUCCEEDED
 
 
 async def test_a_tuned_custom_request_is_refused_before_any_request(

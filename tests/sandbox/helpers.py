@@ -10,8 +10,8 @@ import miniaudio
 
 from bot.providers.base import (
     GenerateRequest,
-    JobState,
     Operation,
+    TaskState,
     TaskStatus,
     Track,
     TrackRef,
@@ -55,7 +55,7 @@ async def finished(
     task_id = await provider.submit(req, job_id)
     clock.now += 3.5 * STAGE
     status = await provider.status(task_id, req.operation)
-    assert status.state is JobState.SUCCEEDED
+    assert status.state is TaskState.SUCCEEDED
     return task_id, status
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.providers.base import FailureReason, JobState, Operation, TrackRef
+from bot.providers.base import FailureReason, Operation, TaskState, TrackRef
 from bot.providers.sandbox import SandboxProvider
 from bot.providers.sandbox.ids import (
     SandboxTask,
@@ -45,7 +45,7 @@ async def test_an_old_song_id_still_finishes_with_a_fresh_instance() -> None:
 
     status = await SandboxProvider(settings(), clock=clock).status(task_id)
 
-    assert status.state is JobState.SUCCEEDED
+    assert status.state is TaskState.SUCCEEDED
     assert [t.lyrics for t in status.tracks] == ["[Instrumental]"] * 2
 
 
@@ -115,7 +115,7 @@ async def test_a_garbled_id_is_a_clear_provider_error(task_id: str) -> None:
 
     status = await SandboxProvider(settings()).status(task_id, Operation.EXTEND)
 
-    assert status.state is JobState.FAILED
+    assert status.state is TaskState.FAILED
     assert status.failure is FailureReason.PROVIDER_ERROR
     assert status.code == "unknown_task"
 

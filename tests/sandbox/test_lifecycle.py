@@ -12,7 +12,7 @@ from PIL import Image
 from bot.errors import MediaError, ProviderError
 from bot.providers.base import (
     FailureReason,
-    JobState,
+    TaskState,
     TaskStatus,
 )
 from bot.providers.catalog import MODELS
@@ -45,10 +45,10 @@ async def test_a_task_walks_through_every_stage() -> None:
         clock.now += STAGE
 
     assert [s.state for s in states] == [
-        JobState.QUEUED,
-        JobState.RUNNING,
-        JobState.PARTIAL,
-        JobState.SUCCEEDED,
+        TaskState.QUEUED,
+        TaskState.RUNNING,
+        TaskState.PARTIAL,
+        TaskState.SUCCEEDED,
     ]
     partial = states[2].tracks
     assert len(partial) == 1
@@ -66,7 +66,7 @@ async def test_finished_tracks_download_as_real_mp3s_and_pngs(tmp_path: Path) ->
 
     seen = await run_to_completion(provider, task_id)
 
-    assert seen[-1].state is JobState.SUCCEEDED
+    assert seen[-1].state is TaskState.SUCCEEDED
     audio = []
     for n, track in enumerate(seen[-1].tracks, start=1):
         assert track.audio_url == track.stream_url == f"sandbox://{task_id}/{n}.mp3"
@@ -117,11 +117,11 @@ async def test_a_fresh_instance_resumes_a_task_started_before_a_restart(tmp_path
     clock.now += STAGE / 2
 
     after = SandboxProvider(settings(), clock=clock)
-    assert (await after.status(task_id)).state is JobState.QUEUED
+    assert (await after.status(task_id)).state is TaskState.QUEUED
     clock.now += 3 * STAGE
     status = await after.status(task_id)
 
-    assert status.state is JobState.SUCCEEDED
+    assert status.state is TaskState.SUCCEEDED
     assert [t.title for t in status.tracks] == ["Sandbox Song 1", "Sandbox Song 2"]
     assert status.tracks[0].lyrics == "[Instrumental]"  # the id itself remembers this
     dest = tmp_path / "1.mp3"
@@ -142,7 +142,7 @@ async def test_the_same_job_submitted_twice_gets_distinct_ids() -> None:
 async def test_an_unknown_id_fails_as_a_provider_error(task_id: str) -> None:
     status = await SandboxProvider(settings()).status(task_id)
 
-    assert status.state is JobState.FAILED
+    assert status.state is TaskState.FAILED
     assert status.failure is FailureReason.PROVIDER_ERROR
     assert status.code == "unknown_task"
 
@@ -212,7 +212,7 @@ async def test_stage_seconds_zero_finishes_at_once() -> None:
     provider = SandboxProvider(settings(stage_seconds=0))
     task_id = await provider.submit(request(), "job-1")
 
-    assert (await provider.status(task_id)).state is JobState.SUCCEEDED
+    assert (await provider.status(task_id)).state is TaskState.SUCCEEDED
     assert provider.poll_policy.first_delay > 0  # never a busy loop
 
 

@@ -11,8 +11,8 @@ from bot.media.audio import mp3_duration
 from bot.providers.base import (
     FailureReason,
     GenerateRequest,
-    JobState,
     Operation,
+    TaskState,
     TrackRef,
     unsupported,
 )
@@ -272,7 +272,7 @@ async def test_a_song_from_an_upload_has_two_tracks_and_a_fresh_instance_finishe
     assert [t.tags for t in status.tracks] == ["soul"] * 2
     # After a restart the id alone still finishes it.
     status = await SandboxProvider(settings(), clock=clock).status(task_id, operation)
-    assert status.state is JobState.SUCCEEDED
+    assert status.state is TaskState.SUCCEEDED
     mp3s = [p for p in await download_all(provider, status, tmp_path) if p.suffix == ".mp3"]
     assert [mp3_duration(p) for p in mp3s] == [pytest.approx(TRACK_SECONDS, abs=0.2)] * 2
 

@@ -35,9 +35,9 @@ from bot.providers.base import (
     CallbackRejected,
     FailureReason,
     GenerateRequest,
-    JobState,
     Operation,
     PollPolicy,
+    TaskState,
     TaskStatus,
 )
 from bot.providers.catalog import MODELS
@@ -79,11 +79,11 @@ APIXO_FAIL_CODES = ErrorTable(
 _AUTH_CODES = frozenset({"401", "403"})
 
 _STATES = {
-    "pending": JobState.QUEUED,
-    "processing": JobState.RUNNING,
-    "success": JobState.SUCCEEDED,
-    "complete": JobState.SUCCEEDED,  # the docs' callback sample says "complete"
-    "failed": JobState.FAILED,
+    "pending": TaskState.QUEUED,
+    "processing": TaskState.RUNNING,
+    "success": TaskState.SUCCEEDED,
+    "complete": TaskState.SUCCEEDED,  # the docs' callback sample says "complete"
+    "failed": TaskState.FAILED,
 }
 
 
@@ -183,9 +183,9 @@ class ApixoProvider(VendorProvider):
         if not isinstance(raw, str) or not raw:
             raise MalformedResponse("status answer has no state")
         state = _STATES.get(raw.strip().lower())
-        if state is JobState.FAILED:
+        if state is TaskState.FAILED:
             return self._failure(task_id, raw, data)
-        if state is JobState.SUCCEEDED:
+        if state is TaskState.SUCCEEDED:
             tracks = song_tracks(task_id, data)
             if not all_audio(tracks):
                 raise MalformedResponse("success without an audio URL for every track")
@@ -193,7 +193,7 @@ class ApixoProvider(VendorProvider):
         if state is None:
             # A state this adapter does not know yet: keep polling, let the deadline decide.
             log.warning("%s: APIXO task %s has unknown state %r", self.name, task_id, raw)
-            state = JobState.RUNNING
+            state = TaskState.RUNNING
         # Undocumented before success, but kept when sent: the tracks' streams play
         # minutes before their MP3s exist.
         early = song_tracks(task_id, data) if data.get("resultJson") else []
@@ -206,7 +206,7 @@ class ApixoProvider(VendorProvider):
         if reason is FailureReason.INSUFFICIENT_CREDITS:
             log.error("%s: APIXO account ran out of credits (task %s)", self.name, task_id)
         return TaskStatus(
-            state=JobState.FAILED,
+            state=TaskState.FAILED,
             failure=reason,
             code=f"{raw}:{fail_code}" if fail_code else raw,
             detail=detail,

@@ -33,9 +33,9 @@ from bot.providers.base import (
     CallbackRejected,
     FailureReason,
     GenerateRequest,
-    JobState,
     Operation,
     PollPolicy,
+    TaskState,
     TaskStatus,
     Track,
 )
@@ -118,9 +118,9 @@ EVOLINK_ERRORS = ErrorTable(
 )
 
 _STATES = {
-    "pending": JobState.QUEUED,
-    "processing": JobState.RUNNING,
-    "completed": JobState.SUCCEEDED,
+    "pending": TaskState.QUEUED,
+    "processing": TaskState.RUNNING,
+    "completed": TaskState.SUCCEEDED,
 }
 # Not in the seed; task_info.can_cancel suggests a cancelled state exists (a guess).
 _CANCELLED = frozenset({"cancelled", "canceled"})
@@ -279,7 +279,7 @@ class EvolinkProvider(VendorProvider):
             return self._failed(task, tracks, progress)
         if raw in _CANCELLED:
             return TaskStatus(
-                state=JobState.FAILED,
+                state=TaskState.FAILED,
                 tracks=tracks,
                 failure=FailureReason.CANCELLED,
                 code=raw,
@@ -289,8 +289,8 @@ class EvolinkProvider(VendorProvider):
         if state is None:
             # A status this adapter does not know yet: keep polling, let the deadline decide.
             log.warning("%s: Evolink task %s has unknown status %r", self.name, task_id, raw)
-            state = JobState.RUNNING
-        if state is JobState.SUCCEEDED and not all_audio(tracks):
+            state = TaskState.RUNNING
+        if state is TaskState.SUCCEEDED and not all_audio(tracks):
             raise MalformedResponse("completed without an audio URL for every track")
         return TaskStatus(state=state, tracks=tracks, code=raw, progress=progress)
 
@@ -303,7 +303,7 @@ class EvolinkProvider(VendorProvider):
         # An unlisted task error says nothing about whose fault it was: unknown.
         reason = self._lookup([code], R.UNKNOWN)[1] if code else R.UNKNOWN
         return TaskStatus(
-            state=JobState.FAILED,
+            state=TaskState.FAILED,
             tracks=tracks,
             failure=reason,
             code=f"failed:{code}" if code else "failed",

@@ -30,10 +30,10 @@ from bot.providers.base import (
     CallbackEvent,
     FailureReason,
     GenerateRequest,
-    JobState,
     LyricsDraft,
     Operation,
     PollPolicy,
+    TaskState,
     TaskStatus,
     TimedWord,
     TrackRef,
@@ -99,13 +99,13 @@ FIRST_LYRICS_LOOK = 0.5
 _POLICY_HINT = re.compile(r"copyright|sensitive|violat|prohibit", re.IGNORECASE)
 
 _SONG_STATES = {
-    "PENDING": JobState.QUEUED,
-    "TEXT_SUCCESS": JobState.RUNNING,
-    "FIRST_SUCCESS": JobState.PARTIAL,
-    "SUCCESS": JobState.SUCCEEDED,
+    "PENDING": TaskState.QUEUED,
+    "TEXT_SUCCESS": TaskState.RUNNING,
+    "FIRST_SUCCESS": TaskState.PARTIAL,
+    "SUCCESS": TaskState.SUCCEEDED,
 }
 # WAV, stems, video and lyrics tasks have no intermediate stages.
-_ONE_STEP_STATES = {"PENDING": JobState.QUEUED, "SUCCESS": JobState.SUCCEEDED}
+_ONE_STEP_STATES = {"PENDING": TaskState.QUEUED, "SUCCESS": TaskState.SUCCEEDED}
 # Each record family names its generation failure after what it makes.
 _FAILED_WITH_CODE = frozenset(
     {
@@ -121,7 +121,7 @@ _FAILED_WITH_CODE = frozenset(
 class _Verdict(NamedTuple):
     """What one record-info answer says, bar its output."""
 
-    state: JobState
+    state: TaskState
     failure: FailureReason | None
     code: str
     detail: str
@@ -187,9 +187,9 @@ class KieProvider(VendorProvider):
             data = await self._record(LYRICS_RECORD_PATH, task_id)
             drafts = lyrics_drafts(data.get("response"))
             verdict = self._verdict(task_id, data, _ONE_STEP_STATES, bool(drafts), "any lyrics")
-            if verdict.state is JobState.SUCCEEDED:
+            if verdict.state is TaskState.SUCCEEDED:
                 return drafts
-            if verdict.state is JobState.FAILED:
+            if verdict.state is TaskState.FAILED:
                 reason = verdict.failure or FailureReason.PROVIDER_ERROR
                 raise ProviderError(reason, verdict.code, verdict.detail)
             if loop.time() >= deadline:
@@ -303,7 +303,7 @@ class KieProvider(VendorProvider):
         self,
         task_id: str,
         data: dict[str, Any],
-        states: Mapping[str, JobState],
+        states: Mapping[str, TaskState],
         done: bool,
         output: str,
     ) -> _Verdict:
@@ -319,29 +319,29 @@ class KieProvider(VendorProvider):
         detail = self._clean(as_text(data.get("errorMessage")))
         code = f"{raw}:{error_code}" if error_code else raw
 
-        def verdict(state: JobState, failure: FailureReason | None = None) -> _Verdict:
+        def verdict(state: TaskState, failure: FailureReason | None = None) -> _Verdict:
             return _Verdict(state, failure, code, detail)
 
         state = states.get(raw)
-        if state is JobState.SUCCEEDED and not done:
+        if state is TaskState.SUCCEEDED and not done:
             raise MalformedResponse(f"SUCCESS without {output}")
         if state is not None:
             return verdict(state)
         if raw == "SENSITIVE_WORD_ERROR":
-            return verdict(JobState.FAILED, FailureReason.CONTENT_POLICY)
+            return verdict(TaskState.FAILED, FailureReason.CONTENT_POLICY)
         if raw == "CALLBACK_EXCEPTION":
             # kie could not reach our callback URL; what it made may be fine.
             if done:
-                return verdict(JobState.SUCCEEDED)
-            return verdict(JobState.FAILED, FailureReason.PROVIDER_ERROR)
+                return verdict(TaskState.SUCCEEDED)
+            return verdict(TaskState.FAILED, FailureReason.PROVIDER_ERROR)
         if raw in _FAILED_WITH_CODE:
             reason = (
                 self._reason(error_code, detail) if error_code else FailureReason.PROVIDER_ERROR
             )
-            return verdict(JobState.FAILED, reason)
+            return verdict(TaskState.FAILED, reason)
         # A status this adapter does not know yet: keep polling, let the deadline decide.
         log.warning("%s: kie task %s has unknown status %r", self.name, task_id, raw)
-        return verdict(JobState.RUNNING)
+        return verdict(TaskState.RUNNING)
 
 
 def _error_of(response: httpx.Response, body: Any) -> tuple[str, str] | None:

@@ -35,9 +35,9 @@ from bot.providers.base import (
     CallbackRejected,
     FailureReason,
     GenerateRequest,
-    JobState,
     Operation,
     PollPolicy,
+    TaskState,
     TaskStatus,
 )
 from bot.providers.errors_table import HTTP_STATUSES
@@ -114,9 +114,9 @@ _REFINABLE = frozenset({R.INVALID_INPUT, R.PROVIDER_ERROR})
 _ACCOUNT_STATUSES = frozenset({"401", "403"})
 
 _STATES = {
-    "queued": JobState.QUEUED,
-    "in_progress": JobState.RUNNING,
-    "completed": JobState.SUCCEEDED,
+    "queued": TaskState.QUEUED,
+    "in_progress": TaskState.RUNNING,
+    "completed": TaskState.SUCCEEDED,
 }
 # Undocumented; other vendors' job APIs have it, and waiting on it would be pointless.
 _CANCELLED = frozenset({"cancelled", "canceled"})
@@ -273,7 +273,7 @@ class KunavoProvider(VendorProvider):
         detail = self._clean(message)
         progress = as_progress(job.get("progress"))
 
-        def result(state: JobState, failure: FailureReason | None = None) -> TaskStatus:
+        def result(state: TaskState, failure: FailureReason | None = None) -> TaskStatus:
             shown = f"{raw}:{code}" if code else raw
             return TaskStatus(
                 state=state,
@@ -285,19 +285,19 @@ class KunavoProvider(VendorProvider):
             )
 
         state = _STATES.get(raw)
-        if state is JobState.SUCCEEDED and not all_audio(tracks):
+        if state is TaskState.SUCCEEDED and not all_audio(tracks):
             raise MalformedResponse("completed without an audio URL for every track")
-        if state is JobState.RUNNING and any(track.stream_url for track in tracks):
-            state = JobState.PARTIAL  # undocumented, but streamable is what partial means
+        if state is TaskState.RUNNING and any(track.stream_url for track in tracks):
+            state = TaskState.PARTIAL  # undocumented, but streamable is what partial means
         if state is not None:
             return result(state)
         if raw == "failed":
-            return result(JobState.FAILED, self._failure_reason(code, message))
+            return result(TaskState.FAILED, self._failure_reason(code, message))
         if raw in _CANCELLED:
-            return result(JobState.FAILED, FailureReason.CANCELLED)
+            return result(TaskState.FAILED, FailureReason.CANCELLED)
         # A status this adapter does not know yet: keep polling, let the deadline decide.
         log.warning("%s: kunavo task %s has unknown status %r", self.name, task_id, raw)
-        return result(JobState.RUNNING)
+        return result(TaskState.RUNNING)
 
 
 # -- helpers (module level: no provider state) ------------------------------------------

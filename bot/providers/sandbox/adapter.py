@@ -26,11 +26,11 @@ from bot.providers.base import (
     AccountStatus,
     FailureReason,
     GenerateRequest,
-    JobState,
     LyricsDraft,
     Operation,
     PollPolicy,
     Provider,
+    TaskState,
     TaskStatus,
     TimedWord,
     Track,
@@ -119,7 +119,7 @@ class SandboxProvider(Provider):
         task = parse_task_id(task_id)
         if task is None:
             return TaskStatus(
-                state=JobState.FAILED,
+                state=TaskState.FAILED,
                 failure=FailureReason.PROVIDER_ERROR,
                 code="unknown_task",
                 detail="not a sandbox task id",
@@ -128,21 +128,21 @@ class SandboxProvider(Provider):
         progress = int(stage * 33) if math.isfinite(stage) else 100
         songs = task.operation.makes_tracks
         if stage < 1:
-            return TaskStatus(state=JobState.QUEUED, code="queued", progress=0)
+            return TaskStatus(state=TaskState.QUEUED, code="queued", progress=0)
         if stage < 2 or (stage < 3 and not songs):
-            return TaskStatus(state=JobState.RUNNING, code="running", progress=progress)
+            return TaskStatus(state=TaskState.RUNNING, code="running", progress=progress)
         if stage < 3:
             # Like a vendor's first callback: the first track streams, nothing is final yet.
             first = self._track(task_id, task, TRACKS[0]).model_copy(
                 update={"audio_url": "", "duration": None}
             )
             return TaskStatus(
-                state=JobState.PARTIAL, tracks=[first], code="first_track", progress=progress
+                state=TaskState.PARTIAL, tracks=[first], code="first_track", progress=progress
             )
         tracks = [self._track(task_id, task, n) for n in TRACKS] if songs else []
         files = [] if songs else media.output_files(task_id, task)
         return TaskStatus(
-            state=JobState.SUCCEEDED, tracks=tracks, files=files, code="complete", progress=100
+            state=TaskState.SUCCEEDED, tracks=tracks, files=files, code="complete", progress=100
         )
 
     async def download(self, url: str, dest: Path, max_bytes: int) -> int:
