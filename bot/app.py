@@ -19,9 +19,9 @@ from bot.discord.permissions import SONG_CHANNEL
 from bot.discord.translator import CatalogTranslator
 from bot.discord.tree import BotTree
 from bot.errors import StartupError
-from bot.guild_rules import GuildRulesBook
 from bot.i18n import t
 from bot.jobs.costs import BudgetWatch
+from bot.jobs.guild_rules import GuildRulesBook
 from bot.jobs.pacing import Pacing
 from bot.jobs.retention import keep_purging
 from bot.jobs.runner import JobRunner

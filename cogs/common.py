@@ -12,11 +12,11 @@ from discord import app_commands
 from bot.discord.permissions import SONG_CHANNEL, permission_name
 from bot.discord.ui.text import quote
 from bot.errors import InputError
-from bot.guild_rules import GuildRules, member_quota
 from bot.i18n import N_, t
+from bot.jobs.guild_rules import GuildRules, member_quota
 from bot.jobs.models import Job
 from bot.jobs.service import JobService
-from bot.providers.base import GenerateRequest, Operation
+from bot.providers.base import GenerateRequest, Operation, VocalGender
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,16 @@ def model_choices(
 
 
 Command = app_commands.Command[Any, ..., None]
+
+# The singer's voice, as slash-command choices, and the value a request takes.
+VOICES = [
+    app_commands.Choice(name="Male", value="m"),
+    app_commands.Choice(name="Female", value="f"),
+]
+
+
+def voice(choice: str | None) -> VocalGender | None:
+    return "m" if choice == "m" else "f" if choice == "f" else None
 
 
 class OfferedCommands:

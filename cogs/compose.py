@@ -21,7 +21,16 @@ from bot.discord.ui.text import quote
 from bot.errors import InputError, ProviderError
 from bot.i18n import t
 from bot.providers.base import GenerateRequest, Operation
-from cogs.common import OfferedCommands, check_song, enqueue, model_choices, queued, titled
+from cogs.common import (
+    VOICES,
+    OfferedCommands,
+    check_song,
+    enqueue,
+    model_choices,
+    queued,
+    titled,
+    voice,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +78,7 @@ class ComposeCog(commands.Cog, name="Compose"):
         )
         @app_commands.choices(
             model=model_choices(self.bot.jobs),
-            vocal_gender=[
-                app_commands.Choice(name="Male", value="m"),
-                app_commands.Choice(name="Female", value="f"),
-            ],
+            vocal_gender=VOICES,
         )
         async def compose(
             interaction: Interaction,
@@ -89,7 +95,7 @@ class ComposeCog(commands.Cog, name="Compose"):
             options = ComposeOptions(
                 model=model or self.bot.jobs.default_model(rules.default_model),
                 instrumental=instrumental,
-                vocal_gender="m" if vocal_gender == "m" else "f" if vocal_gender == "f" else None,
+                vocal_gender=voice(vocal_gender),
                 style_weight=style_weight,
                 weirdness=weirdness,
                 audio_weight=audio_weight,

@@ -17,9 +17,9 @@ from discord.ext import commands
 from bot.app import MusicBot
 from bot.config import Settings
 from bot.discord.ui.help import HelpPage, MemberRights, RuleSource, channels, help_embeds, roles
-from bot.guild_rules import GuildRules, Source
 from bot.i18n import N_, t, tc
 from bot.jobs.costs import usd
+from bot.jobs.guild_rules import GuildRules, Source
 from bot.providers.base import Operation
 from cogs.common import role_ids
 from cogs.usage import member_windows

@@ -1,4 +1,4 @@
-"""/settings: a server's own rules (bot.guild_rules), set by members with Manage Server.
+"""/settings: a server's own rules (bot.jobs.guild_rules), set by members with Manage Server.
 
 Discord shows the command only to them (``default_permissions``); the bot checks
 again, since a server admin can grant any command to anyone. Every answer is
@@ -15,9 +15,9 @@ from discord.ext import commands
 
 from bot.app import MusicBot
 from bot.errors import InputError
-from bot.guild_rules import KEYS, GuildRules, RoleQuota, Source
 from bot.i18n import N_, t, tc
 from bot.jobs.costs import usd
+from bot.jobs.guild_rules import KEYS, GuildRules, RoleQuota, Source
 from bot.providers.catalog import MODELS
 from cogs.common import missing_permissions
 

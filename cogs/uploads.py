@@ -21,17 +21,21 @@ from bot.discord.ui.forms import seconds
 from bot.discord.ui.text import quote
 from bot.discord.upload_checks import check_upload
 from bot.errors import InputError
-from bot.i18n import t
+from bot.i18n import N_, t
 from bot.providers.base import GenerateRequest, Operation
 from bot.providers.catalog import MODELS
-from cogs.common import OfferedCommands, check_song, enqueue, model_choices, queued
+from cogs.common import (
+    VOICES,
+    OfferedCommands,
+    check_song,
+    enqueue,
+    model_choices,
+    queued,
+    voice,
+)
 
 Interaction = discord.Interaction[Any]
 AUDIO = "(MP3, WAV, FLAC or OGG)"
-GENDERS = [
-    app_commands.Choice(name="Male", value="m"),
-    app_commands.Choice(name="Female", value="f"),
-]
 
 
 class UploadsCog(commands.Cog, name="Uploads"):
@@ -73,9 +77,18 @@ class UploadsCog(commands.Cog, name="Uploads"):
         length = await check_upload(audio, self.bot.settings.actions)
         return model or self.bot.jobs.default_model(rules.default_model, operation), length
 
-    async def _queue(self, interaction: Interaction, request: GenerateRequest, what: str) -> None:
+    async def _queue(
+        self,
+        interaction: Interaction,
+        audio: discord.Attachment,
+        request: GenerateRequest,
+        what: str,
+    ) -> None:
+        """Queue ``request``; ``what`` (a msgid with ``{name}``) says what of the upload."""
         job = await enqueue(self.bot.jobs, interaction, request)
-        await interaction.followup.send(queued(what, job, interaction.locale), ephemeral=True)
+        name = quote(audio.filename, 80)
+        answer = queued(t(interaction.locale, what, name=name), job, interaction.locale)
+        await interaction.followup.send(answer, ephemeral=True)
 
     # -- /cover -------------------------------------------------------------------
 
@@ -110,8 +123,7 @@ class UploadsCog(commands.Cog, name="Uploads"):
                 instrumental=instrumental,
                 upload_url=audio.url,
             )
-            what = t(interaction.locale, "a cover of `{name}`", name=quote(audio.filename, 80))
-            await self._queue(interaction, request, what)
+            await self._queue(interaction, audio, request, N_("a cover of `{name}`"))
 
         return cover
 
@@ -140,21 +152,13 @@ class UploadsCog(commands.Cog, name="Uploads"):
         ) -> None:
             at = seconds(continue_at)  # a typo is refused before the upload is fetched
             model, length = await self._start(interaction, audio, Operation.UPLOAD_EXTEND, model)
-            request = GenerateRequest(
-                operation=Operation.UPLOAD_EXTEND,
-                model=model,
-                custom=True,
+            request = _custom(
+                Operation.UPLOAD_EXTEND, audio, model, style, title,
                 instrumental=not lyrics.strip(),
                 lyrics=lyrics.strip(),
-                style=style.strip(),
-                title=title.strip() or _file_title(audio, model),
                 continue_at=_continue_at(at, length),
-                upload_url=audio.url,
-            )
-            name = quote(audio.filename, 80)
-            await self._queue(
-                interaction, request, t(interaction.locale, "a continuation of `{name}`", name=name)
-            )
+            )  # fmt: skip
+            await self._queue(interaction, audio, request, N_("a continuation of `{name}`"))
 
         return extend_upload
 
@@ -175,7 +179,7 @@ class UploadsCog(commands.Cog, name="Uploads"):
             model="Which model to use",
         )
         @app_commands.choices(
-            model=model_choices(self.bot.jobs, Operation.ADD_VOCALS), vocal_gender=GENDERS
+            model=model_choices(self.bot.jobs, Operation.ADD_VOCALS), vocal_gender=VOICES
         )
         async def add_vocals(
             interaction: Interaction,
@@ -188,21 +192,13 @@ class UploadsCog(commands.Cog, name="Uploads"):
             model: str | None = None,
         ) -> None:
             model, _ = await self._start(interaction, audio, Operation.ADD_VOCALS, model)
-            request = GenerateRequest(
-                operation=Operation.ADD_VOCALS,
-                model=model,
-                custom=True,
+            request = _custom(
+                Operation.ADD_VOCALS, audio, model, style, title,
                 lyrics=lyrics.strip(),
-                style=style.strip(),
-                title=title.strip() or _file_title(audio, model),
                 negative_tags=avoid.strip(),
-                vocal_gender="m" if vocal_gender == "m" else "f" if vocal_gender == "f" else None,
-                upload_url=audio.url,
-            )
-            name = quote(audio.filename, 80)
-            await self._queue(
-                interaction, request, t(interaction.locale, "vocals over `{name}`", name=name)
-            )
+                vocal_gender=voice(vocal_gender),
+            )  # fmt: skip
+            await self._queue(interaction, audio, request, N_("vocals over `{name}`"))
 
         return add_vocals
 
@@ -230,22 +226,35 @@ class UploadsCog(commands.Cog, name="Uploads"):
             model: str | None = None,
         ) -> None:
             model, _ = await self._start(interaction, audio, Operation.ADD_INSTRUMENTAL, model)
-            request = GenerateRequest(
-                operation=Operation.ADD_INSTRUMENTAL,
-                model=model,
-                custom=True,
+            request = _custom(
+                Operation.ADD_INSTRUMENTAL, audio, model, style, title,
                 instrumental=True,
-                style=style.strip(),
-                title=title.strip() or _file_title(audio, model),
                 negative_tags=avoid.strip(),
-                upload_url=audio.url,
-            )
-            name = quote(audio.filename, 80)
-            await self._queue(
-                interaction, request, t(interaction.locale, "music under `{name}`", name=name)
-            )
+            )  # fmt: skip
+            await self._queue(interaction, audio, request, N_("music under `{name}`"))
 
         return add_instrumental
+
+
+def _custom(
+    operation: Operation,
+    audio: discord.Attachment,
+    model: str,
+    style: str,
+    title: str,
+    **fields: Any,
+) -> GenerateRequest:
+    """A custom-mode request from the upload: the member's style, and their title or
+    else the file's name; ``fields`` are the operation's own."""
+    return GenerateRequest(
+        operation=operation,
+        model=model,
+        custom=True,
+        style=style.strip(),
+        title=title.strip() or _file_title(audio, model),
+        upload_url=audio.url,
+        **fields,
+    )
 
 
 def _file_title(audio: discord.Attachment, model: str) -> str:

@@ -15,9 +15,9 @@ from bot.app import MusicBot
 from bot.discord.ui.limits import fit
 from bot.discord.ui.usage import ServerSpending, Window, member_embed, server_embeds
 from bot.errors import ProviderError
-from bot.guild_rules import member_quota
 from bot.i18n import N_, t
 from bot.jobs.costs import month_start
+from bot.jobs.guild_rules import member_quota
 from bot.jobs.quotas import DAY, WEEK, Admission
 from bot.providers.base import Provider
 from cogs.common import role_ids

@@ -16,7 +16,7 @@ from bot.config import (
     QuotaSettings,
     Settings,
 )
-from bot.guild_rules import GuildRulesBook, RoleQuota, member_quota
+from bot.jobs.guild_rules import GuildRulesBook, RoleQuota, member_quota
 from bot.jobs.store import JobStore
 
 GUILD, OTHER = 10, 20

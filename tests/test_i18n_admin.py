@@ -19,8 +19,8 @@ from bot.discord.permissions import check_allowed
 from bot.discord.tree import _refusal
 from bot.discord.ui.actions import Action
 from bot.errors import InputError
-from bot.guild_rules import GuildRulesBook, RoleQuota
 from bot.i18n import t
+from bot.jobs.guild_rules import GuildRulesBook, RoleQuota
 from bot.jobs.models import TaskState
 from bot.jobs.store import JobStore
 from bot.moderation import Blocked, Blocklist, check_request

@@ -13,8 +13,8 @@ from bot.config import BudgetSettings, DiscordSettings, QuotaSettings, Settings
 from bot.discord.ui.help import HelpPage, MemberRights, help_embeds
 from bot.discord.ui.usage import ServerSpending, Window, member_embed, server_embeds
 from bot.errors import InputError
-from bot.guild_rules import GuildRules, RoleQuota
 from bot.jobs.costs import BudgetWatch, budget_refusal, next_month_start
+from bot.jobs.guild_rules import GuildRules, RoleQuota
 from bot.jobs.models import Stage
 from bot.jobs.quotas import DAY, WEEK, Admission, Usage
 from bot.jobs.service import Cancelled

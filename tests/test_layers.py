@@ -50,6 +50,12 @@ FORBIDDEN_IN_FOUNDATION = (
     "discord",
     "cogs",
 )
+# The other modules at the root of bot/ (config, logs, moderation...) may use the
+# settings and types the provider and media packages own (config composes them), but
+# nothing of the job service or above; the entry points wire everything.
+ENTRY_POINTS = ("app", "run", "cli", "__main__", "__init__")
+ROOT_MODULES = sorted(path for path in (ROOT / "bot").glob("*.py") if path.stem not in ENTRY_POINTS)
+FORBIDDEN_AT_ROOT = ("bot.jobs", "bot.ops", "bot.discord", "bot.callbacks", "discord", "cogs")
 
 
 def imported(path: Path) -> set[str]:
@@ -115,4 +121,10 @@ def test_no_job_module_imports_the_admin_s_tools(path: Path) -> None:
 @pytest.mark.parametrize("path", FOUNDATION, ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_foundation_module_imports_a_layer_above(path: Path) -> None:
     bad = sorted(name for name in imported(path) if forbidden(name, FORBIDDEN_IN_FOUNDATION))
+    assert not bad, f"{path.relative_to(ROOT)} imports {', '.join(bad)}"
+
+
+@pytest.mark.parametrize("path", ROOT_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_module_at_the_root_imports_the_job_service_or_above(path: Path) -> None:
+    bad = sorted(name for name in imported(path) if forbidden(name, FORBIDDEN_AT_ROOT))
     assert not bad, f"{path.relative_to(ROOT)} imports {', '.join(bad)}"

@@ -17,8 +17,8 @@ import discord
 from bot.discord.ui.limits import content
 from bot.discord.ui.text import quote
 from bot.errors import FailureReason, InputError
-from bot.guild_rules import GuildRulesBook
 from bot.i18n import N_, t
+from bot.jobs.guild_rules import GuildRulesBook
 from bot.jobs.models import Job, Stage
 from bot.moderation import Blocked
 from bot.providers.base import GenerateRequest, Operation

@@ -106,7 +106,7 @@ MIGRATIONS: Sequence[str] = (
         PRIMARY KEY (guild_id, term)
     );
     """,
-    # Each server's /settings (bot.guild_rules): one JSON value per key, over config.toml.
+    # Each server's /settings (bot.jobs.guild_rules): one JSON value per key, over config.toml.
     """
     CREATE TABLE guild_settings (
         guild_id INTEGER NOT NULL,
