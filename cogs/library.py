@@ -76,7 +76,7 @@ class LibraryCog(commands.Cog, name="Library"):
 
 
 def _history_line(job: Job, locale: object = None) -> str:
-    what = t(locale, NOUNS[job.request.operation])
+    what = t(locale, NOUNS[job.request.operation.makes])
     when = f"<t:{int(job.created_at)}:R>"
     if job.deleted_at is not None:
         state = t(locale, "deleted")

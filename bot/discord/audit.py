@@ -28,26 +28,16 @@ log = logging.getLogger(__name__)
 _NO_PINGS = discord.AllowedMentions.none()
 _PROMPT_START = 100  # characters of a prompt shown in the log
 
-# Whole sentences per operation, as translations need (a noun's gender changes
-# the words around it).
+# Whole sentences per thing made (``Operation.makes``), as translations need (a
+# noun's gender changes the words around it).
 _QUEUED: dict[Operation, str] = {
     Operation.SONG: N_("🎵 {user} queued a song (job `{job}`, {provider}): {asked}"),
-    Operation.EXTEND: N_("🎵 {user} queued a song (job `{job}`, {provider}): {asked}"),
-    Operation.RESTYLE: N_("🎵 {user} queued a song (job `{job}`, {provider}): {asked}"),
-    Operation.UPLOAD_EXTEND: N_("🎵 {user} queued a song (job `{job}`, {provider}): {asked}"),
-    Operation.ADD_VOCALS: N_("🎵 {user} queued a song (job `{job}`, {provider}): {asked}"),
-    Operation.ADD_INSTRUMENTAL: N_("🎵 {user} queued a song (job `{job}`, {provider}): {asked}"),
     Operation.WAV: N_("🎵 {user} queued a WAV (job `{job}`, {provider}): {asked}"),
     Operation.STEMS: N_("🎵 {user} queued a stems (job `{job}`, {provider}): {asked}"),
     Operation.VIDEO: N_("🎵 {user} queued a video (job `{job}`, {provider}): {asked}"),
 }
 _REFUSED: dict[Operation, str] = {
     Operation.SONG: N_("⛔ Refused {user}'s song: {reason} — {asked}"),
-    Operation.EXTEND: N_("⛔ Refused {user}'s song: {reason} — {asked}"),
-    Operation.RESTYLE: N_("⛔ Refused {user}'s song: {reason} — {asked}"),
-    Operation.UPLOAD_EXTEND: N_("⛔ Refused {user}'s song: {reason} — {asked}"),
-    Operation.ADD_VOCALS: N_("⛔ Refused {user}'s song: {reason} — {asked}"),
-    Operation.ADD_INSTRUMENTAL: N_("⛔ Refused {user}'s song: {reason} — {asked}"),
     Operation.WAV: N_("⛔ Refused {user}'s WAV: {reason} — {asked}"),
     Operation.STEMS: N_("⛔ Refused {user}'s stems: {reason} — {asked}"),
     Operation.VIDEO: N_("⛔ Refused {user}'s video: {reason} — {asked}"),
@@ -76,7 +66,7 @@ class AuditLog:
             job.guild_id,
             t(
                 locale,
-                _QUEUED[request.operation],
+                _QUEUED[request.operation.makes],
                 user=user,
                 job=job.id,
                 provider=job.provider,
@@ -101,7 +91,7 @@ class AuditLog:
             guild_id,
             t(
                 locale,
-                _REFUSED[request.operation],
+                _REFUSED[request.operation.makes],
                 user=user,
                 reason=reason,
                 asked=_asked(request, locale),

@@ -124,7 +124,7 @@ class DiscordNotifier:
         locale = self._locale(job)
         embed = progress_embed(job, job.result_link, place, locale)
         mention = f"<@{job.user_id}>"
-        content = t(locale, ASKED_FOR[job.request.operation], mention=mention)
+        content = t(locale, ASKED_FOR[job.request.operation.makes], mention=mention)
         view = progress_view(job, locale)  # None clears the buttons on an edit
         buttons: dict[str, Any] = {} if view is None else {"view": view}  # send takes no None
         if job.progress_message_id is not None:

@@ -64,6 +64,12 @@ class Operation(enum.StrEnum):
         return self in (Operation.SONG, Operation.EXTEND) or self.from_upload
 
     @property
+    def makes(self) -> Operation:
+        """What a job of it makes, as members are told: ``SONG`` for every operation that
+        makes songs, else itself (a WAV, stems, a video)."""
+        return Operation.SONG if self.makes_tracks else self
+
+    @property
     def from_upload(self) -> bool:
         """Whether it starts from audio a member uploaded (``GenerateRequest.upload_url``)."""
         return self in (

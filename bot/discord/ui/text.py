@@ -88,28 +88,19 @@ def job_marker(job_id: str) -> str:
     return f"job {job_id}"
 
 
-# What a job makes, as members say it ("asked for a song", "here is the WAV").
+# What a job makes (``Operation.makes``), as members say it ("asked for a song",
+# "here is the WAV").
 NOUNS: dict[Operation, str] = {
     Operation.SONG: N_("song"),
-    Operation.EXTEND: N_("song"),
-    Operation.RESTYLE: N_("song"),
-    Operation.UPLOAD_EXTEND: N_("song"),
-    Operation.ADD_VOCALS: N_("song"),
-    Operation.ADD_INSTRUMENTAL: N_("song"),
     Operation.WAV: N_("WAV"),
     Operation.STEMS: N_("stems"),
     Operation.VIDEO: N_("video"),
 }
 
-# The progress message's first line, per operation: whole sentences, as
-# translations need (a noun's gender changes the words around it).
+# The progress message's first line, per thing made (``Operation.makes``): whole
+# sentences, as translations need (a noun's gender changes the words around it).
 ASKED_FOR: dict[Operation, str] = {
     Operation.SONG: N_("{mention} asked for a song"),
-    Operation.EXTEND: N_("{mention} asked for a song"),
-    Operation.RESTYLE: N_("{mention} asked for a song"),
-    Operation.UPLOAD_EXTEND: N_("{mention} asked for a song"),
-    Operation.ADD_VOCALS: N_("{mention} asked for a song"),
-    Operation.ADD_INSTRUMENTAL: N_("{mention} asked for a song"),
     Operation.WAV: N_("{mention} asked for a WAV"),
     Operation.STEMS: N_("{mention} asked for a stems"),
     Operation.VIDEO: N_("{mention} asked for a video"),
@@ -117,7 +108,6 @@ ASKED_FOR: dict[Operation, str] = {
 
 # A job made from a song, as its progress message is titled.
 MADE_FROM: dict[Operation, str] = {
-    Operation.RESTYLE: N_("song of {name}"),
     Operation.WAV: N_("WAV of {name}"),
     Operation.STEMS: N_("stems of {name}"),
     Operation.VIDEO: N_("video of {name}"),
