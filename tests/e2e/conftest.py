@@ -42,6 +42,9 @@ async def apixo() -> AsyncIterator[ApixoEmulator]:
     await emulator.stop()
 
 
+START_SECONDS = 60
+
+
 class Launcher:
     """Starts ``python -m bot`` against the fakes, and again after a crash."""
 
@@ -94,8 +97,12 @@ class Launcher:
         """Start the process and wait until it has identified and synced its commands."""
         identified = self._fake.identify_count
         await bot.start()
-        await self._fake.wait_for(lambda: self._fake.identify_count > identified, timeout=20)
-        await self._fake.wait_commands(timeout=20)
+        # A bot starts in a few seconds; on a machine running four test workers and
+        # their bots at once it has taken over 20 s. Only a broken start waits this out.
+        await self._fake.wait_for(
+            lambda: self._fake.identify_count > identified, timeout=START_SECONDS
+        )
+        await self._fake.wait_commands(timeout=START_SECONDS)
 
 
 @pytest_asyncio.fixture
