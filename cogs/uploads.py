@@ -150,13 +150,12 @@ class UploadsCog(commands.Cog, name="Uploads"):
             continue_at: str = "",
             model: str | None = None,
         ) -> None:
-            at = seconds(continue_at)  # a typo is refused before the upload is fetched
             model, length = await self._start(interaction, audio, Operation.UPLOAD_EXTEND, model)
             request = _custom(
                 Operation.UPLOAD_EXTEND, audio, model, style, title,
                 instrumental=not lyrics.strip(),
                 lyrics=lyrics.strip(),
-                continue_at=_continue_at(at, length),
+                continue_at=_continue_at(seconds(continue_at), length),
             )  # fmt: skip
             await self._queue(interaction, audio, request, N_("a continuation of `{name}`"))
 

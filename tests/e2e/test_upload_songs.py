@@ -170,7 +170,7 @@ async def test_add_vocals_offers_only_the_models_that_layer(
     assert kie.hits[ADD_VOCALS] == 0
 
 
-async def test_a_costly_role_gate_refuses_add_vocals(
+async def test_a_costly_role_gate_refuses_add_vocals_and_extend_upload(
     bots: Launcher, discord_fake: FakeDiscord, kie: KieEmulator, member: int
 ) -> None:
     vips = discord_fake.add_role("vips")
@@ -181,6 +181,12 @@ async def test_a_costly_role_gate_refuses_add_vocals(
     refused = await ask(discord_fake, member, "add-vocals", options)
     assert private_text(refused) == f"Adding vocals here needs one of these roles: <@&{vips}>."
     assert kie.hits[ADD_VOCALS] == 0
+    # The gate comes first: a member without the role hears about the role, not a typo.
+    typo = {"audio": FakeAttachment("a.mp3", kie.audio_bytes), "style": "soul", "continue_at": "x"}
+    refused = await ask(discord_fake, member, "extend-upload", typo)
+    assert private_text(refused) == (
+        f"Extending an upload here needs one of these roles: <@&{vips}>."
+    )
 
 
 async def test_a_spanish_member_hears_why_a_second_is_past_the_upload(
