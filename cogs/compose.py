@@ -144,7 +144,7 @@ class ComposeCog(commands.Cog, name="Compose"):
         if options.boost and request.style:
             # The vendor writes the style while the member waits: answer at once, privately.
             await interaction.response.defer(ephemeral=True, thinking=True)
-            request, boosted = await self._boost(request, locale)
+            request, boosted = await self._boost(interaction, request)
         job = await enqueue(self.bot.jobs, interaction, request)
         answer = queued(titled(request.title, locale), job, locale)
         answer = f"{answer}\n{boosted}" if boosted else answer
@@ -153,18 +153,24 @@ class ComposeCog(commands.Cog, name="Compose"):
         else:
             await interaction.response.send_message(answer, ephemeral=True)
 
-    async def _boost(self, request: GenerateRequest, locale: object) -> tuple[GenerateRequest, str]:
+    async def _boost(
+        self, interaction: Interaction, request: GenerateRequest
+    ) -> tuple[GenerateRequest, str]:
         """The request with its style boosted, and a line saying what was sent.
 
         A vendor that cannot boost just now does not cost the member their form:
         the song goes with their own style, and the answer says so.
         """
+        assert interaction.guild_id is not None  # /compose is guild_only()
+        locale = interaction.locale
         try:
-            style = await self.bot.jobs.boost_style(request)
+            style = await self.bot.jobs.boost_style(request, interaction.guild_id)
         except ProviderError as exc:
             log.warning("style boost failed (%s): %s", exc.code, exc)
             note = t(locale, "The style could not be boosted just now, so your own was used.")
             return request, note
+        if style is None:  # refused anyway: the refusal is the answer
+            return request, ""
         boosted = request.model_copy(update={"style": style})
         return boosted, t(locale, "Boosted style: {style}", style=quote(style, 1000))
 

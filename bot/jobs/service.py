@@ -291,15 +291,21 @@ class JobService:
         provider = next(p for p in self._providers if Operation.WRITE_LYRICS in p.operations)
         return await provider.write_lyrics(theme)
 
-    async def boost_style(self, request: GenerateRequest) -> str:
+    async def boost_style(self, request: GenerateRequest, guild_id: int) -> str | None:
         """A fuller style for ``request`` from the first provider that writes one, cut to
         what its model takes (at a comma where one falls).
 
-        The request is checked first, as ``create`` will: a song refused anyway must
-        not cost a boost. Raises ``InputError`` for that, else ``ProviderError``.
+        None, without asking any vendor, when ``create`` will refuse the request (it
+        breaks a limit or names a blocked term): a refused song costs no boost, and
+        ``create`` tells the member and the audit log. Raises ``ProviderError`` when
+        no boost can be had, including one that names a term blocked here.
         """
         offered = self.offered_models(request.operation)
-        check_generate(request, offered)
+        try:
+            check_generate(request, offered)
+            await self._check_blocked(request, guild_id)
+        except InputError:
+            return None
         provider = next((p for p in self._providers if Operation.BOOST_STYLE in p.operations), None)
         if provider is None:  # a form opened with the boost, submitted after a reconfiguration
             raise ProviderError(FailureReason.INVALID_INPUT, "unsupported", "no provider boosts")
@@ -308,6 +314,13 @@ class JobService:
         if len(boosted) > limit:
             cut = boosted.rfind(",", 0, limit)
             boosted = boosted[: cut if cut > 0 else limit].strip()
+        try:
+            # The vendor's words, not the member's: they must not get the member refused.
+            await self._check_blocked(request.model_copy(update={"style": boosted}), guild_id)
+        except InputError:
+            raise ProviderError(
+                FailureReason.CONTENT_POLICY, "blocked", "the boosted style names a blocked term"
+            ) from None
         return boosted
 
     async def timed_lyrics(self, job: Job, track: TrackRef) -> list[TimedWord]:
