@@ -8,7 +8,6 @@ fetches it from Discord's CDN by its URL.
 
 from __future__ import annotations
 
-import math
 from pathlib import PurePath
 from typing import Any
 
@@ -22,7 +21,7 @@ from bot.discord.ui.text import quote
 from bot.discord.upload_checks import check_upload
 from bot.errors import InputError
 from bot.i18n import N_, t
-from bot.providers.base import GenerateRequest, Operation
+from bot.providers.base import GenerateRequest, Operation, last_whole_second
 from bot.providers.catalog import MODELS
 from cogs.common import (
     VOICES,
@@ -267,7 +266,7 @@ def _continue_at(at: float | None, length: float) -> float:
     """Where to continue an upload of ``length`` seconds: ``at`` when it lies inside it,
     else (None) the last whole second inside it, as vendors want 0 < at < length."""
     if at is None:
-        at = math.ceil(length) - 1
+        at = last_whole_second(length)
         if at <= 0:
             raise InputError("The upload is too short to continue: it needs over a second.")
         return at

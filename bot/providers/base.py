@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -152,6 +153,12 @@ class GenerateRequest(BaseModel):
         if not self.style:
             return self.prompt
         return f"{self.prompt}\nStyle: {self.style}"
+
+
+def last_whole_second(length: float) -> int:
+    """The largest whole second strictly inside ``length`` seconds of audio: where a
+    continuation starts by default (vendors want 0 < continueAt < length)."""
+    return math.ceil(length) - 1
 
 
 class Track(BaseModel):

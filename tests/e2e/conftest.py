@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pytest
 import pytest_asyncio
@@ -45,6 +46,16 @@ async def apixo() -> AsyncIterator[ApixoEmulator]:
 START_SECONDS = 60
 
 
+class BotOptions(TypedDict, total=False):
+    """What a test changes in its bot's config.toml; each is a TOML fragment."""
+
+    providers: str  # the [[providers]] entries (default: the kie emulator)
+    jobs: str
+    extra: str
+    media: str  # default: TEST_MEDIA
+    storage: str
+
+
 class Launcher:
     """Starts ``python -m bot`` against the fakes, and again after a crash."""
 
@@ -54,41 +65,23 @@ class Launcher:
         self._workdir = workdir
         self.started: list[BotProcess] = []
 
-    def config(
-        self,
-        *,
-        providers: str | None = None,
-        jobs: str = "",
-        extra: str = "",
-        media: str = TEST_MEDIA,
-        storage: str = "",
-    ) -> str:
+    def config(self, **options: Unpack[BotOptions]) -> str:
         """The config.toml of a bot on these fakes (the kie emulator unless ``providers``)."""
+        providers = options.get("providers")  # "" is none: the sandbox
         return bot_config(
             api_base=self._fake.api_base,
             gateway_url=self._fake.gateway_url,
             guild_id=self._fake.guild_id,
             database=self._workdir / "bot.sqlite3",
             providers=providers if providers is not None else kie_provider(self._kie.base_url),
-            jobs=jobs,
-            media=media,
-            extra=extra,
-            storage=storage,
+            jobs=options.get("jobs", ""),
+            media=options.get("media", TEST_MEDIA),
+            extra=options.get("extra", ""),
+            storage=options.get("storage", ""),
         )
 
-    async def start(
-        self,
-        *,
-        providers: str | None = None,
-        jobs: str = "",
-        extra: str = "",
-        media: str = TEST_MEDIA,
-        storage: str = "",
-    ) -> BotProcess:
-        config = self.config(
-            providers=providers, jobs=jobs, extra=extra, media=media, storage=storage
-        )
-        bot = BotProcess(self._workdir, config)
+    async def start(self, **options: Unpack[BotOptions]) -> BotProcess:
+        bot = BotProcess(self._workdir, self.config(**options))
         self.started.append(bot)
         await self.restart(bot)
         return bot

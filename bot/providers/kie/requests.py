@@ -7,11 +7,16 @@ PROVIDERS.md ("kie.ai").
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from bot.errors import ProviderError
-from bot.providers.base import FailureReason, GenerateRequest, Operation, TrackRef
+from bot.providers.base import (
+    FailureReason,
+    GenerateRequest,
+    Operation,
+    TrackRef,
+    last_whole_second,
+)
 from bot.providers.parsing import CAMEL_TUNING, custom_fields, tuning_fields
 
 GENERATE_PATH = "/api/v1/generate"
@@ -170,7 +175,7 @@ def _last_whole_second(source: TrackRef) -> float:
             "continue_at",
             "the source track's length is unknown; name the second to continue from",
         )
-    return math.ceil(source.duration) - 1
+    return last_whole_second(source.duration)
 
 
 def _seconds(value: float) -> int | float:
